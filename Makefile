@@ -1,0 +1,74 @@
+# SPDX-License-Identifier: GPL-2.0
+#
+# Out-of-tree build front end; the module list lives in Kbuild.
+# Run `make help` for the targets.
+
+# The newest kernel that has headers installed, not blindly `uname -r`:
+# the build machine may run a kernel with no headers at all.
+# kbuild reads Kbuild, never this file, so KERNELRELEASE is free to use here.
+KERNELRELEASE ?= $(shell ls -1d /lib/modules/*/build 2>/dev/null | \
+			awk -F/ '{print $$4}' | sort -V | tail -n 1)
+KVER := $(KERNELRELEASE)
+KDIR ?= /lib/modules/$(KVER)/build
+PWD := $(shell pwd)
+VERSION := $(shell sed -n 's/^PACKAGE_VERSION="\(.*\)"$$/\1/p' dkms.conf)
+DKMS_SRC := /usr/src/padata_mt-$(VERSION)
+
+.PHONY: all modules clean install dkms-install dkms-remove check demo bench help kdir-check
+
+all: modules
+
+kdir-check:
+	@test -n "$(KVER)" || { echo "No kernel headers under /lib/modules/*/build." \
+		"Install them: apt-get install linux-headers-amd64 (or set KDIR=...)." >&2; exit 1; }
+	@test -d "$(KDIR)" || { echo "KDIR=$(KDIR) does not exist." \
+		"Install linux-headers-$(KVER) or pass KDIR=<kernel build tree>." >&2; exit 1; }
+
+modules: kdir-check
+	$(MAKE) -C $(KDIR) M=$(PWD) modules
+
+clean:
+	@if [ -d "$(KDIR)" ]; then $(MAKE) -C $(KDIR) M=$(PWD) clean; fi
+	rm -rf build/
+
+install: modules
+	$(MAKE) -C $(KDIR) M=$(PWD) modules_install
+	depmod -a $(KVER)
+
+dkms-install:
+	@command -v dkms >/dev/null || { echo "dkms not found: apt-get install dkms" >&2; exit 1; }
+	rm -rf $(DKMS_SRC)
+	mkdir -p $(DKMS_SRC)
+	cp -r dkms.conf Kbuild Makefile padata_mt memmap_test $(DKMS_SRC)/
+	dkms add padata_mt/$(VERSION)
+	dkms build padata_mt/$(VERSION) -k $(KVER)
+	dkms install padata_mt/$(VERSION) -k $(KVER)
+
+dkms-remove:
+	-dkms remove padata_mt/$(VERSION) --all
+	rm -rf $(DKMS_SRC)
+
+# The test suite: every lane, one summary line (see tests/README.md).
+check:
+	python3 tests/run.py $(if $(LANES),--lanes $(LANES))
+
+# The main job: build, boot the distro kernel in QEMU, hotplug and
+# re-initialise a ZONE_DEVICE region, print the timing table.
+demo:
+	python3 tests/demo.py
+
+bench:
+	python3 tests/demo.py --engine-only
+
+help:
+	@echo "padata_mt $(VERSION) -- targets:"
+	@echo "  modules       build padata_mt.ko and memmap_test.ko (default) against KDIR"
+	@echo "  clean         remove build products"
+	@echo "  install       modules_install + depmod for KVER"
+	@echo "  dkms-install  copy to $(DKMS_SRC), dkms add/build/install for KVER"
+	@echo "  dkms-remove   dkms remove --all and delete $(DKMS_SRC)"
+	@echo "  check         the test suite (LANES=stock,... picks lanes)"
+	@echo "  demo          boot the distro kernel in QEMU, hotplug + re-init, timing table"
+	@echo "  bench         the engine benchmark alone"
+	@echo "Variables: KVER=$(KVER) KDIR=$(KDIR)"
+
