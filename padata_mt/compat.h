@@ -1,0 +1,16 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Kernel-version shims for padata_mt and memmap_test: the only place that
+ * tests LINUX_VERSION_CODE.  One shim per kernel change, each with a comment
+ * naming the version that made it necessary.  Supported: 6.1 and later.
+ */
+#ifndef _PADATA_MT_COMPAT_H
+#define _PADATA_MT_COMPAT_H
+
+#include <linux/version.h>
+
+#if LINUX_VERSION_CODE < KERNEL_VERSION(6, 1, 0)
+#error "padata_mt needs Linux 6.1 or later"
+#endif
+
+#endif /* _PADATA_MT_COMPAT_H */
