@@ -5,7 +5,8 @@ core.o: /work/main/padata_mt/core.c \
  /usr/src/linux-headers-6.1.0-56-common/include/linux/compiler_types.h \
  /usr/src/linux-headers-6.1.0-56-common/include/linux/compiler_attributes.h \
  /usr/src/linux-headers-6.1.0-56-common/include/linux/compiler-gcc.h \
- /usr/src/linux-headers-6.1.0-56-common/include/linux/module.h \
+ /usr/src/linux-headers-6.1.0-56-common/include/linux/completion.h \
+ /usr/src/linux-headers-6.1.0-56-common/include/linux/swait.h \
  /usr/src/linux-headers-6.1.0-56-common/include/linux/list.h \
  /usr/src/linux-headers-6.1.0-56-common/include/linux/container_of.h \
  /usr/src/linux-headers-6.1.0-56-common/include/linux/build_bug.h \
@@ -81,54 +82,12 @@ core.o: /work/main/padata_mt/core.c \
  /usr/src/linux-headers-6.1.0-56-common/arch/x86/include/asm/jump_label.h \
  /usr/src/linux-headers-6.1.0-56-common/arch/x86/include/asm/nops.h \
  /usr/src/linux-headers-6.1.0-56-common/include/asm-generic/barrier.h \
- /usr/src/linux-headers-6.1.0-56-common/include/linux/stat.h \
- /usr/src/linux-headers-6.1.0-56-common/arch/x86/include/uapi/asm/stat.h \
- /usr/src/linux-headers-6.1.0-56-common/include/uapi/linux/stat.h \
- /usr/src/linux-headers-6.1.0-56-common/include/linux/time.h \
- /usr/src/linux-headers-6.1.0-56-common/include/linux/cache.h \
- /usr/src/linux-headers-6.1.0-56-common/include/uapi/linux/kernel.h \
- /usr/src/linux-headers-6.1.0-56-common/include/uapi/linux/sysinfo.h \
- /usr/src/linux-headers-6.1.0-56-common/arch/x86/include/asm/cache.h \
- /usr/src/linux-headers-6.1.0-56-common/include/linux/math64.h \
- /usr/src/linux-headers-6.1.0-56-common/include/linux/math.h \
- /usr/src/linux-headers-6.1.0-56-common/arch/x86/include/asm/div64.h \
- /usr/src/linux-headers-6.1.0-56-common/include/asm-generic/div64.h \
- /usr/src/linux-headers-6.1.0-56-common/include/vdso/math64.h \
- /usr/src/linux-headers-6.1.0-56-common/include/linux/time64.h \
- /usr/src/linux-headers-6.1.0-56-common/include/vdso/time64.h \
- /usr/src/linux-headers-6.1.0-56-common/include/uapi/linux/time.h \
- /usr/src/linux-headers-6.1.0-56-common/include/uapi/linux/time_types.h \
- /usr/src/linux-headers-6.1.0-56-common/include/linux/time32.h \
- /usr/src/linux-headers-6.1.0-56-common/include/linux/timex.h \
- /usr/src/linux-headers-6.1.0-56-common/include/uapi/linux/timex.h \
- /usr/src/linux-headers-6.1.0-56-common/arch/x86/include/asm/timex.h \
- /usr/src/linux-headers-6.1.0-56-common/arch/x86/include/asm/processor.h \
- /usr/src/linux-headers-6.1.0-56-common/arch/x86/include/asm/processor-flags.h \
- /usr/src/linux-headers-6.1.0-56-common/arch/x86/include/uapi/asm/processor-flags.h \
- /usr/src/linux-headers-6.1.0-56-common/include/linux/mem_encrypt.h \
- /usr/src/linux-headers-6.1.0-56-common/arch/x86/include/asm/mem_encrypt.h \
- /usr/src/linux-headers-6.1.0-56-common/include/linux/cc_platform.h \
- /usr/src/linux-headers-6.1.0-56-common/arch/x86/include/asm/math_emu.h \
- /usr/src/linux-headers-6.1.0-56-common/arch/x86/include/asm/ptrace.h \
- /usr/src/linux-headers-6.1.0-56-common/arch/x86/include/asm/segment.h \
- /usr/src/linux-headers-6.1.0-56-common/arch/x86/include/asm/page_types.h \
- /usr/src/linux-headers-6.1.0-56-common/arch/x86/include/asm/page_64_types.h \
- /usr/src/linux-headers-6.1.0-56-common/arch/x86/include/asm/kaslr.h \
- /usr/src/linux-headers-6.1.0-56-common/arch/x86/include/uapi/asm/ptrace.h \
- /usr/src/linux-headers-6.1.0-56-common/arch/x86/include/uapi/asm/ptrace-abi.h \
- /usr/src/linux-headers-6.1.0-56-common/arch/x86/include/asm/paravirt_types.h \
- /usr/src/linux-headers-6.1.0-56-common/arch/x86/include/asm/desc_defs.h \
- /usr/src/linux-headers-6.1.0-56-common/arch/x86/include/asm/pgtable_types.h \
- /usr/src/linux-headers-6.1.0-56-common/arch/x86/include/asm/pgtable_64_types.h \
- /usr/src/linux-headers-6.1.0-56-common/arch/x86/include/asm/sparsemem.h \
- /usr/src/linux-headers-6.1.0-56-common/arch/x86/include/asm/nospec-branch.h \
- /usr/src/linux-headers-6.1.0-56-common/include/linux/static_key.h \
- /usr/src/linux-headers-6.1.0-56-common/arch/x86/include/asm/cpufeatures.h \
- /usr/src/linux-headers-6.1.0-56-common/arch/x86/include/asm/required-features.h \
- /usr/src/linux-headers-6.1.0-56-common/arch/x86/include/asm/disabled-features.h \
- /usr/src/linux-headers-6.1.0-56-common/arch/x86/include/asm/msr-index.h \
- /usr/src/linux-headers-6.1.0-56-common/arch/x86/include/asm/unwind_hints.h \
- /usr/src/linux-headers-6.1.0-56-common/arch/x86/include/asm/orc_types.h \
+ /usr/src/linux-headers-6.1.0-56-common/include/linux/spinlock.h \
+ /usr/src/linux-headers-6.1.0-56-common/include/linux/typecheck.h \
+ /usr/src/linux-headers-6.1.0-56-common/include/linux/preempt.h \
+ /usr/src/linux-headers-6.1.0-56-common/include/linux/cleanup.h \
+ /usr/src/linux-headers-6.1.0-56-common/arch/x86/include/asm/preempt.h \
+ /usr/src/linux-headers-6.1.0-56-common/arch/x86/include/asm/rmwcc.h \
  /usr/src/linux-headers-6.1.0-56-common/arch/x86/include/asm/percpu.h \
  /usr/src/linux-headers-6.1.0-56-common/include/linux/kernel.h \
  /usr/src/linux-headers-6.1.0-56-common/include/linux/align.h \
@@ -137,12 +96,15 @@ core.o: /work/main/padata_mt/core.c \
  /usr/src/linux-headers-6.1.0-56-common/include/uapi/linux/limits.h \
  /usr/src/linux-headers-6.1.0-56-common/include/vdso/limits.h \
  /usr/src/linux-headers-6.1.0-56-common/include/linux/bitops.h \
- /usr/src/linux-headers-6.1.0-56-common/include/linux/typecheck.h \
+ /usr/src/linux-headers-6.1.0-56-common/include/uapi/linux/kernel.h \
+ /usr/src/linux-headers-6.1.0-56-common/include/uapi/linux/sysinfo.h \
  /usr/src/linux-headers-6.1.0-56-common/include/asm-generic/bitops/generic-non-atomic.h \
  /usr/src/linux-headers-6.1.0-56-common/arch/x86/include/asm/bitops.h \
- /usr/src/linux-headers-6.1.0-56-common/arch/x86/include/asm/rmwcc.h \
  /usr/src/linux-headers-6.1.0-56-common/include/asm-generic/bitops/sched.h \
  /usr/src/linux-headers-6.1.0-56-common/arch/x86/include/asm/arch_hweight.h \
+ /usr/src/linux-headers-6.1.0-56-common/arch/x86/include/asm/cpufeatures.h \
+ /usr/src/linux-headers-6.1.0-56-common/arch/x86/include/asm/required-features.h \
+ /usr/src/linux-headers-6.1.0-56-common/arch/x86/include/asm/disabled-features.h \
  /usr/src/linux-headers-6.1.0-56-common/include/asm-generic/bitops/const_hweight.h \
  /usr/src/linux-headers-6.1.0-56-common/include/asm-generic/bitops/instrumented-atomic.h \
  /usr/src/linux-headers-6.1.0-56-common/include/linux/instrumented.h \
@@ -153,23 +115,64 @@ core.o: /work/main/padata_mt/core.c \
  /usr/src/linux-headers-6.1.0-56-common/include/asm-generic/bitops/ext2-atomic-setbit.h \
  /usr/src/linux-headers-6.1.0-56-common/include/linux/kstrtox.h \
  /usr/src/linux-headers-6.1.0-56-common/include/linux/log2.h \
+ /usr/src/linux-headers-6.1.0-56-common/include/linux/math.h \
+ /usr/src/linux-headers-6.1.0-56-common/arch/x86/include/asm/div64.h \
+ /usr/src/linux-headers-6.1.0-56-common/include/asm-generic/div64.h \
  /usr/src/linux-headers-6.1.0-56-common/include/linux/minmax.h \
  /usr/src/linux-headers-6.1.0-56-common/include/linux/static_call_types.h \
  /usr/src/linux-headers-6.1.0-56-common/include/linux/instruction_pointer.h \
  /usr/src/linux-headers-6.1.0-56-common/include/asm-generic/percpu.h \
  /usr/src/linux-headers-6.1.0-56-common/include/linux/threads.h \
  /usr/src/linux-headers-6.1.0-56-common/include/linux/percpu-defs.h \
- /usr/src/linux-headers-6.1.0-56-common/arch/x86/include/asm/GEN-for-each-reg.h \
- /usr/src/linux-headers-6.1.0-56-common/arch/x86/include/asm/proto.h \
- /usr/src/linux-headers-6.1.0-56-common/arch/x86/include/uapi/asm/ldt.h \
- /usr/src/linux-headers-6.1.0-56-common/arch/x86/include/uapi/asm/sigcontext.h \
+ /usr/src/linux-headers-6.1.0-56-common/include/linux/thread_info.h \
+ /usr/src/linux-headers-6.1.0-56-common/include/linux/bug.h \
+ /usr/src/linux-headers-6.1.0-56-common/include/linux/restart_block.h \
+ /usr/src/linux-headers-6.1.0-56-common/include/linux/time64.h \
+ /usr/src/linux-headers-6.1.0-56-common/include/linux/math64.h \
+ /usr/src/linux-headers-6.1.0-56-common/include/vdso/math64.h \
+ /usr/src/linux-headers-6.1.0-56-common/include/vdso/time64.h \
+ /usr/src/linux-headers-6.1.0-56-common/include/uapi/linux/time.h \
+ /usr/src/linux-headers-6.1.0-56-common/include/uapi/linux/time_types.h \
+ /usr/src/linux-headers-6.1.0-56-common/include/linux/errno.h \
+ /usr/src/linux-headers-6.1.0-56-common/include/uapi/linux/errno.h \
  /usr/src/linux-headers-6.1.0-56-common/arch/x86/include/asm/current.h \
+ /usr/src/linux-headers-6.1.0-56-common/arch/x86/include/asm/thread_info.h \
  /usr/src/linux-headers-6.1.0-56-common/arch/x86/include/asm/page.h \
+ /usr/src/linux-headers-6.1.0-56-common/arch/x86/include/asm/page_types.h \
+ /usr/src/linux-headers-6.1.0-56-common/include/linux/mem_encrypt.h \
+ /usr/src/linux-headers-6.1.0-56-common/arch/x86/include/asm/mem_encrypt.h \
+ /usr/src/linux-headers-6.1.0-56-common/include/linux/cc_platform.h \
+ /usr/src/linux-headers-6.1.0-56-common/arch/x86/include/asm/page_64_types.h \
+ /usr/src/linux-headers-6.1.0-56-common/arch/x86/include/asm/kaslr.h \
  /usr/src/linux-headers-6.1.0-56-common/arch/x86/include/asm/page_64.h \
  /usr/src/linux-headers-6.1.0-56-common/include/linux/range.h \
  /usr/src/linux-headers-6.1.0-56-common/include/asm-generic/memory_model.h \
  /usr/src/linux-headers-6.1.0-56-common/include/linux/pfn.h \
  /usr/src/linux-headers-6.1.0-56-common/include/asm-generic/getorder.h \
+ /usr/src/linux-headers-6.1.0-56-common/arch/x86/include/asm/cpufeature.h \
+ /usr/src/linux-headers-6.1.0-56-common/arch/x86/include/asm/processor.h \
+ /usr/src/linux-headers-6.1.0-56-common/arch/x86/include/asm/processor-flags.h \
+ /usr/src/linux-headers-6.1.0-56-common/arch/x86/include/uapi/asm/processor-flags.h \
+ /usr/src/linux-headers-6.1.0-56-common/arch/x86/include/asm/math_emu.h \
+ /usr/src/linux-headers-6.1.0-56-common/arch/x86/include/asm/ptrace.h \
+ /usr/src/linux-headers-6.1.0-56-common/arch/x86/include/asm/segment.h \
+ /usr/src/linux-headers-6.1.0-56-common/arch/x86/include/asm/cache.h \
+ /usr/src/linux-headers-6.1.0-56-common/arch/x86/include/uapi/asm/ptrace.h \
+ /usr/src/linux-headers-6.1.0-56-common/arch/x86/include/uapi/asm/ptrace-abi.h \
+ /usr/src/linux-headers-6.1.0-56-common/arch/x86/include/asm/paravirt_types.h \
+ /usr/src/linux-headers-6.1.0-56-common/arch/x86/include/asm/desc_defs.h \
+ /usr/src/linux-headers-6.1.0-56-common/arch/x86/include/asm/pgtable_types.h \
+ /usr/src/linux-headers-6.1.0-56-common/arch/x86/include/asm/pgtable_64_types.h \
+ /usr/src/linux-headers-6.1.0-56-common/arch/x86/include/asm/sparsemem.h \
+ /usr/src/linux-headers-6.1.0-56-common/arch/x86/include/asm/nospec-branch.h \
+ /usr/src/linux-headers-6.1.0-56-common/include/linux/static_key.h \
+ /usr/src/linux-headers-6.1.0-56-common/arch/x86/include/asm/msr-index.h \
+ /usr/src/linux-headers-6.1.0-56-common/arch/x86/include/asm/unwind_hints.h \
+ /usr/src/linux-headers-6.1.0-56-common/arch/x86/include/asm/orc_types.h \
+ /usr/src/linux-headers-6.1.0-56-common/arch/x86/include/asm/GEN-for-each-reg.h \
+ /usr/src/linux-headers-6.1.0-56-common/arch/x86/include/asm/proto.h \
+ /usr/src/linux-headers-6.1.0-56-common/arch/x86/include/uapi/asm/ldt.h \
+ /usr/src/linux-headers-6.1.0-56-common/arch/x86/include/uapi/asm/sigcontext.h \
  /usr/src/linux-headers-6.1.0-56-common/arch/x86/include/asm/msr.h \
  /usr/src/linux-headers-6.1.0-56-common/arch/x86/include/asm/msr-index.h \
  /usr/src/linux-headers-6.1.0-56-common/arch/x86/include/asm/cpumask.h \
@@ -177,14 +180,11 @@ core.o: /work/main/padata_mt/core.c \
  /usr/src/linux-headers-6.1.0-56-common/include/linux/bitmap.h \
  /usr/src/linux-headers-6.1.0-56-common/include/linux/find.h \
  /usr/src/linux-headers-6.1.0-56-common/include/linux/string.h \
- /usr/src/linux-headers-6.1.0-56-common/include/linux/errno.h \
- /usr/src/linux-headers-6.1.0-56-common/include/uapi/linux/errno.h \
  /usr/src/linux-headers-6.1.0-56-common/include/linux/overflow.h \
  /usr/src/linux-headers-6.1.0-56-common/include/uapi/linux/string.h \
  /usr/src/linux-headers-6.1.0-56-common/arch/x86/include/asm/string.h \
  /usr/src/linux-headers-6.1.0-56-common/arch/x86/include/asm/string_64.h \
  /usr/src/linux-headers-6.1.0-56-common/include/linux/fortify-string.h \
- /usr/src/linux-headers-6.1.0-56-common/include/linux/bug.h \
  /usr/src/linux-headers-6.1.0-56-common/include/linux/atomic.h \
  /usr/src/linux-headers-6.1.0-56-common/arch/x86/include/asm/atomic.h \
  /usr/src/linux-headers-6.1.0-56-common/arch/x86/include/asm/cmpxchg.h \
@@ -206,33 +206,13 @@ core.o: /work/main/padata_mt/core.c \
  /usr/src/linux-headers-6.1.0-56-common/arch/x86/include/asm/frame.h \
  /usr/src/linux-headers-6.1.0-56-common/arch/x86/include/asm/special_insns.h \
  /usr/src/linux-headers-6.1.0-56-common/include/linux/irqflags.h \
- /usr/src/linux-headers-6.1.0-56-common/include/linux/cleanup.h \
  /usr/src/linux-headers-6.1.0-56-common/arch/x86/include/asm/irqflags.h \
  /usr/src/linux-headers-6.1.0-56-common/arch/x86/include/asm/fpu/types.h \
  /usr/src/linux-headers-6.1.0-56-common/arch/x86/include/asm/vmxfeatures.h \
  /usr/src/linux-headers-6.1.0-56-common/arch/x86/include/asm/vdso/processor.h \
  /usr/src/linux-headers-6.1.0-56-common/include/linux/personality.h \
  /usr/src/linux-headers-6.1.0-56-common/include/uapi/linux/personality.h \
- /usr/src/linux-headers-6.1.0-56-common/arch/x86/include/asm/tsc.h \
- /usr/src/linux-headers-6.1.0-56-common/arch/x86/include/asm/cpufeature.h \
- /usr/src/linux-headers-6.1.0-56-common/include/vdso/time32.h \
- /usr/src/linux-headers-6.1.0-56-common/include/vdso/time.h \
- /usr/src/linux-headers-6.1.0-56-common/include/linux/uidgid.h \
- /usr/src/linux-headers-6.1.0-56-common/include/linux/highuid.h \
- /usr/src/linux-headers-6.1.0-56-common/include/linux/buildid.h \
- /usr/src/linux-headers-6.1.0-56-common/include/linux/mm_types.h \
- /usr/src/linux-headers-6.1.0-56-common/include/linux/mm_types_task.h \
- /usr/src/linux-headers-6.1.0-56-common/arch/x86/include/asm/tlbbatch.h \
- /usr/src/linux-headers-6.1.0-56-common/include/linux/auxvec.h \
- /usr/src/linux-headers-6.1.0-56-common/include/uapi/linux/auxvec.h \
- /usr/src/linux-headers-6.1.0-56-common/arch/x86/include/uapi/asm/auxvec.h \
- /usr/src/linux-headers-6.1.0-56-common/include/linux/kref.h \
- /usr/src/linux-headers-6.1.0-56-common/include/linux/spinlock.h \
- /usr/src/linux-headers-6.1.0-56-common/include/linux/preempt.h \
- /usr/src/linux-headers-6.1.0-56-common/arch/x86/include/asm/preempt.h \
- /usr/src/linux-headers-6.1.0-56-common/include/linux/thread_info.h \
- /usr/src/linux-headers-6.1.0-56-common/include/linux/restart_block.h \
- /usr/src/linux-headers-6.1.0-56-common/arch/x86/include/asm/thread_info.h \
+ /usr/src/linux-headers-6.1.0-56-common/include/linux/cache.h \
  /usr/src/linux-headers-6.1.0-56-common/include/linux/bottom_half.h \
  /usr/src/linux-headers-6.1.0-56-common/include/linux/lockdep.h \
  /usr/src/linux-headers-6.1.0-56-common/include/linux/smp.h \
@@ -251,6 +231,30 @@ core.o: /work/main/padata_mt/core.c \
  /usr/src/linux-headers-6.1.0-56-common/include/linux/rwlock.h \
  /usr/src/linux-headers-6.1.0-56-common/include/linux/spinlock_api_smp.h \
  /usr/src/linux-headers-6.1.0-56-common/include/linux/rwlock_api_smp.h \
+ /usr/src/linux-headers-6.1.0-56-common/include/linux/wait.h \
+ /usr/src/linux-headers-6.1.0-56-common/include/uapi/linux/wait.h \
+ /usr/src/linux-headers-6.1.0-56-common/include/linux/module.h \
+ /usr/src/linux-headers-6.1.0-56-common/include/linux/stat.h \
+ /usr/src/linux-headers-6.1.0-56-common/arch/x86/include/uapi/asm/stat.h \
+ /usr/src/linux-headers-6.1.0-56-common/include/uapi/linux/stat.h \
+ /usr/src/linux-headers-6.1.0-56-common/include/linux/time.h \
+ /usr/src/linux-headers-6.1.0-56-common/include/linux/time32.h \
+ /usr/src/linux-headers-6.1.0-56-common/include/linux/timex.h \
+ /usr/src/linux-headers-6.1.0-56-common/include/uapi/linux/timex.h \
+ /usr/src/linux-headers-6.1.0-56-common/arch/x86/include/asm/timex.h \
+ /usr/src/linux-headers-6.1.0-56-common/arch/x86/include/asm/tsc.h \
+ /usr/src/linux-headers-6.1.0-56-common/include/vdso/time32.h \
+ /usr/src/linux-headers-6.1.0-56-common/include/vdso/time.h \
+ /usr/src/linux-headers-6.1.0-56-common/include/linux/uidgid.h \
+ /usr/src/linux-headers-6.1.0-56-common/include/linux/highuid.h \
+ /usr/src/linux-headers-6.1.0-56-common/include/linux/buildid.h \
+ /usr/src/linux-headers-6.1.0-56-common/include/linux/mm_types.h \
+ /usr/src/linux-headers-6.1.0-56-common/include/linux/mm_types_task.h \
+ /usr/src/linux-headers-6.1.0-56-common/arch/x86/include/asm/tlbbatch.h \
+ /usr/src/linux-headers-6.1.0-56-common/include/linux/auxvec.h \
+ /usr/src/linux-headers-6.1.0-56-common/include/uapi/linux/auxvec.h \
+ /usr/src/linux-headers-6.1.0-56-common/arch/x86/include/uapi/asm/auxvec.h \
+ /usr/src/linux-headers-6.1.0-56-common/include/linux/kref.h \
  /usr/src/linux-headers-6.1.0-56-common/include/linux/refcount.h \
  /usr/src/linux-headers-6.1.0-56-common/include/linux/rbtree.h \
  /usr/src/linux-headers-6.1.0-56-common/include/linux/rbtree_types.h \
@@ -260,10 +264,6 @@ core.o: /work/main/padata_mt/core.c \
  /usr/src/linux-headers-6.1.0-56-common/include/linux/maple_tree.h \
  /usr/src/linux-headers-6.1.0-56-common/include/linux/rwsem.h \
  /usr/src/linux-headers-6.1.0-56-common/include/linux/osq_lock.h \
- /usr/src/linux-headers-6.1.0-56-common/include/linux/completion.h \
- /usr/src/linux-headers-6.1.0-56-common/include/linux/swait.h \
- /usr/src/linux-headers-6.1.0-56-common/include/linux/wait.h \
- /usr/src/linux-headers-6.1.0-56-common/include/uapi/linux/wait.h \
  /usr/src/linux-headers-6.1.0-56-common/include/linux/uprobes.h \
  /usr/src/linux-headers-6.1.0-56-common/arch/x86/include/asm/uprobes.h \
  /usr/src/linux-headers-6.1.0-56-common/include/linux/notifier.h \
@@ -416,4 +416,224 @@ core.o: /work/main/padata_mt/core.c \
  /usr/src/linux-headers-6.1.0-56-common/arch/x86/include/asm/module.h \
  /usr/src/linux-headers-6.1.0-56-common/include/asm-generic/module.h \
  /usr/src/linux-headers-6.1.0-56-common/arch/x86/include/asm/orc_types.h \
- /work/main/padata_mt/padata_mt.h
+ /usr/src/linux-headers-6.1.0-56-common/include/linux/sched/clock.h \
+ /usr/src/linux-headers-6.1.0-56-common/include/linux/sched/signal.h \
+ /usr/src/linux-headers-6.1.0-56-common/include/linux/signal.h \
+ /usr/src/linux-headers-6.1.0-56-common/include/linux/sched/jobctl.h \
+ /usr/src/linux-headers-6.1.0-56-common/include/linux/sched/task.h \
+ /usr/src/linux-headers-6.1.0-56-common/include/linux/uaccess.h \
+ /usr/src/linux-headers-6.1.0-56-common/include/linux/fault-inject-usercopy.h \
+ /usr/src/linux-headers-6.1.0-56-common/arch/x86/include/asm/uaccess.h \
+ /usr/src/linux-headers-6.1.0-56-common/arch/x86/include/asm/smap.h \
+ /usr/src/linux-headers-6.1.0-56-common/arch/x86/include/asm/extable.h \
+ /usr/src/linux-headers-6.1.0-56-common/include/asm-generic/access_ok.h \
+ /usr/src/linux-headers-6.1.0-56-common/arch/x86/include/asm/uaccess_64.h \
+ /usr/src/linux-headers-6.1.0-56-common/include/linux/cred.h \
+ /usr/src/linux-headers-6.1.0-56-common/include/linux/capability.h \
+ /usr/src/linux-headers-6.1.0-56-common/include/uapi/linux/capability.h \
+ /usr/src/linux-headers-6.1.0-56-common/include/linux/key.h \
+ /usr/src/linux-headers-6.1.0-56-common/include/linux/assoc_array.h \
+ /usr/src/linux-headers-6.1.0-56-common/include/linux/sched/user.h \
+ /usr/src/linux-headers-6.1.0-56-common/include/linux/percpu_counter.h \
+ /usr/src/linux-headers-6.1.0-56-common/include/linux/ratelimit.h \
+ /usr/src/linux-headers-6.1.0-56-common/include/linux/slab.h \
+ /usr/src/linux-headers-6.1.0-56-common/include/linux/percpu-refcount.h \
+ /usr/src/linux-headers-6.1.0-56-common/include/linux/kasan.h \
+ /usr/src/linux-headers-6.1.0-56-common/include/linux/kasan-enabled.h \
+ /work/main/padata_mt/compat.h include/generated/uapi/linux/version.h \
+ /work/main/padata_mt/internal.h /work/main/padata_mt/padata_mt.h \
+ /work/main/padata_mt/padata_mt_trace.h \
+ /usr/src/linux-headers-6.1.0-56-common/include/linux/tracepoint.h \
+ /usr/src/linux-headers-6.1.0-56-common/include/linux/static_call.h \
+ /usr/src/linux-headers-6.1.0-56-common/include/linux/cpu.h \
+ /usr/src/linux-headers-6.1.0-56-common/include/linux/node.h \
+ /usr/src/linux-headers-6.1.0-56-common/include/linux/device.h \
+ /usr/src/linux-headers-6.1.0-56-common/include/linux/dev_printk.h \
+ /usr/src/linux-headers-6.1.0-56-common/include/linux/energy_model.h \
+ /usr/src/linux-headers-6.1.0-56-common/include/linux/sched/cpufreq.h \
+ /usr/src/linux-headers-6.1.0-56-common/include/linux/sched/topology.h \
+ /usr/src/linux-headers-6.1.0-56-common/include/linux/sched/idle.h \
+ /usr/src/linux-headers-6.1.0-56-common/include/linux/sched/sd_flags.h \
+ /usr/src/linux-headers-6.1.0-56-common/include/linux/ioport.h \
+ /usr/src/linux-headers-6.1.0-56-common/include/linux/klist.h \
+ /usr/src/linux-headers-6.1.0-56-common/include/linux/pm.h \
+ /usr/src/linux-headers-6.1.0-56-common/include/linux/device/bus.h \
+ /usr/src/linux-headers-6.1.0-56-common/include/linux/device/class.h \
+ /usr/src/linux-headers-6.1.0-56-common/include/linux/device/driver.h \
+ /usr/src/linux-headers-6.1.0-56-common/arch/x86/include/asm/device.h \
+ /usr/src/linux-headers-6.1.0-56-common/include/linux/pm_wakeup.h \
+ /usr/src/linux-headers-6.1.0-56-common/include/linux/cpuhotplug.h \
+ /usr/src/linux-headers-6.1.0-56-common/arch/x86/include/asm/static_call.h \
+ /usr/src/linux-headers-6.1.0-56-common/arch/x86/include/asm/text-patching.h \
+ /usr/src/linux-headers-6.1.0-56-common/include/trace/define_trace.h \
+ /work/main/padata_mt/./padata_mt_trace.h \
+ /usr/src/linux-headers-6.1.0-56-common/include/trace/trace_events.h \
+ /usr/src/linux-headers-6.1.0-56-common/include/linux/trace_events.h \
+ /usr/src/linux-headers-6.1.0-56-common/include/linux/ring_buffer.h \
+ /usr/src/linux-headers-6.1.0-56-common/include/linux/mm.h \
+ /usr/src/linux-headers-6.1.0-56-common/include/linux/mmap_lock.h \
+ /usr/src/linux-headers-6.1.0-56-common/include/linux/bit_spinlock.h \
+ /usr/src/linux-headers-6.1.0-56-common/include/linux/shrinker.h \
+ /usr/src/linux-headers-6.1.0-56-common/include/linux/page_ext.h \
+ /usr/src/linux-headers-6.1.0-56-common/include/linux/stacktrace.h \
+ /usr/src/linux-headers-6.1.0-56-common/include/linux/stackdepot.h \
+ /usr/src/linux-headers-6.1.0-56-common/include/linux/page_ref.h \
+ /usr/src/linux-headers-6.1.0-56-common/include/linux/sizes.h \
+ /usr/src/linux-headers-6.1.0-56-common/include/linux/pgtable.h \
+ /usr/src/linux-headers-6.1.0-56-common/arch/x86/include/asm/pgtable.h \
+ /usr/src/linux-headers-6.1.0-56-common/arch/x86/include/asm/pkru.h \
+ /usr/src/linux-headers-6.1.0-56-common/arch/x86/include/asm/fpu/api.h \
+ /usr/src/linux-headers-6.1.0-56-common/arch/x86/include/asm/coco.h \
+ /usr/src/linux-headers-6.1.0-56-common/include/asm-generic/pgtable_uffd.h \
+ /usr/src/linux-headers-6.1.0-56-common/include/linux/page_table_check.h \
+ /usr/src/linux-headers-6.1.0-56-common/arch/x86/include/asm/pgtable_64.h \
+ /usr/src/linux-headers-6.1.0-56-common/arch/x86/include/asm/fixmap.h \
+ /usr/src/linux-headers-6.1.0-56-common/arch/x86/include/uapi/asm/vsyscall.h \
+ /usr/src/linux-headers-6.1.0-56-common/include/asm-generic/fixmap.h \
+ /usr/src/linux-headers-6.1.0-56-common/arch/x86/include/asm/pgtable-invert.h \
+ /usr/src/linux-headers-6.1.0-56-common/include/linux/memremap.h \
+ /usr/src/linux-headers-6.1.0-56-common/include/linux/huge_mm.h \
+ /usr/src/linux-headers-6.1.0-56-common/include/linux/sched/coredump.h \
+ /usr/src/linux-headers-6.1.0-56-common/include/linux/fs.h \
+ /usr/src/linux-headers-6.1.0-56-common/include/linux/wait_bit.h \
+ /usr/src/linux-headers-6.1.0-56-common/include/linux/kdev_t.h \
+ /usr/src/linux-headers-6.1.0-56-common/include/uapi/linux/kdev_t.h \
+ /usr/src/linux-headers-6.1.0-56-common/include/linux/dcache.h \
+ /usr/src/linux-headers-6.1.0-56-common/include/linux/rculist_bl.h \
+ /usr/src/linux-headers-6.1.0-56-common/include/linux/list_bl.h \
+ /usr/src/linux-headers-6.1.0-56-common/include/linux/lockref.h \
+ /usr/src/linux-headers-6.1.0-56-common/include/linux/stringhash.h \
+ /usr/src/linux-headers-6.1.0-56-common/include/linux/hash.h \
+ /usr/src/linux-headers-6.1.0-56-common/include/linux/path.h \
+ /usr/src/linux-headers-6.1.0-56-common/include/linux/list_lru.h \
+ /usr/src/linux-headers-6.1.0-56-common/include/linux/semaphore.h \
+ /usr/src/linux-headers-6.1.0-56-common/include/linux/fcntl.h \
+ /usr/src/linux-headers-6.1.0-56-common/include/uapi/linux/fcntl.h \
+ arch/x86/include/generated/uapi/asm/fcntl.h \
+ /usr/src/linux-headers-6.1.0-56-common/include/uapi/asm-generic/fcntl.h \
+ /usr/src/linux-headers-6.1.0-56-common/include/uapi/linux/openat2.h \
+ /usr/src/linux-headers-6.1.0-56-common/include/linux/migrate_mode.h \
+ /usr/src/linux-headers-6.1.0-56-common/include/linux/percpu-rwsem.h \
+ /usr/src/linux-headers-6.1.0-56-common/include/linux/rcuwait.h \
+ /usr/src/linux-headers-6.1.0-56-common/include/linux/rcu_sync.h \
+ /usr/src/linux-headers-6.1.0-56-common/include/linux/delayed_call.h \
+ /usr/src/linux-headers-6.1.0-56-common/include/linux/uuid.h \
+ /usr/src/linux-headers-6.1.0-56-common/include/uapi/linux/uuid.h \
+ /usr/src/linux-headers-6.1.0-56-common/include/linux/errseq.h \
+ /usr/src/linux-headers-6.1.0-56-common/include/linux/ioprio.h \
+ /usr/src/linux-headers-6.1.0-56-common/include/linux/sched/rt.h \
+ /usr/src/linux-headers-6.1.0-56-common/include/linux/iocontext.h \
+ /usr/src/linux-headers-6.1.0-56-common/include/uapi/linux/ioprio.h \
+ /usr/src/linux-headers-6.1.0-56-common/include/linux/fs_types.h \
+ /usr/src/linux-headers-6.1.0-56-common/include/linux/mount.h \
+ /usr/src/linux-headers-6.1.0-56-common/include/linux/mnt_idmapping.h \
+ /usr/src/linux-headers-6.1.0-56-common/include/uapi/linux/fs.h \
+ /usr/src/linux-headers-6.1.0-56-common/include/linux/quota.h \
+ /usr/src/linux-headers-6.1.0-56-common/include/uapi/linux/dqblk_xfs.h \
+ /usr/src/linux-headers-6.1.0-56-common/include/linux/dqblk_v1.h \
+ /usr/src/linux-headers-6.1.0-56-common/include/linux/dqblk_v2.h \
+ /usr/src/linux-headers-6.1.0-56-common/include/linux/dqblk_qtree.h \
+ /usr/src/linux-headers-6.1.0-56-common/include/linux/projid.h \
+ /usr/src/linux-headers-6.1.0-56-common/include/uapi/linux/quota.h \
+ /usr/src/linux-headers-6.1.0-56-common/include/linux/nfs_fs_i.h \
+ /usr/src/linux-headers-6.1.0-56-common/include/linux/vmstat.h \
+ /usr/src/linux-headers-6.1.0-56-common/include/linux/vm_event_item.h \
+ /usr/src/linux-headers-6.1.0-56-common/include/linux/seq_file.h \
+ /usr/src/linux-headers-6.1.0-56-common/include/linux/string_helpers.h \
+ /usr/src/linux-headers-6.1.0-56-common/include/linux/ctype.h \
+ /usr/src/linux-headers-6.1.0-56-common/include/linux/poll.h \
+ /usr/src/linux-headers-6.1.0-56-common/include/uapi/linux/poll.h \
+ arch/x86/include/generated/uapi/asm/poll.h \
+ /usr/src/linux-headers-6.1.0-56-common/include/uapi/asm-generic/poll.h \
+ /usr/src/linux-headers-6.1.0-56-common/include/uapi/linux/eventpoll.h \
+ /usr/src/linux-headers-6.1.0-56-common/include/linux/trace_seq.h \
+ /usr/src/linux-headers-6.1.0-56-common/include/linux/seq_buf.h \
+ /usr/src/linux-headers-6.1.0-56-common/include/linux/hardirq.h \
+ /usr/src/linux-headers-6.1.0-56-common/include/linux/context_tracking_state.h \
+ /usr/src/linux-headers-6.1.0-56-common/include/linux/ftrace_irq.h \
+ /usr/src/linux-headers-6.1.0-56-common/include/linux/vtime.h \
+ /usr/src/linux-headers-6.1.0-56-common/arch/x86/include/asm/hardirq.h \
+ /usr/src/linux-headers-6.1.0-56-common/include/linux/perf_event.h \
+ /usr/src/linux-headers-6.1.0-56-common/include/uapi/linux/perf_event.h \
+ /usr/src/linux-headers-6.1.0-56-common/include/uapi/linux/bpf_perf_event.h \
+ arch/x86/include/generated/uapi/asm/bpf_perf_event.h \
+ /usr/src/linux-headers-6.1.0-56-common/include/uapi/asm-generic/bpf_perf_event.h \
+ /usr/src/linux-headers-6.1.0-56-common/include/linux/ptrace.h \
+ /usr/src/linux-headers-6.1.0-56-common/include/linux/pid_namespace.h \
+ /usr/src/linux-headers-6.1.0-56-common/include/linux/nsproxy.h \
+ /usr/src/linux-headers-6.1.0-56-common/include/linux/ns_common.h \
+ /usr/src/linux-headers-6.1.0-56-common/include/uapi/linux/ptrace.h \
+ /usr/src/linux-headers-6.1.0-56-common/arch/x86/include/asm/perf_event.h \
+ /usr/src/linux-headers-6.1.0-56-common/arch/x86/include/asm/stacktrace.h \
+ /usr/src/linux-headers-6.1.0-56-common/arch/x86/include/asm/cpu_entry_area.h \
+ /usr/src/linux-headers-6.1.0-56-common/arch/x86/include/asm/intel_ds.h \
+ /usr/src/linux-headers-6.1.0-56-common/arch/x86/include/asm/pgtable_areas.h \
+ /usr/src/linux-headers-6.1.0-56-common/arch/x86/include/asm/switch_to.h \
+ /usr/src/linux-headers-6.1.0-56-common/include/linux/sched/task_stack.h \
+ /usr/src/linux-headers-6.1.0-56-common/include/uapi/linux/magic.h \
+ arch/x86/include/generated/asm/local64.h \
+ /usr/src/linux-headers-6.1.0-56-common/include/asm-generic/local64.h \
+ /usr/src/linux-headers-6.1.0-56-common/arch/x86/include/asm/local.h \
+ /usr/src/linux-headers-6.1.0-56-common/arch/x86/include/asm/hw_breakpoint.h \
+ /usr/src/linux-headers-6.1.0-56-common/arch/x86/include/uapi/asm/hw_breakpoint.h \
+ /usr/src/linux-headers-6.1.0-56-common/include/linux/kdebug.h \
+ /usr/src/linux-headers-6.1.0-56-common/arch/x86/include/asm/kdebug.h \
+ /usr/src/linux-headers-6.1.0-56-common/include/linux/ftrace.h \
+ /usr/src/linux-headers-6.1.0-56-common/include/linux/trace_recursion.h \
+ /usr/src/linux-headers-6.1.0-56-common/include/linux/interrupt.h \
+ /usr/src/linux-headers-6.1.0-56-common/include/linux/irqreturn.h \
+ /usr/src/linux-headers-6.1.0-56-common/arch/x86/include/asm/irq.h \
+ /usr/src/linux-headers-6.1.0-56-common/arch/x86/include/asm/irq_vectors.h \
+ /usr/src/linux-headers-6.1.0-56-common/arch/x86/include/asm/sections.h \
+ /usr/src/linux-headers-6.1.0-56-common/include/asm-generic/sections.h \
+ /usr/src/linux-headers-6.1.0-56-common/include/linux/trace_clock.h \
+ /usr/src/linux-headers-6.1.0-56-common/arch/x86/include/asm/trace_clock.h \
+ /usr/src/linux-headers-6.1.0-56-common/include/linux/kallsyms.h \
+ /usr/src/linux-headers-6.1.0-56-common/arch/x86/include/asm/ftrace.h \
+ /usr/src/linux-headers-6.1.0-56-common/include/linux/compat.h \
+ /usr/src/linux-headers-6.1.0-56-common/include/linux/socket.h \
+ arch/x86/include/generated/uapi/asm/socket.h \
+ /usr/src/linux-headers-6.1.0-56-common/include/uapi/asm-generic/socket.h \
+ arch/x86/include/generated/uapi/asm/sockios.h \
+ /usr/src/linux-headers-6.1.0-56-common/include/uapi/asm-generic/sockios.h \
+ /usr/src/linux-headers-6.1.0-56-common/include/uapi/linux/sockios.h \
+ /usr/src/linux-headers-6.1.0-56-common/include/linux/uio.h \
+ /usr/src/linux-headers-6.1.0-56-common/include/uapi/linux/uio.h \
+ /usr/src/linux-headers-6.1.0-56-common/include/uapi/linux/socket.h \
+ /usr/src/linux-headers-6.1.0-56-common/include/uapi/linux/if.h \
+ /usr/src/linux-headers-6.1.0-56-common/include/uapi/linux/libc-compat.h \
+ /usr/src/linux-headers-6.1.0-56-common/include/uapi/linux/hdlc/ioctl.h \
+ /usr/src/linux-headers-6.1.0-56-common/include/uapi/linux/aio_abi.h \
+ /usr/src/linux-headers-6.1.0-56-common/arch/x86/include/asm/compat.h \
+ /usr/src/linux-headers-6.1.0-56-common/arch/x86/include/asm/user32.h \
+ /usr/src/linux-headers-6.1.0-56-common/include/asm-generic/compat.h \
+ /usr/src/linux-headers-6.1.0-56-common/arch/x86/include/asm/syscall_wrapper.h \
+ /usr/src/linux-headers-6.1.0-56-common/include/linux/irq_work.h \
+ /usr/src/linux-headers-6.1.0-56-common/arch/x86/include/asm/irq_work.h \
+ /usr/src/linux-headers-6.1.0-56-common/include/linux/jump_label_ratelimit.h \
+ /usr/src/linux-headers-6.1.0-56-common/include/linux/perf_regs.h \
+ /usr/src/linux-headers-6.1.0-56-common/arch/x86/include/uapi/asm/perf_regs.h \
+ /usr/src/linux-headers-6.1.0-56-common/include/linux/cgroup.h \
+ /usr/src/linux-headers-6.1.0-56-common/include/uapi/linux/cgroupstats.h \
+ /usr/src/linux-headers-6.1.0-56-common/include/uapi/linux/taskstats.h \
+ /usr/src/linux-headers-6.1.0-56-common/include/linux/user_namespace.h \
+ /usr/src/linux-headers-6.1.0-56-common/include/linux/kernel_stat.h \
+ /usr/src/linux-headers-6.1.0-56-common/include/linux/cgroup-defs.h \
+ /usr/src/linux-headers-6.1.0-56-common/include/linux/u64_stats_sync.h \
+ /usr/src/linux-headers-6.1.0-56-common/include/linux/bpf-cgroup-defs.h \
+ /usr/src/linux-headers-6.1.0-56-common/include/linux/psi_types.h \
+ /usr/src/linux-headers-6.1.0-56-common/include/linux/kthread.h \
+ /usr/src/linux-headers-6.1.0-56-common/include/linux/cgroup_subsys.h \
+ /usr/src/linux-headers-6.1.0-56-common/include/linux/security.h \
+ /usr/src/linux-headers-6.1.0-56-common/include/linux/kernel_read_file.h \
+ /usr/src/linux-headers-6.1.0-56-common/include/linux/file.h \
+ /usr/src/linux-headers-6.1.0-56-common/include/trace/stages/init.h \
+ /usr/src/linux-headers-6.1.0-56-common/include/trace/stages/stage1_struct_define.h \
+ /usr/src/linux-headers-6.1.0-56-common/include/trace/stages/stage2_data_offsets.h \
+ /usr/src/linux-headers-6.1.0-56-common/include/trace/stages/stage3_trace_output.h \
+ /usr/src/linux-headers-6.1.0-56-common/include/trace/stages/stage4_event_fields.h \
+ /usr/src/linux-headers-6.1.0-56-common/include/trace/stages/stage5_get_offsets.h \
+ /usr/src/linux-headers-6.1.0-56-common/include/trace/stages/stage6_event_callback.h \
+ /usr/src/linux-headers-6.1.0-56-common/include/trace/stages/stage7_class_define.h \
+ /usr/src/linux-headers-6.1.0-56-common/include/trace/perf.h \
+ /usr/src/linux-headers-6.1.0-56-common/include/trace/bpf_probe.h

@@ -1,25 +1,695 @@
 // SPDX-License-Identifier: GPL-2.0
-/* padata_mt engine: placeholder until the engine lands. */
+/*
+ * padata_mt engine: run one job on several CPUs, after boot, from a module.
+ *
+ * A job is cut into chunks that participants claim from a lock-free cursor
+ * (one cmpxchg per chunk).  Chunks are large at first and shrink toward the
+ * end of the job (guided scheduling), so all threads finish together.  The
+ * caller is a participant; helpers are work items from a pool preallocated
+ * at load time and queued on system_unbound_wq.  When the caller runs out of
+ * work it takes back the helpers that have not started instead of waiting
+ * for them.  The chunk sequence of a range is a pure function of the job's
+ * parameters, so undo replays it without recording anything per chunk.
+ */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/completion.h>
+#include <linux/cpumask.h>
+#include <linux/lockdep.h>
 #include <linux/module.h>
+#include <linux/nodemask.h>
+#include <linux/sched.h>
+#include <linux/sched/clock.h>
+#include <linux/sched/signal.h>
+#include <linux/slab.h>
+#include <linux/spinlock.h>
+#include <linux/topology.h>
+#include <linux/workqueue.h>
+
+#include "compat.h"
+#include "internal.h"
 #include "padata_mt.h"
 
+#define CREATE_TRACE_POINTS
+#include "padata_mt_trace.h"
+
+/* The first chunk of a job is 1/(threads * this) of it; later ones shrink. */
+#define PMT_CHUNKS_PER_THREAD	4
+
+/**
+ * struct pmt_failure - the chunk a participant failed on, if any
+ * @failed: the participant's thread_fn returned an error
+ * @range: index of the range the chunk belongs to
+ * @start: first unit of the chunk
+ */
+struct pmt_failure {
+	bool failed;
+	unsigned int range;
+	unsigned long start;
+};
+
+struct pmt_helper;
+
+/**
+ * struct pmt_job - the state of one running job, on the caller's stack
+ * @task: the caller's descriptor
+ * @ranges: the ranges to run; @single when the task has none
+ * @nr_ranges: number of entries in @ranges
+ * @min_chunk: the task's min_chunk, at least 1
+ * @align: the task's align, at least 1
+ * @divisor: threads * PMT_CHUNKS_PER_THREAD: a chunk is what is left of
+ *           its range divided by this, at least @min_chunk
+ * @error: the first error; once non-zero no chunk starts
+ * @running: helpers that may still touch the job, plus one for the caller
+ * @done: completed by whoever drops @running to zero
+ * @helpers: this job's helpers, linked through pmt_helper.next
+ * @single: the range used when the task gives start and size
+ */
+struct pmt_job {
+	const struct padata_mt_task *task;
+	struct padata_mt_range *ranges;
+	unsigned int nr_ranges;
+	unsigned long min_chunk;
+	unsigned long align;
+	unsigned long divisor;
+	atomic_t error;
+	atomic_t running;
+	struct completion done;
+	struct pmt_helper *helpers;
+	struct padata_mt_range single;
+};
+
+/**
+ * struct pmt_helper - one preallocated helper
+ * @work: queued on system_unbound_wq (or the bound queue, see pmt_queue())
+ * @job: the job it works for while it belongs to one
+ * @next: link in the pool's free list, or in the job's helper list
+ * @home: the node it was queued on, or NUMA_NO_NODE
+ * @fail: the chunk it failed on
+ */
+struct pmt_helper {
+	struct work_struct work;
+	struct pmt_job *job;
+	struct pmt_helper *next;
+	int home;
+	struct pmt_failure fail;
+};
+
+/**
+ * struct pmt_pool - helpers shared by all callers, one per possible CPU
+ * @lock: protects @free and @nr_free
+ * @free: free list
+ * @nr_free: length of @free
+ * @size: number of helpers in @items
+ * @items: the helpers
+ */
+static struct pmt_pool {
+	spinlock_t lock;
+	struct pmt_helper *free;
+	unsigned int nr_free;
+	unsigned int size;
+	struct pmt_helper *items;
+} pmt_pool;
+
+/* Per-CPU workers for callers whose affinity excludes some online CPUs. */
+static struct workqueue_struct *pmt_bound_wq;
+
+/* Spreads numa_aware helpers of all jobs round-robin over nodes. */
+static atomic_t pmt_node_rotor = ATOMIC_INIT(0);
+
+/*
+ * Waiting for helpers while holding a lock their thread_fn takes deadlocks.
+ * Helpers hold this map (as a recursive reader) while running chunks, and a
+ * caller acquires it (as a writer) before it waits, like flush_work() does
+ * with a work's map: lockdep then reports the inversion.
+ */
+static struct lock_class_key pmt_lock_key __maybe_unused;
+static struct lockdep_map pmt_lockdep_map __maybe_unused;
+
+/* The end of the chunk that starts at @pos in a range ending at @end. */
+static unsigned long pmt_next(const struct pmt_job *job, unsigned long pos,
+			      unsigned long end)
+{
+	unsigned long left = end - pos;
+	unsigned long chunk = max(left / job->divisor, job->min_chunk);
+	unsigned long next, rem;
+
+	if (chunk >= left)
+		return end;
+	next = pos + chunk;
+	if (job->align > 1) {
+		rem = next % job->align;
+		if (rem) {
+			if (job->align - rem >= end - next)
+				return end;
+			next += job->align - rem;
+		}
+	}
+	return next;
+}
+
+static bool pmt_claim(const struct pmt_job *job, struct padata_mt_range *r,
+		      unsigned long *start, unsigned long *end)
+{
+	unsigned long rend = r->start + r->size;
+	long pos = atomic_long_read(&r->pos);
+
+	do {
+		if ((unsigned long)pos >= rend)
+			return false;
+		*end = pmt_next(job, pos, rend);
+	} while (!atomic_long_try_cmpxchg(&r->pos, &pos, (long)*end));
+	*start = pos;
+	return true;
+}
+
+/*
+ * Claim a chunk for a participant whose home is @home: from a range on its
+ * own node first, then from a range no participant was placed for.
+ */
+static bool pmt_pick(const struct pmt_job *job, int home, unsigned int *idx,
+		     unsigned long *start, unsigned long *end)
+{
+	unsigned int i;
+
+	if (home != NUMA_NO_NODE) {
+		for (i = 0; i < job->nr_ranges; i++) {
+			if (job->ranges[i].nid == home &&
+			    pmt_claim(job, &job->ranges[i], start, end)) {
+				*idx = i;
+				return true;
+			}
+		}
+	}
+	for (i = 0; i < job->nr_ranges; i++) {
+		if (!job->ranges[i].owned &&
+		    pmt_claim(job, &job->ranges[i], start, end)) {
+			*idx = i;
+			return true;
+		}
+	}
+	return false;
+}
+
+static bool pmt_exhausted(const struct pmt_job *job)
+{
+	unsigned int i;
+
+	for (i = 0; i < job->nr_ranges; i++) {
+		const struct padata_mt_range *r = &job->ranges[i];
+
+		if ((unsigned long)atomic_long_read(&r->pos) < r->start + r->size)
+			return false;
+	}
+	return true;
+}
+
+static void pmt_stop(struct pmt_job *job, int err)
+{
+	atomic_cmpxchg(&job->error, 0, err);
+}
+
+static bool pmt_should_stop(struct pmt_job *job, bool caller)
+{
+	const atomic_t *cancel = job->task->cancel;
+
+	if (cancel && atomic_read(cancel))
+		pmt_stop(job, -ECANCELED);
+	else if (caller && fatal_signal_pending(current))
+		pmt_stop(job, -EINTR);
+	return atomic_read(&job->error) != 0;
+}
+
+/* Run chunks until none is left for @home or the job stops. */
+static void pmt_run_chunks(struct pmt_job *job, int home,
+			   struct pmt_failure *fail, bool caller)
+{
+	const struct padata_mt_task *task = job->task;
+	unsigned long start, end;
+	unsigned int idx;
+	int ret;
+
+	while (!pmt_should_stop(job, caller) &&
+	       pmt_pick(job, home, &idx, &start, &end)) {
+		ret = task->thread_fn(start, end, task->fn_arg);
+		pmt_stat_inc(chunks);
+		trace_padata_mt_chunk(task, start, end, ret);
+		if (ret) {
+			if (ret > 0) {
+				pr_warn_once("thread_fn %ps returned %d, not 0 or -errno\n",
+					     task->thread_fn, ret);
+				ret = -EIO;
+			}
+			fail->failed = true;
+			fail->range = idx;
+			fail->start = start;
+			pmt_stop(job, ret);
+			return;
+		}
+		cond_resched();
+	}
+}
+
+static void pmt_helper_fn(struct work_struct *work)
+{
+	struct pmt_helper *h = container_of(work, struct pmt_helper, work);
+	struct pmt_job *job = h->job;
+	u64 t0 = local_clock();
+
+	pmt_stats_helper_enter();
+	lock_map_acquire_read(&pmt_lockdep_map);
+	pmt_run_chunks(job, h->home, &h->fail, false);
+	lock_map_release(&pmt_lockdep_map);
+	pmt_stats_helper_exit(local_clock() - t0);
+	/* The job lives on the caller's stack: the last touch is complete(). */
+	if (atomic_dec_and_test(&job->running))
+		complete(&job->done);
+}
+
+static bool pmt_current_is_helper(void)
+{
+	struct work_struct *w = current_work();
+
+	return w && w->func == pmt_helper_fn;
+}
+
+static struct pmt_helper *pmt_pool_get(unsigned int want, unsigned int *got)
+{
+	struct pmt_helper *first, *h;
+	unsigned int n = 0;
+
+	*got = 0;
+	if (!want)
+		return NULL;
+	spin_lock(&pmt_pool.lock);
+	first = pmt_pool.free;
+	for (h = first; h && n + 1 < want; h = h->next)
+		n++;
+	if (h) {
+		n++;
+		pmt_pool.free = h->next;
+		h->next = NULL;
+	} else {
+		pmt_pool.free = NULL;
+	}
+	pmt_pool.nr_free -= n;
+	spin_unlock(&pmt_pool.lock);
+	*got = n;
+	return first;
+}
+
+static void pmt_pool_put(struct pmt_helper *list)
+{
+	struct pmt_helper *last = list;
+	unsigned int n = 1;
+
+	if (!list)
+		return;
+	while (last->next) {
+		last = last->next;
+		n++;
+	}
+	spin_lock(&pmt_pool.lock);
+	last->next = pmt_pool.free;
+	pmt_pool.free = list;
+	pmt_pool.nr_free += n;
+	spin_unlock(&pmt_pool.lock);
+}
+
+static unsigned int pmt_pool_free(void)
+{
+	return READ_ONCE(pmt_pool.nr_free);
+}
+
+/* The @k-th node of @mask, counting round. */
+static int pmt_nth_node(const nodemask_t *mask, unsigned int k)
+{
+	unsigned int n = nodes_weight(*mask);
+	int nid;
+
+	if (!n)
+		return NUMA_NO_NODE;
+	k %= n;
+	for_each_node_mask(nid, *mask)
+		if (!k--)
+			return nid;
+	return NUMA_NO_NODE;
+}
+
+/*
+ * Give each helper a home node.  With ranges: the nodes (with CPUs) that
+ * the ranges live on, starting after the caller's; a range is then owned by
+ * the participants of its node.  With numa_aware: round-robin over the nodes
+ * with CPUs, continuing where the previous job stopped.
+ */
+static void pmt_place(struct pmt_job *job, int caller_home)
+{
+	const struct padata_mt_task *task = job->task;
+	struct pmt_helper *h;
+	nodemask_t nodes = NODE_MASK_NONE;
+	unsigned int i, k = 0, skip = 0;
+	int nid;
+
+	for (i = 0; i < job->nr_ranges; i++) {
+		nid = job->ranges[i].nid;
+		if (nid != NUMA_NO_NODE && node_state(nid, N_CPU))
+			node_set(nid, nodes);
+	}
+	if (task->ranges && !nodes_empty(nodes)) {
+		if (node_isset(caller_home, nodes)) {
+			for_each_node_mask(nid, nodes) {
+				skip++;
+				if (nid == caller_home)
+					break;
+			}
+		}
+		for (h = job->helpers; h; h = h->next)
+			h->home = pmt_nth_node(&nodes, skip + k++);
+		for (i = 0; i < job->nr_ranges; i++) {
+			struct padata_mt_range *r = &job->ranges[i];
+
+			if (r->nid == caller_home)
+				r->owned = true;
+			for (h = job->helpers; h && !r->owned; h = h->next)
+				r->owned = h->home == r->nid;
+		}
+	} else if (task->numa_aware) {
+		for (h = job->helpers; h; h = h->next)
+			h->home = pmt_nth_node(&node_states[N_CPU],
+					       atomic_inc_return(&pmt_node_rotor));
+	}
+}
+
+/*
+ * Queue one helper.  A caller that may run on every online CPU gets
+ * system_unbound_wq (node placement by queue_work_node()).  A caller
+ * restricted by its affinity gets its helpers on its own allowed CPUs
+ * through per-CPU workers; a CPU going offline meanwhile is the one case
+ * where a helper may run elsewhere.
+ */
+static void pmt_queue(struct pmt_helper *h, bool restricted, int *cpu)
+{
+	if (restricted) {
+		*cpu = cpumask_next_and(*cpu, cpu_online_mask, current->cpus_ptr);
+		if (*cpu >= nr_cpu_ids)
+			*cpu = cpumask_first_and(cpu_online_mask,
+						 current->cpus_ptr);
+		queue_work_on(*cpu, pmt_bound_wq, &h->work);
+	} else if (h->home != NUMA_NO_NODE) {
+		queue_work_node(h->home, system_unbound_wq, &h->work);
+	} else {
+		queue_work(system_unbound_wq, &h->work);
+	}
+}
+
+static bool pmt_failed_at(const struct pmt_job *job,
+			  const struct pmt_failure *mine,
+			  unsigned int range, unsigned long start)
+{
+	const struct pmt_helper *h;
+
+	if (mine->failed && mine->range == range && mine->start == start)
+		return true;
+	for (h = job->helpers; h; h = h->next)
+		if (h->fail.failed && h->fail.range == range &&
+		    h->fail.start == start)
+			return true;
+	return false;
+}
+
+/* Replay each range's chunk sequence and undo the chunks that completed. */
+static void pmt_undo(struct pmt_job *job, const struct pmt_failure *mine)
+{
+	const struct padata_mt_task *task = job->task;
+	unsigned long pos, next, rend, claimed;
+	unsigned int i;
+
+	for (i = 0; i < job->nr_ranges; i++) {
+		struct padata_mt_range *r = &job->ranges[i];
+
+		rend = r->start + r->size;
+		claimed = atomic_long_read(&r->pos);
+		for (pos = r->start; pos < claimed; pos = next) {
+			next = pmt_next(job, pos, rend);
+			if (pmt_failed_at(job, mine, i, pos))
+				continue;
+			task->undo_fn(pos, next, task->fn_arg);
+			pmt_stat_inc(undo_chunks);
+			cond_resched();
+		}
+	}
+}
+
+static int pmt_validate(const struct padata_mt_task *task, unsigned long *size)
+{
+	unsigned long total = 0;
+	unsigned int i;
+
+	if (!task || !task->thread_fn)
+		return -EINVAL;
+	if (!task->ranges) {
+		if (task->start + task->size < task->start)
+			return -EINVAL;
+		*size = task->size;
+		return 0;
+	}
+	if (task->start || task->size)
+		return -EINVAL;
+	for (i = 0; i < task->nr_ranges; i++) {
+		const struct padata_mt_range *r = &task->ranges[i];
+
+		if (r->start + r->size < r->start ||
+		    total + r->size < total)
+			return -EINVAL;
+		if (r->nid != NUMA_NO_NODE &&
+		    (r->nid < 0 || r->nid >= nr_node_ids))
+			return -EINVAL;
+		total += r->size;
+	}
+	*size = total;
+	return 0;
+}
+
+/* CPUs the caller may use, and whether that is fewer than all online. */
+static unsigned int pmt_caller_cpus(bool *restricted)
+{
+	*restricted = !cpumask_subset(cpu_online_mask, current->cpus_ptr);
+	if (!*restricted)
+		return num_online_cpus();
+	return max(cpumask_weight_and(cpu_online_mask, current->cpus_ptr), 1U);
+}
+
+static unsigned int pmt_nr_threads(const struct padata_mt_task *task,
+				   unsigned long size, unsigned int cpus)
+{
+	unsigned long unit = max3(task->min_chunk, task->align, 1UL);
+	unsigned long work = max(size / unit, 1UL);
+	unsigned long threads = cpus;
+
+	if (task->max_threads > 0)
+		threads = min_t(unsigned long, threads, task->max_threads);
+	return min(threads, work);
+}
+
+static void pmt_job_init(struct pmt_job *job, const struct padata_mt_task *task,
+			 unsigned int threads)
+{
+	unsigned int i;
+
+	job->task = task;
+	job->min_chunk = max(task->min_chunk, 1UL);
+	job->align = max(task->align, 1UL);
+	job->divisor = (unsigned long)threads * PMT_CHUNKS_PER_THREAD;
+	atomic_set(&job->error, 0);
+	atomic_set(&job->running, 1);
+	init_completion(&job->done);
+	job->helpers = NULL;
+	if (task->ranges) {
+		job->ranges = task->ranges;
+		job->nr_ranges = task->nr_ranges;
+	} else {
+		job->single.start = task->start;
+		job->single.size = task->size;
+		job->single.nid = NUMA_NO_NODE;
+		job->ranges = &job->single;
+		job->nr_ranges = 1;
+	}
+	for (i = 0; i < job->nr_ranges; i++) {
+		atomic_long_set(&job->ranges[i].pos, job->ranges[i].start);
+		job->ranges[i].owned = false;
+	}
+}
+
+/* Take back helpers that have not started; wait for the others. */
+static void pmt_wait_helpers(struct pmt_job *job)
+{
+	struct pmt_helper *h;
+
+	if (atomic_read(&job->error) || pmt_exhausted(job)) {
+		for (h = job->helpers; h; h = h->next) {
+			if (cancel_work(&h->work)) {
+				atomic_dec(&job->running);
+				pmt_stat_inc(helpers_reclaimed);
+			}
+		}
+	}
+	if (atomic_dec_and_test(&job->running))
+		return;
+	/* Killable: a long wait is not a hung task, and a kill stops the job. */
+	if (wait_for_completion_killable(&job->done)) {
+		pmt_stop(job, -EINTR);
+		wait_for_completion(&job->done);
+	}
+}
+
+/* A job the caller runs alone: no helper, no lock, no completion. */
+static int pmt_run_alone(const struct padata_mt_task *task)
+{
+	struct pmt_failure mine = { };
+	struct pmt_job job;
+	int ret;
+
+	pmt_stat_inc(inline_jobs);
+	if (!task->ranges && task->size <= max(task->min_chunk, 1UL)) {
+		ret = task->thread_fn(task->start, task->start + task->size,
+				      task->fn_arg);
+		return ret > 0 ? -EIO : ret;
+	}
+
+	pmt_job_init(&job, task, 1);
+	pmt_run_chunks(&job, NUMA_NO_NODE, &mine, true);
+	ret = atomic_read(&job.error);
+	if (ret && task->undo_fn)
+		pmt_undo(&job, &mine);
+	return ret;
+}
+
+/**
+ * padata_mt_run() - run a job on several CPUs and wait for it
+ * @task: the job
+ *
+ * See the kernel-doc in padata_mt.h.
+ *
+ * Return: 0, the first thread_fn error, -EINTR, -ECANCELED or -EINVAL.
+ */
 int padata_mt_run(const struct padata_mt_task *task)
 {
-	return -EOPNOTSUPP;
+	struct pmt_failure mine = { };
+	struct pmt_job job;
+	struct pmt_helper *h;
+	unsigned long size;
+	unsigned int threads, cpus, got = 0;
+	bool restricted;
+	int ret, home, cpu;
+	u64 t0;
+
+	might_sleep();
+	ret = pmt_validate(task, &size);
+	if (ret || !size)
+		return ret;
+
+	pmt_stat_inc(jobs);
+	cpus = pmt_caller_cpus(&restricted);
+	threads = pmt_nr_threads(task, size, cpus);
+	if (threads == 1) {
+		ret = pmt_run_alone(task);
+		goto account;
+	}
+
+	t0 = local_clock();
+	if (!pmt_current_is_helper()) {
+		lock_map_acquire(&pmt_lockdep_map);
+		lock_map_release(&pmt_lockdep_map);
+	}
+	pmt_job_init(&job, task, threads);
+	job.helpers = pmt_pool_get(threads - 1, &got);
+	if (got < threads - 1)
+		pmt_stat_inc(pool_exhausted);
+	if (!got) {
+		/* Chunks already sized for @threads: finer, still correct. */
+		pmt_stat_inc(inline_jobs);
+	}
+
+	home = numa_node_id();
+	pmt_place(&job, home);
+	trace_padata_mt_job_start(task, size, got + 1, got);
+	cpu = raw_smp_processor_id();
+	for (h = job.helpers; h; h = h->next) {
+		h->job = &job;
+		h->fail.failed = false;
+		atomic_inc(&job.running);
+		pmt_queue(h, restricted, &cpu);
+	}
+	pmt_stat_add(helpers_queued, got);
+
+	pmt_run_chunks(&job, home, &mine, true);
+	pmt_wait_helpers(&job);
+
+	ret = atomic_read(&job.error);
+	if (ret && task->undo_fn)
+		pmt_undo(&job, &mine);
+	pmt_pool_put(job.helpers);
+	trace_padata_mt_job_end(task, ret, local_clock() - t0);
+account:
+	if (ret == -EINTR || ret == -ECANCELED)
+		pmt_stat_inc(cancellations);
+	else if (ret)
+		pmt_stat_inc(errors);
+	return ret;
 }
 EXPORT_SYMBOL_GPL(padata_mt_run);
 
 static int __init padata_mt_init(void)
 {
+	unsigned int i, n = num_possible_cpus();
+	int ret;
+
+	lockdep_init_map(&pmt_lockdep_map, "padata_mt_run", &pmt_lock_key, 0);
+	spin_lock_init(&pmt_pool.lock);
+	pmt_pool.items = kcalloc(n, sizeof(*pmt_pool.items), GFP_KERNEL);
+	if (!pmt_pool.items)
+		return -ENOMEM;
+	pmt_pool.size = n;
+	for (i = 0; i < n; i++) {
+		INIT_WORK(&pmt_pool.items[i].work, pmt_helper_fn);
+		pmt_pool.items[i].home = NUMA_NO_NODE;
+		pmt_pool.items[i].next = pmt_pool.free;
+		pmt_pool.free = &pmt_pool.items[i];
+	}
+	pmt_pool.nr_free = n;
+
+	pmt_bound_wq = alloc_workqueue("padata_mt_bound", WQ_CPU_INTENSIVE, 0);
+	if (!pmt_bound_wq) {
+		ret = -ENOMEM;
+		goto free_pool;
+	}
+	ret = pmt_stats_init(n, pmt_pool_free);
+	if (ret)
+		goto free_wq;
+	pr_info("version %s, %u helpers\n", PADATA_MT_VERSION, n);
 	return 0;
+
+free_wq:
+	destroy_workqueue(pmt_bound_wq);
+free_pool:
+	kfree(pmt_pool.items);
+	return ret;
 }
 
 static void __exit padata_mt_exit(void)
 {
+	unsigned int i;
+
+	pmt_stats_exit();
+	/* A helper may still be returning from its last complete(). */
+	for (i = 0; i < pmt_pool.size; i++)
+		flush_work(&pmt_pool.items[i].work);
+	destroy_workqueue(pmt_bound_wq);
+	kfree(pmt_pool.items);
 }
 
 module_init(padata_mt_init);
 module_exit(padata_mt_exit);
 MODULE_LICENSE("GPL");
 MODULE_VERSION(PADATA_MT_VERSION);
-MODULE_DESCRIPTION("Multithreaded jobs for modules after boot");
+MODULE_DESCRIPTION("Multithreaded jobs for modules after boot (padata_mt_run)");

@@ -1,1 +1,134 @@
 // SPDX-License-Identifier: GPL-2.0
+/*
+ * padata_mt statistics: per-CPU counters, summed on read, shown in
+ * /sys/kernel/debug/padata_mt/stats as stable key=value lines.  Writing
+ * "reset" to the file zeroes them.
+ */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/atomic.h>
+#include <linux/debugfs.h>
+#include <linux/fs.h>
+#include <linux/seq_file.h>
+#include <linux/string.h>
+#include <linux/uaccess.h>
+
+#include "internal.h"
+
+DEFINE_PER_CPU(struct pmt_stats, pmt_stats);
+
+static atomic_t pmt_helpers_now = ATOMIC_INIT(0);
+static atomic_t pmt_helpers_peak = ATOMIC_INIT(0);
+static unsigned int pmt_pool_size;
+static unsigned int (*pmt_pool_free_fn)(void);
+static struct dentry *pmt_debugfs_dir;
+
+void pmt_stats_helper_enter(void)
+{
+	int now = atomic_inc_return(&pmt_helpers_now);
+	int peak = atomic_read(&pmt_helpers_peak);
+
+	while (now > peak && !atomic_try_cmpxchg(&pmt_helpers_peak, &peak, now))
+		;
+}
+
+void pmt_stats_helper_exit(u64 busy_ns)
+{
+	pmt_stat_add(busy_ns, busy_ns);
+	atomic_dec(&pmt_helpers_now);
+}
+
+static void pmt_stats_sum(struct pmt_stats *sum)
+{
+	int cpu;
+
+	memset(sum, 0, sizeof(*sum));
+	for_each_possible_cpu(cpu) {
+		const struct pmt_stats *s = per_cpu_ptr(&pmt_stats, cpu);
+
+		sum->jobs += s->jobs;
+		sum->inline_jobs += s->inline_jobs;
+		sum->chunks += s->chunks;
+		sum->helpers_queued += s->helpers_queued;
+		sum->helpers_reclaimed += s->helpers_reclaimed;
+		sum->pool_exhausted += s->pool_exhausted;
+		sum->errors += s->errors;
+		sum->cancellations += s->cancellations;
+		sum->undo_chunks += s->undo_chunks;
+		sum->busy_ns += s->busy_ns;
+	}
+}
+
+static int pmt_stats_show(struct seq_file *m, void *v)
+{
+	struct pmt_stats s;
+
+	pmt_stats_sum(&s);
+	seq_printf(m, "jobs=%llu\n", s.jobs);
+	seq_printf(m, "inline_jobs=%llu\n", s.inline_jobs);
+	seq_printf(m, "chunks=%llu\n", s.chunks);
+	seq_printf(m, "helpers_queued=%llu\n", s.helpers_queued);
+	seq_printf(m, "helpers_reclaimed=%llu\n", s.helpers_reclaimed);
+	seq_printf(m, "pool_exhausted=%llu\n", s.pool_exhausted);
+	seq_printf(m, "errors=%llu\n", s.errors);
+	seq_printf(m, "cancellations=%llu\n", s.cancellations);
+	seq_printf(m, "undo_chunks=%llu\n", s.undo_chunks);
+	seq_printf(m, "busy_ns=%llu\n", s.busy_ns);
+	seq_printf(m, "helpers_running=%d\n", atomic_read(&pmt_helpers_now));
+	seq_printf(m, "helpers_peak=%d\n", atomic_read(&pmt_helpers_peak));
+	seq_printf(m, "pool_size=%u\n", pmt_pool_size);
+	seq_printf(m, "pool_free=%u\n", pmt_pool_free_fn());
+	return 0;
+}
+
+static int pmt_stats_open(struct inode *inode, struct file *file)
+{
+	return single_open(file, pmt_stats_show, NULL);
+}
+
+static ssize_t pmt_stats_write(struct file *file, const char __user *ubuf,
+			       size_t len, loff_t *ppos)
+{
+	char buf[8];
+	int cpu;
+
+	if (len >= sizeof(buf)) {
+		pr_warn_ratelimited("stats: write \"reset\" to zero the counters\n");
+		return -EINVAL;
+	}
+	if (copy_from_user(buf, ubuf, len))
+		return -EFAULT;
+	buf[len] = '\0';
+	if (strcmp(strim(buf), "reset")) {
+		pr_warn_ratelimited("stats: write \"reset\" to zero the counters\n");
+		return -EINVAL;
+	}
+	for_each_possible_cpu(cpu)
+		memset(per_cpu_ptr(&pmt_stats, cpu), 0, sizeof(struct pmt_stats));
+	atomic_set(&pmt_helpers_peak, atomic_read(&pmt_helpers_now));
+	return len;
+}
+
+static const struct file_operations pmt_stats_fops = {
+	.owner = THIS_MODULE,
+	.open = pmt_stats_open,
+	.read = seq_read,
+	.llseek = seq_lseek,
+	.release = single_release,
+	.write = pmt_stats_write,
+};
+
+int pmt_stats_init(unsigned int pool_size, unsigned int (*pool_free)(void))
+{
+	pmt_pool_size = pool_size;
+	pmt_pool_free_fn = pool_free;
+	pmt_debugfs_dir = debugfs_create_dir("padata_mt", NULL);
+	debugfs_create_file("stats", 0600, pmt_debugfs_dir, NULL,
+			    &pmt_stats_fops);
+	return 0;
+}
+
+void pmt_stats_exit(void)
+{
+	debugfs_remove_recursive(pmt_debugfs_dir);
+}

@@ -1,0 +1,48 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * padata_mt internals shared by the engine (core.c) and its statistics
+ * (stats.c).  Not part of the API: users include padata_mt.h only.
+ */
+#ifndef _PADATA_MT_INTERNAL_H
+#define _PADATA_MT_INTERNAL_H
+
+#include <linux/percpu.h>
+#include <linux/types.h>
+
+/**
+ * struct pmt_stats - per-CPU event counters, summed when read
+ * @jobs: padata_mt_run() calls with work to do
+ * @inline_jobs: of those, jobs that ran in the caller alone
+ * @chunks: thread_fn calls
+ * @helpers_queued: helpers queued on a workqueue
+ * @helpers_reclaimed: queued helpers taken back before they started
+ * @pool_exhausted: jobs that got fewer helpers than they asked for
+ * @errors: jobs that returned a thread_fn error
+ * @cancellations: jobs stopped by a fatal signal or their cancel flag
+ * @undo_chunks: undo_fn calls
+ * @busy_ns: time helpers spent in their work function
+ */
+struct pmt_stats {
+	u64 jobs;
+	u64 inline_jobs;
+	u64 chunks;
+	u64 helpers_queued;
+	u64 helpers_reclaimed;
+	u64 pool_exhausted;
+	u64 errors;
+	u64 cancellations;
+	u64 undo_chunks;
+	u64 busy_ns;
+};
+
+DECLARE_PER_CPU(struct pmt_stats, pmt_stats);
+
+#define pmt_stat_add(field, n)	this_cpu_add(pmt_stats.field, (n))
+#define pmt_stat_inc(field)	this_cpu_inc(pmt_stats.field)
+
+void pmt_stats_helper_enter(void);
+void pmt_stats_helper_exit(u64 busy_ns);
+int pmt_stats_init(unsigned int pool_size, unsigned int (*pool_free)(void));
+void pmt_stats_exit(void);
+
+#endif /* _PADATA_MT_INTERNAL_H */
