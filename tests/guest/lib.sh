@@ -1,0 +1,211 @@
+# shellcheck shell=sh
+# KTAP helpers for the in-guest test suites (busybox ash).
+#
+# A suite is a file /tests/NN-name.sh, sourced after this library:
+#
+#	t_plan 3
+#	t_check padata_mt_loads modprobe padata_mt
+#	t_check_fails rmmod_refused rmmod padata_mt
+#	t_eq version "$PMT_VERSION" "$(cat /sys/module/padata_mt/version)"
+#
+# Every test prints one KTAP result line; the numbers come from a state file,
+# so results given from a subshell still count.  The runner
+# (sh /tests/lib.sh --run-suites) wraps each suite in a nested KTAP block and
+# marks it "not ok" when a test failed, when it ran fewer or more tests than
+# its plan said, when it has no plan, or when it exited non-zero (a suite that
+# dies mid-way still shows as a failure).
+#
+# Functions:
+#	t_plan N                  declare N tests; call first, exactly once
+#	t_skip_all REASON         the whole suite does not apply; exits the suite
+#	t_ok NAME                 a passing test
+#	t_fail NAME [WHY...]      a failing test, WHY as diagnostics
+#	t_skip NAME REASON...     a skipped test ("ok N NAME # SKIP REASON")
+#	t_check NAME CMD...       ok if CMD exits 0; else its output as diagnostics
+#	t_check_fails NAME CMD... ok if CMD exits non-zero (an expected refusal)
+#	t_eq NAME EXPECTED ACTUAL ok if the two strings are equal
+#	t_diag TEXT...            "# TEXT" lines (multi-line text is split)
+#	t_module_loaded NAME      status 0 if module NAME is in /proc/modules
+# Variables: PMT_VERSION (dkms.conf PACKAGE_VERSION), PMT_RELEASE (the
+# kernel release the modules were built for), T_STATE (this suite's state).
+#
+# CMD runs in the suite's own shell (shell functions work, variables they set
+# persist), stdin from /dev/null, output kept in $T_STATE/out.
+
+PMT_VERSION=$(cat /etc/pmt/version 2>/dev/null)
+PMT_RELEASE=$(cat /etc/pmt/release 2>/dev/null)
+T_STATE=${T_STATE:-/tmp/ktap.$$}
+mkdir -p "$T_STATE"
+
+t__count() {
+	if [ -f "$T_STATE/results" ]; then
+		wc -l <"$T_STATE/results"
+	else
+		echo 0
+	fi
+}
+
+# t__result ok|fail|skip NAME [REASON]
+t__result() {
+	t__n=$(($(t__count) + 1))
+	t__name=$2
+	case "$t__name" in
+	*'#'* | '') t__name=$(echo "x$t__name" | sed 's/^x//; s/#/_/g; s/^$/unnamed/') ;;
+	esac
+	echo "$1" >>"$T_STATE/results"
+	case "$1" in
+	ok) echo "ok $t__n $t__name" ;;
+	fail) echo "not ok $t__n $t__name" ;;
+	skip) echo "ok $t__n $t__name # SKIP $3" ;;
+	esac
+}
+
+t_diag() {
+	printf '%s\n' "$*" | sed 's/^/# /'
+}
+
+t_plan() {
+	echo "$1" >"$T_STATE/plan"
+	echo "1..$1"
+}
+
+t_skip_all() {
+	echo 0 >"$T_STATE/plan"
+	echo "$*" >"$T_STATE/skip_all"
+	echo "1..0 # SKIP $*"
+	exit 0
+}
+
+t_ok() {
+	t__result ok "$1"
+}
+
+t_fail() {
+	t__f=$1
+	shift
+	[ $# -gt 0 ] && t_diag "$*"
+	t__result fail "$t__f"
+}
+
+t_skip() {
+	t__s=$1
+	shift
+	t__result skip "$t__s" "$*"
+}
+
+t_check() {
+	t__c=$1
+	shift
+	if "$@" </dev/null >"$T_STATE/out" 2>&1; then
+		t__result ok "$t__c"
+	else
+		t__st=$?
+		t_diag "\$ $* -> exit status $t__st"
+		[ -s "$T_STATE/out" ] && sed 's/^/#   /' "$T_STATE/out"
+		t__result fail "$t__c"
+	fi
+}
+
+t_check_fails() {
+	t__c=$1
+	shift
+	if "$@" </dev/null >"$T_STATE/out" 2>&1; then
+		t_diag "\$ $* -> exit status 0, expected a failure"
+		[ -s "$T_STATE/out" ] && sed 's/^/#   /' "$T_STATE/out"
+		t__result fail "$t__c"
+	else
+		t__result ok "$t__c"
+	fi
+}
+
+t_eq() {
+	if [ "$2" = "$3" ]; then
+		t__result ok "$1"
+	else
+		t_diag "expected '$2', got '$3'"
+		t__result fail "$1"
+	fi
+}
+
+t_module_loaded() {
+	grep -q "^$1 " /proc/modules
+}
+
+t__uptime() {
+	t__u=$(cat /proc/uptime)
+	echo "${t__u%% *}"
+}
+
+# ktap_run_suites [NN-name...]: every /tests/NN-*.sh (or the ones named),
+# one nested KTAP block each.  Returns 1 if any suite failed.
+ktap_run_suites() {
+	if [ $# -gt 0 ]; then
+		k_suites=
+		for k_s in "$@"; do
+			k_suites="$k_suites /tests/${k_s%.sh}.sh"
+		done
+	else
+		k_suites=$(ls /tests/[0-9][0-9]-*.sh 2>/dev/null)
+	fi
+	k_total=$(echo $k_suites | wc -w)
+	echo "KTAP version 1"
+	echo "1..$k_total"
+	k_i=0
+	k_rc=0
+	for k_s in $k_suites; do
+		k_i=$((k_i + 1))
+		k_name=$(basename "$k_s" .sh)
+		k_st=/tmp/ktap-state/$k_name
+		rm -rf "$k_st"
+		mkdir -p "$k_st"
+		k_t0=$(t__uptime)
+		echo "    KTAP version 1"
+		echo "    # Subtest: $k_name"
+		{
+			if [ -f "$k_s" ]; then
+				T_STATE=$k_st sh -c '. /tests/lib.sh && . "$1"' "$k_name" "$k_s" </dev/null 2>&1
+				echo $? >"$k_st/rc"
+			else
+				echo "# no such suite: $k_s"
+				echo 127 >"$k_st/rc"
+			fi
+		} | sed 's/^/    /'
+		k_plan=$(cat "$k_st/plan" 2>/dev/null)
+		k_rcode=$(cat "$k_st/rc" 2>/dev/null)
+		k_ran=0
+		k_failed=0
+		if [ -f "$k_st/results" ]; then
+			k_ran=$(wc -l <"$k_st/results")
+			k_failed=$(grep -c '^fail$' "$k_st/results")
+		fi
+		k_bad=$k_failed
+		if [ -z "$k_plan" ]; then
+			echo "    # $k_name: no plan (t_plan N must come first)"
+			k_bad=$((k_bad + 1))
+		elif [ "$k_plan" != "$k_ran" ]; then
+			echo "    # $k_name: planned $k_plan tests, ran $k_ran"
+			k_bad=$((k_bad + 1))
+		fi
+		if [ "$k_rcode" != 0 ]; then
+			echo "    # $k_name: suite exited with status ${k_rcode:-unknown}"
+			k_bad=$((k_bad + 1))
+		fi
+		k_t1=$(t__uptime)
+		echo "    # $k_name: $k_ran tests, $k_failed failed, $(echo "$k_t0 $k_t1" | awk '{printf "%.2f", $2 - $1}') s"
+		if [ "$k_bad" != 0 ]; then
+			echo "not ok $k_i $k_name"
+			k_rc=1
+		elif [ -f "$k_st/skip_all" ]; then
+			echo "ok $k_i $k_name # SKIP $(cat "$k_st/skip_all")"
+		else
+			echo "ok $k_i $k_name"
+		fi
+	done
+	return $k_rc
+}
+
+if [ "${0##*/}" = lib.sh ] && [ "${1:-}" = --run-suites ]; then
+	shift
+	ktap_run_suites "$@"
+	exit $?
+fi

@@ -1,0 +1,538 @@
+"""Build the modules, pack a busybox initramfs and boot a distro kernel in QEMU.
+
+Importable by any host script (tests/run.py, tests/demo.py):
+
+    import sys; sys.path.insert(0, 'tests/lib')
+    import vm
+    rel = vm.newest_release()
+    b = vm.build_modules(rel, vm.BUILD_DIR / 'demo-src')
+    initrd = vm.build_initramfs(rel, b.ko_files, {'/tests/demo.sh': 'tests/guest/demo.sh'},
+                                vm.BUILD_DIR / 'demo')
+    text = vm.boot(rel, initrd, vm.BUILD_DIR / 'demo' / 'console.log',
+                   run='/tests/demo.sh')
+
+The guest /init (tests/guest/init) mounts proc, sysfs, devtmpfs, debugfs and
+tracefs, runs the script named by pmt.run= on the kernel command line (default:
+the KTAP suites /tests/NN-*.sh through tests/guest/lib.sh), prints
+"pmt: guest done rc=N tainted=N" and powers the guest off.  Python 3 stdlib only.
+"""
+
+import json
+import os
+import re
+import shutil
+import stat
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[2]
+BUILD_DIR = REPO / 'build'
+GUEST_DIR = REPO / 'tests' / 'guest'
+
+BASE_CMDLINE = ('console=ttyS0 panic=-1 panic_on_warn=1 softlockup_panic=1 '
+                'hung_task_panic=1 oops=panic')
+INIT_MARKER = 'pmt: init reached'
+DONE_RE = re.compile(r'^pmt: guest done rc=(\d+) tainted=(\d+)', re.M)
+
+# Test-only modules (Kbuild builds them with PADATA_MT_TESTS=1).
+TEST_MODULE_SOURCES = ('tests/modules/padata_mt_selftest.c',
+                       'tests/modules/padata_mt_bench.c')
+
+
+class VMError(RuntimeError):
+    """QEMU could not run, or the kernel/initramfs is unusable."""
+
+
+class VMTimeout(VMError):
+    """The guest did not power off within the hard timeout; QEMU was killed."""
+
+    def __init__(self, msg, log_path, text):
+        super().__init__(msg)
+        self.log_path = log_path
+        self.text = text
+
+
+def progress(msg):
+    print('vm: ' + msg, flush=True)
+
+
+# ---------------------------------------------------------------- releases
+
+def _version_key(s):
+    return [(0, int(p), '') if p.isdigit() else (1, 0, p)
+            for p in re.split(r'(\d+)', s) if p]
+
+
+def newest_release():
+    """The newest kernel release with headers under /lib/modules/*/build
+    (the same choice as the Makefile), or None."""
+    rels = [p.name for p in Path('/lib/modules').glob('*')
+            if (p / 'build').exists()]
+    return max(rels, key=_version_key) if rels else None
+
+
+def vmlinuz(release):
+    return Path('/boot') / ('vmlinuz-' + release)
+
+
+def check_release(release):
+    """Raise VMError with the next step if `release` cannot be booted."""
+    k = vmlinuz(release)
+    if not k.exists():
+        raise VMError('%s is missing: install the kernel image '
+                      '(apt-get install linux-image-%s, or run tests/deps.sh)'
+                      % (k, release))
+    if not os.access(k, os.R_OK):
+        raise VMError('%s is not readable: run as root' % k)
+
+
+def dkms_version(repo=REPO):
+    """PACKAGE_VERSION from dkms.conf, the project's single version source."""
+    m = re.search(r'^PACKAGE_VERSION="([^"]*)"', (Path(repo) / 'dkms.conf')
+                  .read_text(), re.M)
+    if not m:
+        raise VMError('no PACKAGE_VERSION in %s/dkms.conf' % repo)
+    return m.group(1)
+
+
+def guest_suites():
+    """Every in-guest suite tests/guest/NN-name.sh, in order."""
+    return sorted(p for p in GUEST_DIR.glob('[0-9][0-9]-*.sh'))
+
+
+# ---------------------------------------------------------------- building
+
+def source_files(repo=REPO):
+    """The project's files as a developer sees them: tracked plus untracked
+    but not ignored (git), or every file outside build/ and .git/."""
+    repo = Path(repo)
+    if (repo / '.git').exists() and shutil.which('git'):
+        r = subprocess.run(['git', '-C', str(repo), 'ls-files', '-co',
+                            '--exclude-standard', '-z'],
+                           capture_output=True, check=False)
+        if r.returncode == 0:
+            return [f for f in r.stdout.decode().split('\0')
+                    if f and (repo / f).is_file()
+                    and not f.startswith('build/')]
+    out = []
+    for root, dirs, files in os.walk(repo):
+        rel = Path(root).relative_to(repo)
+        dirs[:] = [d for d in dirs if not (rel == Path('.') and
+                                           d in ('build', '.git'))]
+        out += [str(rel / f) for f in files
+                if not re.search(r'\.(o|ko|mod|mod\.c|cmd|a)$', f)]
+    return out
+
+
+def copy_sources(dest, repo=REPO):
+    """A fresh copy of the source tree in `dest` (wiped first), so every
+    build is a clean one and the developer's tree is never touched."""
+    dest = Path(dest)
+    if dest.exists():
+        shutil.rmtree(dest)
+    for f in source_files(repo):
+        d = dest / f
+        d.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy2(Path(repo) / f, d)
+    return dest
+
+
+class BuildResult:
+    def __init__(self, returncode, output, srcdir, ko_files, tests_built,
+                 seconds):
+        self.returncode = returncode
+        self.ok = returncode == 0
+        self.output = output
+        self.srcdir = srcdir
+        self.ko_files = ko_files
+        self.tests_built = tests_built
+        self.seconds = seconds
+
+
+def test_modules_present(repo=REPO):
+    return [s for s in TEST_MODULE_SOURCES if (Path(repo) / s).exists()]
+
+
+def build_modules(release, srcdir, tests=False, make_args=(), quiet=False):
+    """Copy the tree to `srcdir` and run make there for `release`.
+
+    tests=True adds PADATA_MT_TESTS=1 when the test module sources exist
+    (all of them; with only some present it builds without and says so).
+    Returns a BuildResult; .ko_files lists every .ko at the copy's top.
+    """
+    t0 = time.monotonic()
+    srcdir = copy_sources(srcdir)
+    args = ['make', '-C', str(srcdir), '-j%d' % (os.cpu_count() or 1)]
+    tests_built = False
+    if tests:
+        present = test_modules_present()
+        if len(present) == len(TEST_MODULE_SOURCES):
+            args.append('PADATA_MT_TESTS=1')
+            tests_built = True
+        elif not quiet:
+            progress('test modules not built: %s' % (
+                'no tests/modules/*.c yet' if not present else
+                'only %s exists' % ', '.join(present)))
+    args += list(make_args)
+    env = dict(os.environ, KERNELRELEASE=release)
+    env.pop('MAKEFLAGS', None)
+    if not quiet:
+        progress('building %s (%s)' % (release, ' '.join(args[3:]) or
+                                       'make'))
+    r = subprocess.run(args, env=env, stdin=subprocess.DEVNULL,
+                       stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                       check=False)
+    out = r.stdout.decode(errors='replace')
+    kos = sorted(srcdir.glob('*.ko'))
+    dt = time.monotonic() - t0
+    if not quiet:
+        progress('build %s in %.1f s: %s' % (
+            'done' if r.returncode == 0 else 'FAILED (exit %d)' % r.returncode,
+            dt, ' '.join(k.name for k in kos) or 'no .ko'))
+    return BuildResult(r.returncode, out, srcdir, kos, tests_built, dt)
+
+
+# ---------------------------------------------------------------- initramfs
+
+class _Cpio:
+    """A newc (SVR4, no CRC) archive writer: root-owned, mtime 0, so the
+    initramfs needs neither root nor mknod to build."""
+
+    def __init__(self, path):
+        self.f = open(path, 'wb')
+        self.ino = 1
+
+    def _entry(self, name, mode, data=b'', rdev=(0, 0)):
+        name_b = name.encode() + b'\0'
+        hdr = '070701' + ''.join('%08x' % v for v in (
+            self.ino, mode, 0, 0, 2 if stat.S_ISDIR(mode) else 1, 0,
+            len(data), 0, 0, rdev[0], rdev[1], len(name_b), 0))
+        self.ino += 1
+        self.f.write(hdr.encode() + name_b)
+        self.f.write(b'\0' * (-(110 + len(name_b)) % 4))
+        self.f.write(data)
+        self.f.write(b'\0' * (-len(data) % 4))
+
+    def add_tree(self, root):
+        root = Path(root)
+        for d, dirs, files in os.walk(root):
+            dirs.sort()
+            rel = Path(d).relative_to(root)
+            if str(rel) != '.':
+                self._entry(str(rel), stat.S_IFDIR | 0o755)
+            for f in sorted(files):
+                p = Path(d) / f
+                st = p.lstat()
+                if stat.S_ISLNK(st.st_mode):
+                    self._entry(str(rel / f), stat.S_IFLNK | 0o777,
+                                os.readlink(p).encode())
+                else:
+                    self._entry(str(rel / f),
+                                stat.S_IFREG | (st.st_mode & 0o777),
+                                p.read_bytes())
+            for sub in dirs:
+                p = Path(d) / sub
+                if p.is_symlink():
+                    self._entry(str(rel / sub), stat.S_IFLNK | 0o777,
+                                os.readlink(p).encode())
+
+    def add_chardev(self, name, major, minor, perm=0o600):
+        self._entry(name, stat.S_IFCHR | perm, rdev=(major, minor))
+
+    def close(self):
+        self._entry('TRAILER!!!', 0)
+        self.f.write(b'\0' * (-self.f.tell() % 512))
+        self.f.close()
+
+
+def _is_static_elf(path):
+    """True if `path` is an ELF file without a PT_INTERP program header."""
+    with open(path, 'rb') as f:
+        h = f.read(64)
+        if h[:4] != b'\x7fELF' or h[4] != 2:
+            return False
+        phoff = int.from_bytes(h[32:40], 'little')
+        phentsize = int.from_bytes(h[54:56], 'little')
+        phnum = int.from_bytes(h[56:58], 'little')
+        f.seek(phoff)
+        ph = f.read(phentsize * phnum)
+    return all(int.from_bytes(ph[i * phentsize:i * phentsize + 4],
+                              'little') != 3 for i in range(phnum))
+
+
+def find_busybox():
+    for p in ('/bin/busybox', '/usr/bin/busybox'):
+        if os.path.exists(p) and _is_static_elf(p):
+            return p
+    raise VMError('no static busybox: apt-get install busybox-static '
+                  '(or run tests/deps.sh)')
+
+
+def _depmod():
+    for p in (shutil.which('depmod'), '/usr/sbin/depmod', '/sbin/depmod'):
+        if p and os.path.exists(p):
+            return p
+    raise VMError('depmod not found: apt-get install kmod')
+
+
+def build_initramfs(release, ko_files, guest_files, outdir, version=None,
+                    quiet=False):
+    """Pack a busybox initramfs for `release`; return its path.
+
+    ko_files    .ko files, copied to /lib/modules/<release>/extra/; modules.dep
+                comes from `depmod -b <root> <release>` on the host, so the
+                guest's `modprobe memmap_test` pulls padata_mt in.
+    guest_files either a list of host files, each copied to /tests/<name>
+                (the suites), or a dict {guest path: host path}.  /init
+                (tests/guest/init) and /tests/lib.sh are always included.
+    outdir      gets root/ (the staging tree) and initramfs.cpio.
+    version     written to /etc/pmt/version (default: dkms.conf's).
+    """
+    t0 = time.monotonic()
+    outdir = Path(outdir)
+    root = outdir / 'root'
+    if root.exists():
+        shutil.rmtree(root)
+    for d in ('bin', 'sbin', 'usr/bin', 'usr/sbin', 'etc/pmt', 'tests',
+              'proc', 'sys', 'dev', 'tmp', 'run', 'root'):
+        (root / d).mkdir(parents=True, exist_ok=True)
+    shutil.copy2(find_busybox(), root / 'bin' / 'busybox')
+    os.symlink('busybox', root / 'bin' / 'sh')
+    shutil.copy2(GUEST_DIR / 'init', root / 'init')
+    os.chmod(root / 'init', 0o755)
+    shutil.copy2(GUEST_DIR / 'lib.sh', root / 'tests' / 'lib.sh')
+
+    if isinstance(guest_files, dict):
+        items = list(guest_files.items())
+    else:
+        items = [('/tests/' + Path(p).name, p) for p in guest_files]
+    for dst, src in items:
+        d = root / str(dst).lstrip('/')
+        d.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy2(src, d)
+
+    (root / 'etc/pmt/version').write_text(
+        (version if version is not None else dkms_version()) + '\n')
+    (root / 'etc/pmt/release').write_text(release + '\n')
+
+    mdir = root / 'lib' / 'modules' / release
+    (mdir / 'extra').mkdir(parents=True)
+    host_mdir = Path('/lib/modules') / release
+    for f in ('modules.builtin', 'modules.builtin.modinfo', 'modules.order'):
+        if (host_mdir / f).exists():
+            shutil.copy2(host_mdir / f, mdir / f)
+    for ko in ko_files:
+        shutil.copy2(ko, mdir / 'extra' / Path(ko).name)
+    r = subprocess.run([_depmod(), '-b', str(root), release],
+                       capture_output=True, text=True, check=False)
+    if r.returncode != 0:
+        raise VMError('depmod -b %s %s failed: %s' % (root, release,
+                                                      r.stderr.strip()))
+
+    out = outdir / 'initramfs.cpio'
+    cpio = _Cpio(out)
+    cpio.add_tree(root)
+    cpio.add_chardev('dev/console', 5, 1)
+    cpio.add_chardev('dev/null', 1, 3, 0o666)
+    cpio.close()
+    if not quiet:
+        progress('initramfs %s (%.1f MiB, %d modules) in %.1f s' % (
+            out, out.stat().st_size / 2**20, len(ko_files),
+            time.monotonic() - t0))
+    return out
+
+
+# ---------------------------------------------------------------- booting
+
+def _mem_mib(mem):
+    m = re.fullmatch(r'(\d+)([MG]?)', str(mem).upper().rstrip('B'))
+    if not m:
+        raise ValueError('memory size %r: use e.g. 4G or 512M' % mem)
+    return int(m.group(1)) * (1024 if m.group(2) == 'G' else 1)
+
+
+def numa_args(smp, mem, numa_nodes):
+    """-object/-numa options: memory split evenly over `numa_nodes` nodes,
+    CPUs split in contiguous runs (a node may get none: memory-only)."""
+    if not numa_nodes or numa_nodes < 2:
+        return []
+    total = _mem_mib(mem)
+    args = []
+    cpu = 0
+    for n in range(numa_nodes):
+        size = total // numa_nodes + (total % numa_nodes
+                                      if n == numa_nodes - 1 else 0)
+        ncpu = smp // numa_nodes + (1 if n < smp % numa_nodes else 0)
+        args += ['-object', 'memory-backend-ram,id=mem%d,size=%dM' % (n, size)]
+        node = 'node,nodeid=%d,memdev=mem%d' % (n, n)
+        if ncpu:
+            node += ',cpus=%d' % cpu if ncpu == 1 else \
+                ',cpus=%d-%d' % (cpu, cpu + ncpu - 1)
+        cpu += ncpu
+        args += ['-numa', node]
+    return args
+
+
+def smp_arg(smp, numa_nodes):
+    """One socket per NUMA node (one per CPU if they do not divide), so no
+    cache domain spans two nodes: otherwise the guest WARNs in
+    topology_sane() ("llc-sibling ... not on the same node") and
+    panic_on_warn stops it."""
+    if not numa_nodes or numa_nodes < 2:
+        return str(smp)
+    sockets = numa_nodes if smp % numa_nodes == 0 else smp
+    return '%d,sockets=%d,cores=%d,threads=1' % (smp, sockets, smp // sockets)
+
+
+def qemu_command(release, initramfs, log_path, smp=2, mem='4G', numa_nodes=2,
+                 cmdline_extra='', cpu_model=None, accel='tcg'):
+    qemu = shutil.which('qemu-system-x86_64')
+    if not qemu:
+        raise VMError('qemu-system-x86_64 not found: apt-get install '
+                      'qemu-system-x86 (or run tests/deps.sh)')
+    cmd = [qemu, '-nodefaults', '-no-user-config', '-no-reboot',
+           '-display', 'none', '-monitor', 'none',
+           '-serial', 'file:%s' % log_path,
+           '-accel', 'tcg,thread=multi' if accel == 'tcg' else accel,
+           '-smp', smp_arg(smp, numa_nodes), '-m', '%dM' % _mem_mib(mem)]
+    if cpu_model:
+        cmd += ['-cpu', cpu_model]
+    cmd += numa_args(smp, mem, numa_nodes)
+    cmd += ['-kernel', str(vmlinuz(release)), '-initrd', str(initramfs),
+            '-append', (BASE_CMDLINE + ' ' + cmdline_extra).strip()]
+    return cmd
+
+
+def _run_qemu(cmd, log_path, timeout_s):
+    """Run QEMU to completion or kill it; returns (timed_out, returncode, stderr)."""
+    Path(log_path).parent.mkdir(parents=True, exist_ok=True)
+    Path(log_path).write_bytes(b'')
+    p = subprocess.Popen(cmd, stdin=subprocess.DEVNULL,
+                         stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    try:
+        _, err = p.communicate(timeout=timeout_s)
+        return False, p.returncode, err.decode(errors='replace')
+    except subprocess.TimeoutExpired:
+        p.kill()
+        _, err = p.communicate()
+        return True, p.returncode, err.decode(errors='replace')
+
+
+def _qemu_version():
+    try:
+        r = subprocess.run(['qemu-system-x86_64', '--version'],
+                           capture_output=True, text=True, check=False)
+        return r.stdout.split('\n')[0]
+    except OSError:
+        return '?'
+
+
+def select_accel(release, initramfs, workdir=None, probe_timeout_s=20):
+    """'kvm' if a KVM guest really reaches /init within probe_timeout_s,
+    else 'tcg'.  PMT_ACCEL=kvm|tcg overrides; the probe result is cached in
+    build/vm/accel.json per (release, host kernel, QEMU version)."""
+    forced = os.environ.get('PMT_ACCEL')
+    if forced in ('kvm', 'tcg'):
+        return forced
+    if not os.access('/dev/kvm', os.R_OK | os.W_OK):
+        return 'tcg'
+    workdir = Path(workdir or BUILD_DIR / 'vm')
+    workdir.mkdir(parents=True, exist_ok=True)
+    cache = workdir / 'accel.json'
+    key = '%s|%s|%s' % (release, os.uname().release, _qemu_version())
+    try:
+        known = json.loads(cache.read_text())
+    except (OSError, ValueError):
+        known = {}
+    if key in known:
+        return known[key]
+    t0 = time.monotonic()
+    log = workdir / 'kvm-probe.log'
+    cmd = qemu_command(release, initramfs, log, smp=1, mem='1G',
+                       numa_nodes=0, cmdline_extra='pmt.run=probe',
+                       accel='kvm')
+    timed_out, rc, err = _run_qemu(cmd, log, probe_timeout_s)
+    ok = not timed_out and INIT_MARKER in log.read_text(errors='replace')
+    accel = 'kvm' if ok else 'tcg'
+    why = ('guest reached /init' if ok else
+           'guest hung before /init' if timed_out else
+           'QEMU exited %s: %s' % (rc, (err.strip().split('\n') or [''])[0]))
+    progress('KVM probe: %s in %.1f s -> %s (cached in %s)' % (
+        why, time.monotonic() - t0, accel, cache))
+    known[key] = accel
+    cache.write_text(json.dumps(known, indent=1) + '\n')
+    return accel
+
+
+def boot(release, initramfs, log_path, smp=2, mem='4G', numa_nodes=2,
+         timeout_s=600, cmdline_extra='', cpu_model=None, run=None,
+         accel=None, quiet=False):
+    """Boot /boot/vmlinuz-<release> with `initramfs`; return the console log.
+
+    The console (ttyS0) goes to `log_path`.  run='suites' | 'probe' | a guest
+    script path adds pmt.run=<run> (see tests/guest/init); cmdline_extra is
+    appended to BASE_CMDLINE.  accel=None probes KVM (select_accel).
+    Raises VMTimeout (QEMU killed, .text holds the log so far) if the guest
+    has not powered off after timeout_s, VMError if QEMU fails.
+    """
+    check_release(release)
+    log_path = Path(log_path)
+    if run:
+        cmdline_extra = ('pmt.run=%s %s' % (run, cmdline_extra)).strip()
+    if accel is None:
+        accel = select_accel(release, initramfs)
+    cmd = qemu_command(release, initramfs, log_path, smp, mem, numa_nodes,
+                       cmdline_extra, cpu_model, accel)
+    (log_path.parent / (log_path.name + '.cmd')).write_text(
+        ' '.join("'%s'" % a if ' ' in a else a for a in cmd) + '\n')
+    if not quiet:
+        progress('booting %s (%s, %d vCPUs, %s, %s, cpu %s), console log %s'
+                 % (release, accel, smp, mem,
+                    '%d NUMA nodes' % numa_nodes if numa_nodes and
+                    numa_nodes > 1 else 'no NUMA',
+                    cpu_model or 'default', log_path))
+    t0 = time.monotonic()
+    timed_out, rc, err = _run_qemu(cmd, log_path, timeout_s)
+    dt = time.monotonic() - t0
+    text = log_path.read_text(errors='replace') if log_path.exists() else ''
+    text = text.replace('\r\n', '\n')
+    if timed_out:
+        tail = '\n'.join(text.rstrip('\n').split('\n')[-15:])
+        msg = ('guest did not power off within %d s: QEMU killed (hang, or '
+               'raise timeout_s); console log %s; last lines:\n%s'
+               % (timeout_s, log_path, tail))
+        if not quiet:
+            progress('guest TIMED OUT after %.1f s' % dt)
+        raise VMTimeout(msg, log_path, text)
+    if rc != 0 or not text:
+        raise VMError('QEMU exited with status %s after %.1f s: %s\n'
+                      'command: %s' % (rc, dt, err.strip() or
+                                       '(no console output)', ' '.join(cmd)))
+    if not quiet:
+        m = DONE_RE.search(text)
+        progress('guest done in %.1f s (%s)' % (
+            dt, 'rc=%s tainted=%s' % m.groups() if m else
+            'no "pmt: guest done" line: panic or early death'))
+    return text
+
+
+def guest_done(text):
+    """(rc, tainted) from the guest's last line, or None if it never got
+    there (panic, hang, init died)."""
+    m = DONE_RE.search(text)
+    return (int(m.group(1)), int(m.group(2))) if m else None
+
+
+if __name__ == '__main__':
+    # Smoke test: python3 tests/lib/vm.py  -> build, boot, print the log.
+    rel = newest_release()
+    if not rel:
+        sys.exit('no kernel headers under /lib/modules/*/build: '
+                 'run tests/deps.sh')
+    b = build_modules(rel, BUILD_DIR / 'vm-src')
+    if not b.ok:
+        sys.exit(b.output)
+    img = build_initramfs(rel, b.ko_files, guest_suites(), BUILD_DIR / 'vm')
+    print(boot(rel, img, BUILD_DIR / 'vm' / 'console.log'))
