@@ -1,1 +1,404 @@
 // SPDX-License-Identifier: GPL-2.0
+/*
+ * memmap_test: the memset ceiling, the bench sweep, its statistics and the
+ * table.
+ *
+ * memset writes a vmalloc'd buffer the size of the region's memmap with the
+ * same chunking as reinit (2 MiB, the memmap of one section), so the two
+ * move the same bytes the same way: the bandwidth ceiling reinit is held
+ * against.
+ *
+ * bench plugs and unplugs a fresh region per repeat (hotplug, unplug), then
+ * re-initialises one plugged region (reinit, digest-checked after each
+ * thread count's runs), then memsets a memmap-sized buffer (memset).  Each
+ * operation gets one untimed warm-up per thread count first; the repeats
+ * interleave the thread counts so that drift hits them alike.
+ */
+#include <linux/cpumask.h>
+#include <linux/math64.h>
+#include <linux/mm.h>
+#include <linux/sched.h>
+#include <linux/slab.h>
+#include <linux/sort.h>
+#include <linux/vmalloc.h>
+#ifdef CONFIG_X86
+#include <asm/processor.h>
+#endif
+
+#include "compat.h"
+#include "padata_mt.h"
+#include "memmap_test.h"
+
+#define MT_MEMSET_CHUNK		(PAGES_PER_SECTION * sizeof(struct page))
+#define MT_DEFAULT_REPEATS	5
+
+enum mt_op {
+	MT_OP_HOTPLUG,
+	MT_OP_UNPLUG,
+	MT_OP_REINIT,
+	MT_OP_MEMSET,
+	MT_OP_NR,
+};
+
+static const char * const mt_op_names[MT_OP_NR] = {
+	[MT_OP_HOTPLUG] = "hotplug",
+	[MT_OP_UNPLUG] = "unplug",
+	[MT_OP_REINIT] = "reinit",
+	[MT_OP_MEMSET] = "memset",
+};
+
+struct mt_memset_ctx {
+	char *buf;
+	const atomic_t *cancel;
+};
+
+static int mt_memset_fn(unsigned long start, unsigned long end, void *arg)
+{
+	struct mt_memset_ctx *c = arg;
+
+	while (start < end) {
+		unsigned long n = min_t(unsigned long, end - start,
+					MT_MEMSET_CHUNK);
+
+		if (c->cancel && atomic_read(c->cancel))
+			return -ECANCELED;
+		memset(c->buf + start, 0, n);
+		start += n;
+		cond_resched();
+	}
+	return 0;
+}
+
+static int mt_memset_run(char *buf, u64 size, unsigned int threads,
+			 const atomic_t *cancel, u64 *ns)
+{
+	struct mt_memset_ctx c = { .buf = buf, .cancel = cancel };
+	struct padata_mt_task task = {
+		.thread_fn = mt_memset_fn,
+		.fn_arg = &c,
+		.size = size,
+		.align = MT_MEMSET_CHUNK,
+		.min_chunk = MT_MEMSET_CHUNK,
+		.max_threads = threads,
+		.cancel = cancel,
+	};
+	u64 t0 = ktime_get_ns();
+	int ret = mt_run_task(&task, threads);
+
+	*ns = ktime_get_ns() - t0;
+	return ret;
+}
+
+static char *mt_buf_alloc(u64 size, struct mt_out *o, int *err)
+{
+	u64 avail = (u64)si_mem_available() << PAGE_SHIFT;
+	char *buf;
+
+	if (size > div_u64(avail, 100) * READ_ONCE(max_memmap_pct)) {
+		*err = mt_fail(o, -E2BIG,
+			       "memset buffer of %llu bytes exceeds max_memmap_pct=%u of %llu available bytes",
+			       size, READ_ONCE(max_memmap_pct), avail);
+		return NULL;
+	}
+	buf = vmalloc_huge(size, GFP_KERNEL | __GFP_NOWARN);
+	if (!buf)
+		*err = mt_fail(o, -ENOMEM, "no memory for a %llu byte buffer",
+			       size);
+	return buf;
+}
+
+int mt_cmd_memset(const struct mt_args *a, struct mt_out *o,
+		  const atomic_t *cancel)
+{
+	unsigned int threads = mt_threads_arg(a);
+	u64 size, ns;
+	char *buf;
+	int ret;
+
+	mt_kv(o, "threads=%u\n", threads);
+	if (a->size)
+		size = a->size;
+	else if (mt_region)
+		size = mt_region->nr_pages * sizeof(struct page);
+	else
+		return mt_fail(o, -EINVAL,
+			       "memset needs size= or a plugged region");
+	mt_kv(o, "memset_size_bytes=%llu\n", size);
+	buf = mt_buf_alloc(size, o, &ret);
+	if (!buf)
+		return ret;
+	ret = mt_memset_run(buf, size, threads, cancel, &ns);
+	vfree(buf);
+	if (ret)
+		return mt_fail(o, ret, "memset failed");
+	mt_kv(o, "memset_ns=%llu\n", ns);
+	return 0;
+}
+
+/* --- statistics ------------------------------------------------------ */
+
+struct mt_stat {
+	u64 median, min, max, mean, stdev;
+};
+
+static int mt_cmp_u64(const void *a, const void *b)
+{
+	u64 x = *(const u64 *)a, y = *(const u64 *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+static void mt_stats(const u64 *v, unsigned int n, struct mt_stat *st)
+{
+	u64 s[MT_MAX_REPEATS], sum = 0, var = 0;
+	unsigned int i;
+
+	memcpy(s, v, n * sizeof(*s));
+	sort(s, n, sizeof(*s), mt_cmp_u64, NULL);
+	for (i = 0; i < n; i++)
+		sum += s[i];
+	st->min = s[0];
+	st->max = s[n - 1];
+	st->median = n & 1 ? s[n / 2] : (s[n / 2 - 1] + s[n / 2]) / 2;
+	st->mean = div_u64(sum, n);
+	/* Sample deviation, summed in microseconds to stay within u64. */
+	for (i = 0; i < n; i++) {
+		s64 d = div_s64((s64)(s[i] - st->mean), 1000);
+
+		var += d * d;
+	}
+	st->stdev = n > 1 ? int_sqrt64(div_u64(var, n - 1)) * 1000 : 0;
+}
+
+/* "12.34": nanoseconds as milliseconds with two decimals. */
+static void mt_ms(char *b, size_t len, u64 ns)
+{
+	u64 cms = div_u64(ns + 5000, 10000);
+
+	snprintf(b, len, "%llu.%02llu", div_u64(cms, 100),
+		 cms - div_u64(cms, 100) * 100);
+}
+
+/* --- the sweep ------------------------------------------------------- */
+
+struct mt_bench {
+	const struct mt_args *a;
+	struct mt_out *o;
+	const atomic_t *cancel;
+	unsigned int threads[MT_MAX_SWEEP];
+	unsigned int nr_threads;
+	unsigned int repeats;
+	u64 *ns;	/* [op][thread count][repeat] */
+};
+
+static u64 *mt_sample(struct mt_bench *b, enum mt_op op, unsigned int t,
+		      int rep)
+{
+	static u64 discard;
+
+	if (rep < 0)
+		return &discard;
+	return &b->ns[(op * MT_MAX_SWEEP + t) * MT_MAX_REPEATS + rep];
+}
+
+/* Plug with the stock path at one thread, @a's pieces otherwise. */
+static int mt_bench_plug(struct mt_bench *b, unsigned int threads, u64 *ns)
+{
+	struct mt_args pa = *b->a;
+
+	if (threads == 1)
+		pa.pieces = 0;
+	return mt_region_plug(&pa, threads, b->o, b->cancel, ns);
+}
+
+static int mt_bench_hotplug(struct mt_bench *b)
+{
+	unsigned int t;
+	int rep, ret;
+
+	for (rep = -1; rep < (int)b->repeats; rep++) {
+		for (t = 0; t < b->nr_threads; t++) {
+			ret = mt_bench_plug(b, b->threads[t],
+					    mt_sample(b, MT_OP_HOTPLUG, t, rep));
+			if (ret)
+				return ret;
+			mt_region_unplug(b->threads[t],
+					 mt_sample(b, MT_OP_UNPLUG, t, rep));
+			if (atomic_read(b->cancel))
+				return -ECANCELED;
+		}
+	}
+	return 0;
+}
+
+static int mt_bench_reinit(struct mt_bench *b)
+{
+	unsigned int t, top = b->threads[b->nr_threads - 1];
+	int rep, ret;
+
+	ret = mt_bench_plug(b, top, NULL);
+	for (rep = -1; !ret && rep < (int)b->repeats; rep++) {
+		for (t = 0; !ret && t < b->nr_threads; t++) {
+			ret = mt_reinit(mt_region, b->threads[t], false, -1, b->o,
+					b->cancel,
+					mt_sample(b, MT_OP_REINIT, t, rep));
+			/* Every thread count's result is checked once. */
+			if (!ret && rep == (int)b->repeats - 1)
+				ret = mt_check_digest(mt_region, top, b->o,
+						      b->cancel);
+		}
+	}
+	if (mt_region)
+		mt_region_unplug(top, NULL);
+	return ret;
+}
+
+static int mt_bench_memset(struct mt_bench *b)
+{
+	u64 size = (b->a->size >> PAGE_SHIFT) * sizeof(struct page);
+	unsigned int t;
+	int rep, ret;
+	char *buf;
+
+	buf = mt_buf_alloc(size, b->o, &ret);
+	if (!buf)
+		return ret;
+	for (rep = -1; !ret && rep < (int)b->repeats; rep++)
+		for (t = 0; !ret && t < b->nr_threads; t++)
+			ret = mt_memset_run(buf, size, b->threads[t], b->cancel,
+					    mt_sample(b, MT_OP_MEMSET, t, rep));
+	vfree(buf);
+	return ret;
+}
+
+static const char *mt_cpu_model(void)
+{
+#ifdef CONFIG_X86
+	if (boot_cpu_data.x86_model_id[0])
+		return boot_cpu_data.x86_model_id;
+#endif
+	return "unknown";
+}
+
+static unsigned int mt_node_cpus(int nid)
+{
+	unsigned int n = cpumask_weight(cpumask_of_node(nid));
+
+	return n ? n : num_online_cpus();
+}
+
+static void mt_bench_report(struct mt_bench *b, struct mt_out *tab)
+{
+	const struct mt_args *a = b->a;
+	unsigned int cpus, t, op;
+	int nid = a->nid == NUMA_NO_NODE ? first_memory_node : a->nid;
+	struct mt_out *o = b->o;
+	char med[24], mean[24], sd[24], mn[24], mx[24];
+
+	cpus = mt_node_cpus(nid);
+	mt_kv(o, "cpu_model=%s\nonline_cpus=%u\n", mt_cpu_model(),
+	      num_online_cpus());
+	mt_kv(tab, "# memmap_test bench: size_bytes=%llu memmap_bytes=%llu nid=%d repeats=%u pieces=%s\n",
+	      a->size, (a->size >> PAGE_SHIFT) * sizeof(struct page), nid,
+	      b->repeats, a->pieces ? "given" : "default");
+	mt_kv(tab, "# cpu: %s; %u online CPUs, %u on node %d\n",
+	      mt_cpu_model(), num_online_cpus(), cpus, nid);
+	mt_kv(tab, "# node%% = threads / CPUs of node %d; speedup = median at %u thread(s) / median; time_ms = mean\n",
+	      nid, b->threads[0]);
+
+	for (op = 0; op < MT_OP_NR; op++) {
+		struct mt_stat base;
+
+		mt_stats(mt_sample(b, op, 0, 0), b->repeats, &base);
+		mt_kv(tab, "\n%s\n", mt_op_names[op]);
+		mt_kv(tab, "  node%% (thr)   speedup   time_ms (  stdev)   median_ms      min_ms      max_ms\n");
+		for (t = 0; t < b->nr_threads; t++) {
+			unsigned int thr = b->threads[t];
+			struct mt_stat st;
+			u64 sp;
+
+			mt_stats(mt_sample(b, op, t, 0), b->repeats, &st);
+			sp = st.median ? div64_u64(base.median * 100 +
+						   st.median / 2, st.median) : 0;
+			mt_ms(med, sizeof(med), st.median);
+			mt_ms(mean, sizeof(mean), st.mean);
+			mt_ms(sd, sizeof(sd), st.stdev);
+			mt_ms(mn, sizeof(mn), st.min);
+			mt_ms(mx, sizeof(mx), st.max);
+			mt_kv(tab, "  %4u%% (%3u)   %4llu.%02llux  %8s (%7s)  %10s  %10s  %10s\n",
+			      thr * 100 / cpus, thr, div_u64(sp, 100),
+			      sp - div_u64(sp, 100) * 100, mean, sd, med, mn,
+			      mx);
+			mt_kv(o, "bench_%s_t%u_median_ns=%llu\nbench_%s_t%u_mean_ns=%llu\n",
+			      mt_op_names[op], thr, st.median,
+			      mt_op_names[op], thr, st.mean);
+			mt_kv(o, "bench_%s_t%u_min_ns=%llu\nbench_%s_t%u_max_ns=%llu\n",
+			      mt_op_names[op], thr, st.min,
+			      mt_op_names[op], thr, st.max);
+			mt_kv(o, "bench_%s_t%u_stdev_ns=%llu\n",
+			      mt_op_names[op], thr, st.stdev);
+		}
+	}
+}
+
+static unsigned int mt_default_sweep(unsigned int *thr)
+{
+	unsigned int n = 0, t, cpus = mt_default_threads();
+
+	for (t = 1; t < cpus && n < MT_MAX_SWEEP - 1; t *= 2)
+		thr[n++] = t;
+	thr[n++] = cpus;
+	return n;
+}
+
+int mt_cmd_bench(const struct mt_args *a, struct mt_out *o,
+		 const atomic_t *cancel)
+{
+	struct mt_bench b = { .a = a, .o = o, .cancel = cancel };
+	struct mt_out *tab;
+	unsigned int t;
+	int ret;
+
+	if (mt_region)
+		return mt_fail(o, -EEXIST, "bench needs no region plugged; unplug first");
+	if (a->nr_threads) {
+		memcpy(b.threads, a->threads, sizeof(b.threads));
+		b.nr_threads = a->nr_threads;
+	} else {
+		b.nr_threads = mt_default_sweep(b.threads);
+	}
+	b.repeats = a->repeats ? a->repeats : MT_DEFAULT_REPEATS;
+
+	mt_kv(o, "bench_size_bytes=%llu\nbench_repeats=%u\nbench_threads=",
+	      a->size, b.repeats);
+	for (t = 0; t < b.nr_threads; t++)
+		mt_kv(o, "%s%u", t ? "," : "", b.threads[t]);
+	mt_kv(o, "\n");
+
+	b.ns = kvcalloc(MT_OP_NR * MT_MAX_SWEEP * MT_MAX_REPEATS, sizeof(u64),
+			GFP_KERNEL);
+	tab = mt_out_alloc();
+	if (!b.ns || !tab) {
+		ret = mt_fail(o, -ENOMEM, "out of memory");
+		goto out;
+	}
+
+	ret = mt_bench_hotplug(&b);
+	if (!ret)
+		ret = mt_bench_reinit(&b);
+	if (!ret)
+		ret = mt_bench_memset(&b);
+	if (mt_region)
+		mt_region_unplug(b.threads[b.nr_threads - 1], NULL);
+	if (ret) {
+		mt_fail(o, ret, "bench failed");
+		goto out;
+	}
+	mt_bench_report(&b, tab);
+	mt_publish_table(tab);
+	tab = NULL;
+out:
+	mt_out_free(tab);
+	kvfree(b.ns);
+	return ret;
+}

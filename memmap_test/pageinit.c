@@ -1,1 +1,542 @@
 // SPDX-License-Identifier: GPL-2.0
+/*
+ * memmap_test: deferred-style re-initialisation of a plugged region's
+ * struct pages, per-section digests, and the verify walk.
+ *
+ * mt_init_page() writes what memmap_init_zone_device() leaves in a
+ * ZONE_DEVICE struct page on this kernel: a zeroed page with zone and node
+ * links, refcount 1 (0 for device-private/coherent pages), mapcount and
+ * last_cpupid reset, PG_reserved, the pgmap back pointer and a NULL
+ * zone_device_data.  It is built from the kernel's own inline helpers; the
+ * pageblock migratetype bits live outside struct page and are left as the
+ * kernel set them.
+ *
+ * Before a region's first reinit the layout is validated: mt_init_page()
+ * of a scratch page must reproduce the kernel-written struct page of the
+ * first and last pfn of every piece byte for byte, or reinit is refused.
+ * A copy of each piece's first kernel-written page is kept as the
+ * reference, and a digest of every section's kernel-written struct pages is
+ * recorded.  Every reinit is followed by a digest of every section; a
+ * difference is an error naming the first differing pfn and field.
+ *
+ * Digests hash the pgmap word as a constant when it points at the piece's
+ * own dev_pagemap, so regions plugged in different ways (one pgmap or
+ * many) digest alike when their struct pages are equivalent.
+ */
+#include <linux/mm.h>
+#include <linux/page_ref.h>
+#include <linux/sched.h>
+#include <linux/slab.h>
+#include <linux/spinlock.h>
+
+#include "compat.h"
+#include "padata_mt.h"
+#include "memmap_test.h"
+
+#define MT_POISON		0xaa
+#define MT_HASH_SEED		0x6d656d6d61705f74ULL
+#define MT_HASH_MUL		0x9e3779b97f4a7c15ULL
+#define MT_PGMAP_TOKEN		0x70676d6170ULL
+#define MT_WORDS		(sizeof(struct page) / sizeof(u64))
+#define MT_PGMAP_WORD		(offsetof(struct page, pgmap) / sizeof(u64))
+/* The layout this file was validated against (x86_64, 6.1). */
+#define MT_VALIDATED_PAGE_SIZE	64
+
+#define MT_FIELD(f) { #f, offsetof(struct page, f), sizeof_field(struct page, f) }
+static const struct {
+	const char *name;
+	size_t off;
+	size_t len;
+} mt_fields[] = {
+	MT_FIELD(flags),
+	MT_FIELD(pgmap),
+	MT_FIELD(zone_device_data),
+	MT_FIELD(mapping),
+	MT_FIELD(index),
+	MT_FIELD(private),
+	MT_FIELD(_mapcount),
+	MT_FIELD(_refcount),
+#ifdef CONFIG_MEMCG
+	MT_FIELD(memcg_data),
+#endif
+#ifdef LAST_CPUPID_NOT_IN_PAGE_FLAGS
+	MT_FIELD(_last_cpupid),
+#endif
+#ifdef WANT_PAGE_VIRTUAL
+	MT_FIELD(virtual),
+#endif
+};
+
+static const char *mt_field_name(size_t off)
+{
+	size_t i;
+
+	for (i = 0; i < ARRAY_SIZE(mt_fields); i++)
+		if (off >= mt_fields[i].off &&
+		    off < mt_fields[i].off + mt_fields[i].len)
+			return mt_fields[i].name;
+	return "padding";
+}
+
+/* Offset of the first differing byte, or -1. */
+static int mt_page_diff(const struct page *a, const struct page *b)
+{
+	const u8 *x = (const u8 *)a, *y = (const u8 *)b;
+	size_t i;
+
+	for (i = 0; i < sizeof(struct page); i++)
+		if (x[i] != y[i])
+			return i;
+	return -1;
+}
+
+static u64 mt_page_word(const struct page *page, int off)
+{
+	return ((const u64 *)page)[off / sizeof(u64)];
+}
+
+static bool mt_refcount_zero(const struct dev_pagemap *pgmap)
+{
+	return pgmap->type == MEMORY_DEVICE_PRIVATE ||
+	       pgmap->type == MEMORY_DEVICE_COHERENT;
+}
+
+static __always_inline void mt_init_page(struct page *page, unsigned long pfn,
+					 int nid, struct dev_pagemap *pgmap)
+{
+	mm_zero_struct_page(page);
+	set_page_links(page, ZONE_DEVICE, nid, pfn);
+	init_page_count(page);
+	page_mapcount_reset(page);
+	page_cpupid_reset_last(page);
+	page_kasan_tag_reset(page);
+#ifdef WANT_PAGE_VIRTUAL
+	set_page_address(page, __va(PFN_PHYS(pfn)));
+#endif
+	/* page->lru shares its two words with the next two fields. */
+	__SetPageReserved(page);
+	page->pgmap = pgmap;
+	page->zone_device_data = NULL;
+	if (mt_refcount_zero(pgmap))
+		set_page_count(page, 0);
+}
+
+/* Initialise @n struct pages from @pfn on, all in one piece. */
+static void mt_init_pages(struct page *page, unsigned long pfn,
+			  unsigned long n, int nid, struct dev_pagemap *pgmap)
+{
+#if defined(SECTION_IN_PAGE_FLAGS) || defined(WANT_PAGE_VIRTUAL)
+	/* A field depends on the pfn: compute every page in full. */
+	unsigned long i;
+
+	for (i = 0; i < n; i++)
+		mt_init_page(page + i, pfn + i, nid, pgmap);
+#else
+	/*
+	 * No field depends on the pfn here (SPARSEMEM_VMEMMAP keeps section
+	 * bits out of page->flags): compute the page once, store it n times.
+	 */
+	struct page tmpl;
+	u64 w[MT_WORDS];
+	unsigned long i, j;
+
+	mt_init_page(&tmpl, pfn, nid, pgmap);
+	memcpy(w, &tmpl, sizeof(w));
+	for (i = 0; i < n; i++) {
+		u64 *d = (u64 *)(page + i);
+
+		for (j = 0; j < MT_WORDS; j++)
+			d[j] = w[j];
+	}
+#endif
+}
+
+static u64 mt_digest_pages(const struct page *page, unsigned long n,
+			   const struct dev_pagemap *pgmap)
+{
+	const u64 *w = (const u64 *)page;
+	u64 h = MT_HASH_SEED;
+	unsigned long i, j;
+
+	for (i = 0; i < n; i++, w += MT_WORDS) {
+		for (j = 0; j < MT_WORDS; j++) {
+			u64 x = w[j];
+
+			if (j == MT_PGMAP_WORD && x == (unsigned long)pgmap)
+				x = MT_PGMAP_TOKEN;
+			h = (h ^ x) * MT_HASH_MUL;
+		}
+	}
+	return h ^ (h >> 29);
+}
+
+static u64 mt_digest_all(const u64 *d, unsigned long n)
+{
+	u64 h = MT_HASH_SEED;
+	unsigned long i;
+
+	for (i = 0; i < n; i++)
+		h = (h ^ d[i]) * MT_HASH_MUL;
+	return h ^ (h >> 29);
+}
+
+static bool mt_cancelled(const atomic_t *cancel)
+{
+	return cancel && atomic_read(cancel);
+}
+
+struct mt_pass {
+	struct mt_region *r;
+	const atomic_t *cancel;
+	/* digest */
+	u64 *out;
+	/* reinit */
+	bool poison;
+	s64 skip;
+	/* verify */
+	atomic_long_t bad;
+	spinlock_t lock;
+	unsigned long first_bad;	/* page index, ULONG_MAX: none */
+	const char *first_field;
+};
+
+/* Sections [start, end) of the region. */
+static int mt_digest_fn(unsigned long start, unsigned long end, void *arg)
+{
+	struct mt_pass *ps = arg;
+	struct mt_region *r = ps->r;
+	unsigned long s;
+
+	for (s = start; s < end; s++) {
+		unsigned long pfn = r->start_pfn + s * PAGES_PER_SECTION;
+
+		if (mt_cancelled(ps->cancel))
+			return -ECANCELED;
+		ps->out[s] = mt_digest_pages(pfn_to_page(pfn), PAGES_PER_SECTION,
+					     &mt_piece_of_pfn(r, pfn)->pgmap);
+		cond_resched();
+	}
+	return 0;
+}
+
+static int mt_digest_region(struct mt_region *r, unsigned int threads,
+			    u64 *out, const atomic_t *cancel)
+{
+	struct mt_pass ps = { .r = r, .cancel = cancel, .out = out };
+	struct padata_mt_task task = {
+		.thread_fn = mt_digest_fn,
+		.fn_arg = &ps,
+		.size = r->nr_sections,
+		.align = 1,
+		.min_chunk = 1,
+		.max_threads = threads,
+		.cancel = cancel,
+	};
+
+	return mt_run_task(&task, threads);
+}
+
+/* Pages from index @start to the next section boundary or @end. */
+static unsigned long mt_run_len(unsigned long start, unsigned long end)
+{
+	return min(end, round_down(start, PAGES_PER_SECTION) +
+		   PAGES_PER_SECTION) - start;
+}
+
+static int mt_reinit_fn(unsigned long start, unsigned long end, void *arg)
+{
+	struct mt_pass *ps = arg;
+	struct mt_region *r = ps->r;
+	unsigned long n;
+
+	for (; start < end; start += n) {
+		unsigned long k, pfn = r->start_pfn + start;
+		struct dev_pagemap *pgmap = &mt_piece_of_pfn(r, pfn)->pgmap;
+		struct page *page = pfn_to_page(pfn);
+
+		n = mt_run_len(start, end);
+		if (mt_cancelled(ps->cancel))
+			return -ECANCELED;
+		if (ps->poison)
+			memset(page, MT_POISON, n * sizeof(*page));
+		if (ps->skip >= (s64)start && ps->skip < (s64)(start + n)) {
+			/* Test-only: leave page @skip as the poison left it. */
+			k = ps->skip - start;
+			mt_init_pages(page, pfn, k, r->nid, pgmap);
+			mt_init_pages(page + k + 1, pfn + k + 1, n - k - 1,
+				      r->nid, pgmap);
+		} else {
+			mt_init_pages(page, pfn, n, r->nid, pgmap);
+		}
+		cond_resched();
+	}
+	return 0;
+}
+
+/* Refuse a layout mt_init_page() does not reproduce; keep references. */
+static int mt_validate_layout(struct mt_region *r, struct mt_out *o)
+{
+	unsigned int i, k;
+
+	if (sizeof(struct page) != MT_VALIDATED_PAGE_SIZE)
+		return mt_fail(o, -EOPNOTSUPP,
+			       "struct page is %zu bytes, the validated layout has %d: reinit refused",
+			       sizeof(struct page), MT_VALIDATED_PAGE_SIZE);
+
+	for (i = 0; i < r->nr_pieces; i++) {
+		struct mt_piece *p = &r->pieces[i];
+
+		for (k = 0; k < 2; k++) {
+			unsigned long pfn = p->start_pfn + k * (p->nr_pages - 1);
+			const struct page *kp = pfn_to_page(pfn);
+			struct page scratch;
+			int off;
+
+			mt_init_page(&scratch, pfn, r->nid, &p->pgmap);
+			off = mt_page_diff(&scratch, kp);
+			if (off < 0)
+				continue;
+			mt_kv(o, "layout_validated=0\n");
+			return mt_fail(o, -EOPNOTSUPP,
+				       "struct page layout not validated: my init of pfn %#lx differs from the kernel's in %s (byte %d: %#llx, kernel %#llx): reinit refused",
+				       pfn, mt_field_name(off), off,
+				       mt_page_word(&scratch, off),
+				       mt_page_word(kp, off));
+		}
+		memcpy(&p->ref, pfn_to_page(p->start_pfn), sizeof(p->ref));
+	}
+	r->layout_ok = true;
+	return 0;
+}
+
+/* The first page of section @s that differs from its piece's reference. */
+static void mt_report_mismatch(struct mt_region *r, unsigned long s,
+			       struct mt_out *o)
+{
+	unsigned long pfn = r->start_pfn + s * PAGES_PER_SECTION;
+	struct mt_piece *p = mt_piece_of_pfn(r, pfn);
+	unsigned long i;
+	int off = -1;
+
+	for (i = 0; i < PAGES_PER_SECTION; i++) {
+		off = mt_page_diff(&p->ref, pfn_to_page(pfn + i));
+		if (off >= 0)
+			break;
+	}
+	mt_kv(o, "mismatch_section=%lu\n", s);
+	if (off < 0) {
+		mt_kv(o, "mismatch_pfn=none\nmismatch_field=unknown\n");
+		mt_fail(o, -EIO,
+			"digest of section %lu differs but no page differs from the reference",
+			s);
+		return;
+	}
+	pfn += i;
+	mt_kv(o, "mismatch_pfn=%#lx\nmismatch_field=%s\nmismatch_offset_bytes=%d\n",
+	      pfn, mt_field_name(off), off);
+	mt_kv(o, "mismatch_expected=%#llx\nmismatch_found=%#llx\n",
+	      mt_page_word(&p->ref, off), mt_page_word(pfn_to_page(pfn), off));
+	mt_fail(o, -EIO,
+		"reinit digest mismatch: pfn %#lx field %s (byte %d) is %#llx, the kernel wrote %#llx",
+		pfn, mt_field_name(off), off,
+		mt_page_word(pfn_to_page(pfn), off), mt_page_word(&p->ref, off));
+}
+
+/* Digest the region now and compare with the kernel-written digests. */
+int mt_check_digest(struct mt_region *r, unsigned int threads,
+		    struct mt_out *o, const atomic_t *cancel)
+{
+	unsigned long s;
+	int ret;
+
+	ret = mt_digest_region(r, threads, r->digest, cancel);
+	if (ret)
+		return mt_fail(o, ret, "digest pass failed");
+	mt_kv(o, "digest_kernel=%#llx\ndigest=%#llx\n",
+	      mt_digest_all(r->kdigest, r->nr_sections),
+	      mt_digest_all(r->digest, r->nr_sections));
+	for (s = 0; s < r->nr_sections; s++)
+		if (r->digest[s] != r->kdigest[s])
+			break;
+	mt_kv(o, "digest_match=%d\n", s == r->nr_sections);
+	if (s == r->nr_sections)
+		return 0;
+	mt_report_mismatch(r, s, o);
+	return -EIO;
+}
+
+int mt_reinit(struct mt_region *r, unsigned int threads, bool poison,
+	      s64 skip, struct mt_out *o, const atomic_t *cancel, u64 *ns)
+{
+	struct mt_pass ps = {
+		.r = r, .cancel = cancel, .poison = poison, .skip = skip,
+	};
+	struct padata_mt_task task = {
+		.thread_fn = mt_reinit_fn,
+		.fn_arg = &ps,
+		.size = r->nr_pages,
+		.align = PAGES_PER_SECTION,
+		.min_chunk = PAGES_PER_SECTION,
+		.max_threads = threads,
+		.cancel = cancel,
+	};
+	u64 t0;
+	int ret;
+
+	if (!r->layout_ok) {
+		ret = mt_validate_layout(r, o);
+		if (ret)
+			return ret;
+	}
+	if (!r->kdigest) {
+		u64 *kd = kvcalloc(r->nr_sections, sizeof(u64), GFP_KERNEL);
+
+		if (!r->digest)
+			r->digest = kvcalloc(r->nr_sections, sizeof(u64),
+					     GFP_KERNEL);
+		if (!kd || !r->digest) {
+			kvfree(kd);
+			return mt_fail(o, -ENOMEM, "no memory for digests");
+		}
+		ret = mt_digest_region(r, threads, kd, cancel);
+		if (ret) {
+			kvfree(kd);
+			return mt_fail(o, ret, "kernel digest pass failed");
+		}
+		r->kdigest = kd;
+	}
+
+	t0 = ktime_get_ns();
+	ret = mt_run_task(&task, threads);
+	*ns = ktime_get_ns() - t0;
+	if (ret)
+		return mt_fail(o, ret, "reinit failed%s",
+			       ret == -ECANCELED ? ": cancelled" : "");
+	return 0;
+}
+
+int mt_cmd_reinit(const struct mt_args *a, struct mt_out *o,
+		  const atomic_t *cancel)
+{
+	unsigned int threads = mt_threads_arg(a);
+	struct mt_region *r = mt_region;
+	u64 ns = 0;
+	int ret;
+
+	mt_kv(o, "threads=%u\npoison=%d\n", threads, a->poison);
+	if (!r)
+		return mt_fail(o, -ENOENT, "no region is plugged");
+	if (a->has_skip && a->skip >= r->nr_pages)
+		return mt_fail(o, -EINVAL, "skip=%llu but the region has %lu pages",
+			       a->skip, r->nr_pages);
+	if (a->has_skip)
+		mt_kv(o, "skip_pfn=%#llx\n", r->start_pfn + a->skip);
+	ret = mt_reinit(r, threads, a->poison, a->has_skip ? a->skip : -1,
+			o, cancel, &ns);
+	mt_kv(o, "layout_validated=%d\n", r->layout_ok);
+	if (ret)
+		return ret;
+	mt_kv(o, "reinit_ns=%llu\nreinit_pages=%lu\n", ns, r->nr_pages);
+	return mt_check_digest(r, threads, o, cancel);
+}
+
+/* --- verify ---------------------------------------------------------- */
+
+static const char *mt_check_page(struct page *page, int nid,
+				 const struct dev_pagemap *pgmap)
+{
+	if (page_zonenum(page) != ZONE_DEVICE)
+		return "zone";
+	if (page_to_nid(page) != nid)
+		return "node";
+	if (page->pgmap != pgmap)
+		return "pgmap";
+	if (page_ref_count(page) != (mt_refcount_zero(pgmap) ? 0 : 1))
+		return "refcount";
+	if (!PageReserved(page))
+		return "reserved";
+	return NULL;
+}
+
+static int mt_verify_fn(unsigned long start, unsigned long end, void *arg)
+{
+	struct mt_pass *ps = arg;
+	struct mt_region *r = ps->r;
+	unsigned long n, i, bad = 0, first = ULONG_MAX;
+	const char *field = NULL;
+
+	for (; start < end; start += n) {
+		unsigned long pfn = r->start_pfn + start;
+		const struct dev_pagemap *pgmap =
+			&mt_piece_of_pfn(r, pfn)->pgmap;
+		struct page *page = pfn_to_page(pfn);
+
+		n = mt_run_len(start, end);
+		if (mt_cancelled(ps->cancel))
+			return -ECANCELED;
+		for (i = 0; i < n; i++) {
+			const char *f = mt_check_page(page + i, r->nid, pgmap);
+
+			if (!f)
+				continue;
+			if (!bad++) {
+				first = start + i;
+				field = f;
+			}
+		}
+		cond_resched();
+	}
+	if (!bad)
+		return 0;
+	atomic_long_add(bad, &ps->bad);
+	spin_lock(&ps->lock);
+	if (first < ps->first_bad) {
+		ps->first_bad = first;
+		ps->first_field = field;
+	}
+	spin_unlock(&ps->lock);
+	return 0;
+}
+
+int mt_cmd_verify(const struct mt_args *a, struct mt_out *o,
+		  const atomic_t *cancel)
+{
+	unsigned int threads = mt_threads_arg(a);
+	struct mt_region *r = mt_region;
+	struct mt_pass ps = {
+		.r = r, .cancel = cancel, .first_bad = ULONG_MAX,
+	};
+	struct padata_mt_task task = {
+		.thread_fn = mt_verify_fn,
+		.fn_arg = &ps,
+		.align = PAGES_PER_SECTION,
+		.min_chunk = PAGES_PER_SECTION,
+		.max_threads = threads,
+		.cancel = cancel,
+	};
+	long bad;
+	u64 t0;
+	int ret;
+
+	mt_kv(o, "threads=%u\n", threads);
+	if (!r)
+		return mt_fail(o, -ENOENT, "no region is plugged");
+	spin_lock_init(&ps.lock);
+	atomic_long_set(&ps.bad, 0);
+	task.size = r->nr_pages;
+	t0 = ktime_get_ns();
+	ret = mt_run_task(&task, threads);
+	mt_kv(o, "verify_ns=%llu\n", ktime_get_ns() - t0);
+	if (ret)
+		return mt_fail(o, ret, "verify failed");
+	bad = atomic_long_read(&ps.bad);
+	mt_kv(o, "verify_pages=%lu\nbad_pages=%ld\n", r->nr_pages, bad);
+	if (!bad) {
+		mt_kv(o, "first_bad_pfn=none\nfirst_bad_field=none\n");
+		return 0;
+	}
+	mt_kv(o, "first_bad_pfn=%#lx\nfirst_bad_field=%s\n",
+	      r->start_pfn + ps.first_bad, ps.first_field);
+	return mt_fail(o, -EIO, "verify: %ld bad pages, the first pfn %#lx (%s)",
+		       bad, r->start_pfn + ps.first_bad, ps.first_field);
+}

@@ -1,1 +1,387 @@
 // SPDX-License-Identifier: GPL-2.0
+/*
+ * memmap_test: claiming, plugging and unplugging the physical range.
+ *
+ * A region is a section-aligned physical range claimed in iomem, either a
+ * free one (request_free_mem_region()) or one the user names with base=
+ * (e.g. reserved with memmap=nn!ss), and mapped as ZONE_DEVICE memory.
+ * threads=1 is the stock path: one memremap_pages() over the whole range.
+ * threads>1 splits it into section-aligned pieces, each its own dev_pagemap
+ * with one range, that padata_mt_run() plugs concurrently: the struct page
+ * init in memmap_init_zone_device() runs outside mem_hotplug_lock, so the
+ * pieces overlap there.  A failed or cancelled hotplug unplugs every piece
+ * it had plugged, so it leaves nothing behind.
+ */
+#include <linux/ioport.h>
+#include <linux/memory_hotplug.h>
+#include <linux/mm.h>
+#include <linux/nodemask.h>
+#include <linux/slab.h>
+#include <linux/vmalloc.h>
+
+#include "compat.h"
+#include "padata_mt.h"
+#include "memmap_test.h"
+
+#define MT_SECTION_BYTES	(PAGES_PER_SECTION << PAGE_SHIFT)
+
+#if IS_ENABLED(CONFIG_DEVICE_PRIVATE)
+/*
+ * Device-private pages are never handed out by this module, so these
+ * callbacks only satisfy memremap_pages()'s checks.
+ */
+static void mt_page_free(struct page *page)
+{
+}
+
+static vm_fault_t mt_migrate_to_ram(struct vm_fault *vmf)
+{
+	return VM_FAULT_SIGBUS;
+}
+
+static const struct dev_pagemap_ops mt_pgmap_ops = {
+	.page_free = mt_page_free,
+	.migrate_to_ram = mt_migrate_to_ram,
+};
+
+static void mt_pgmap_setup(struct dev_pagemap *pgmap)
+{
+	pgmap->type = MEMORY_DEVICE_PRIVATE;
+	pgmap->ops = &mt_pgmap_ops;
+	pgmap->owner = &mt_region;
+}
+
+#define MT_PGMAP_TYPE_NAME "private"
+#else
+static void mt_pgmap_setup(struct dev_pagemap *pgmap)
+{
+	pgmap->type = MEMORY_DEVICE_GENERIC;
+}
+
+#define MT_PGMAP_TYPE_NAME "generic"
+#endif
+
+unsigned int mt_default_pieces(unsigned long nr_sections, unsigned int threads)
+{
+	if (threads <= 1)
+		return 1;
+	return min_t(unsigned long, nr_sections, 8UL * threads);
+}
+
+/* Pieces cover sections [i * S / P, (i + 1) * S / P): O(1) lookup. */
+struct mt_piece *mt_piece_of_pfn(const struct mt_region *r, unsigned long pfn)
+{
+	unsigned long sec = (pfn - r->start_pfn) / PAGES_PER_SECTION;
+	unsigned long i = ((sec + 1) * r->nr_pieces - 1) / r->nr_sections;
+
+	return &r->pieces[i];
+}
+
+static int mt_plug_one(struct mt_region *r, unsigned int i)
+{
+	struct mt_piece *p = &r->pieces[i];
+	void *va;
+
+	if (r->fail_piece == i)
+		return -EIO;
+
+	memset(&p->pgmap, 0, sizeof(p->pgmap));
+	mt_pgmap_setup(&p->pgmap);
+	p->pgmap.range.start = PFN_PHYS(p->start_pfn);
+	p->pgmap.range.end = PFN_PHYS(p->start_pfn + p->nr_pages) - 1;
+	p->pgmap.nr_range = 1;
+	va = memremap_pages(&p->pgmap, r->nid);
+	if (IS_ERR(va))
+		return PTR_ERR(va);
+	p->plugged = true;
+	return 0;
+}
+
+static void mt_unplug_one(struct mt_region *r, unsigned int i)
+{
+	struct mt_piece *p = &r->pieces[i];
+
+	if (!p->plugged)
+		return;
+	memunmap_pages(&p->pgmap);
+	p->plugged = false;
+}
+
+static void mt_unplug_fn_undo(unsigned long start, unsigned long end,
+			      void *arg)
+{
+	while (start < end)
+		mt_unplug_one(arg, start++);
+}
+
+static int mt_unplug_fn(unsigned long start, unsigned long end, void *arg)
+{
+	mt_unplug_fn_undo(start, end, arg);
+	return 0;
+}
+
+/* Plug pieces [start, end); on error or cancel unplug this chunk's own. */
+static int mt_plug_fn(unsigned long start, unsigned long end, void *arg)
+{
+	struct mt_region *r = arg;
+	unsigned long i;
+	int ret = 0;
+
+	for (i = start; i < end; i++) {
+		ret = mt_plug_one(r, i);
+		if (ret)
+			break;
+	}
+	if (ret)
+		mt_unplug_fn_undo(start, i, r);
+	return ret;
+}
+
+static void mt_region_free(struct mt_region *r)
+{
+	if (!r)
+		return;
+	if (r->res)
+		release_mem_region(r->base, r->size);
+	kvfree(r->pieces);
+	kvfree(r->kdigest);
+	kvfree(r->digest);
+	kfree(r);
+}
+
+static int mt_claim(struct mt_region *r, const struct mt_args *a,
+		    struct mt_out *o)
+{
+	struct resource *res;
+	struct range range;
+
+	if (!a->has_base) {
+		res = request_free_mem_region(&iomem_resource, a->size, MT_NAME);
+		if (IS_ERR(res))
+			return mt_fail(o, PTR_ERR(res),
+				       "no free physical range of %llu bytes",
+				       a->size);
+		r->res = res;
+		r->base = res->start;
+		return 0;
+	}
+
+	if (!IS_ALIGNED(a->base, MT_SECTION_BYTES))
+		return mt_fail(o, -EINVAL,
+			       "base=%#llx is not a multiple of the section size %lu",
+			       a->base, MT_SECTION_BYTES);
+	range = mhp_get_pluggable_range(!IS_ENABLED(CONFIG_DEVICE_PRIVATE));
+	if (a->base + a->size < a->base || a->base < range.start ||
+	    a->base + a->size - 1 > range.end)
+		return mt_fail(o, -EINVAL,
+			       "base=%#llx size=%llu is outside the hotpluggable physical range",
+			       a->base, a->size);
+	if (region_intersects(a->base, a->size, IORESOURCE_SYSTEM_RAM,
+			      IORES_DESC_NONE) != REGION_DISJOINT)
+		return mt_fail(o, -EINVAL,
+			       "base=%#llx size=%llu overlaps System RAM",
+			       a->base, a->size);
+	res = request_mem_region(a->base, a->size, MT_NAME);
+	if (!res)
+		return mt_fail(o, -EBUSY,
+			       "base=%#llx size=%llu is busy in /proc/iomem",
+			       a->base, a->size);
+	r->res = res;
+	r->base = a->base;
+	return 0;
+}
+
+/* Check the request and build an unplugged, unclaimed region. */
+static struct mt_region *mt_region_new(const struct mt_args *a,
+				       unsigned int threads, struct mt_out *o,
+				       int *err)
+{
+	u64 avail, memmap;
+	struct mt_region *r;
+	unsigned long s;
+	unsigned int i;
+
+	*err = -EINVAL;
+	if (!IS_ALIGNED(a->size, MT_SECTION_BYTES)) {
+		mt_fail(o, -EINVAL,
+			"size=%llu is not a multiple of the section size %lu",
+			a->size, MT_SECTION_BYTES);
+		return NULL;
+	}
+
+	memmap = (a->size >> PAGE_SHIFT) * sizeof(struct page);
+	avail = (u64)si_mem_available() << PAGE_SHIFT;
+	if (memmap > div_u64(avail, 100) * READ_ONCE(max_memmap_pct)) {
+		*err = mt_fail(o, -E2BIG,
+			       "memmap of %llu bytes exceeds max_memmap_pct=%u of %llu available bytes",
+			       memmap, READ_ONCE(max_memmap_pct), avail);
+		return NULL;
+	}
+
+	r = kzalloc(sizeof(*r), GFP_KERNEL);
+	if (!r)
+		goto nomem;
+	r->size = a->size;
+	r->nr_pages = a->size >> PAGE_SHIFT;
+	r->nr_sections = r->nr_pages / PAGES_PER_SECTION;
+	r->nid = a->nid == NUMA_NO_NODE ? first_memory_node : a->nid;
+	r->fail_piece = a->has_fail_piece ? a->fail_piece : -1;
+
+	r->nr_pieces = a->pieces ? a->pieces :
+		mt_default_pieces(r->nr_sections, threads);
+	if (threads == 1 && r->nr_pieces > 1) {
+		mt_fail(o, -EINVAL, "pieces=%u needs threads>1", r->nr_pieces);
+		goto err;
+	}
+	if (r->nr_pieces > r->nr_sections) {
+		mt_fail(o, -EINVAL, "pieces=%u exceeds the %lu sections",
+			r->nr_pieces, r->nr_sections);
+		goto err;
+	}
+	if (a->has_fail_piece && a->fail_piece >= r->nr_pieces) {
+		mt_fail(o, -EINVAL, "fail_piece=%u but only %u pieces",
+			a->fail_piece, r->nr_pieces);
+		goto err;
+	}
+
+	r->pieces = kvcalloc(r->nr_pieces, sizeof(*r->pieces), GFP_KERNEL);
+	if (!r->pieces)
+		goto nomem;
+	for (i = 0; i < r->nr_pieces; i++) {
+		s = (unsigned long)i * r->nr_sections / r->nr_pieces;
+		r->pieces[i].start_pfn = s * PAGES_PER_SECTION;
+		s = (unsigned long)(i + 1) * r->nr_sections / r->nr_pieces;
+		r->pieces[i].nr_pages = s * PAGES_PER_SECTION -
+					r->pieces[i].start_pfn;
+	}
+	return r;
+
+nomem:
+	*err = mt_fail(o, -ENOMEM, "out of memory");
+err:
+	mt_region_free(r);
+	return NULL;
+}
+
+int mt_region_plug(const struct mt_args *a, unsigned int threads,
+		   struct mt_out *o, const atomic_t *cancel, u64 *ns)
+{
+	struct padata_mt_task task = {
+		.thread_fn = mt_plug_fn,
+		.undo_fn = mt_unplug_fn_undo,
+		.align = 1,
+		.min_chunk = 1,
+		.max_threads = threads,
+		.cancel = cancel,
+	};
+	struct mt_region *r;
+	unsigned int i;
+	u64 t0;
+	int ret;
+
+	if (mt_region)
+		return mt_fail(o, -EEXIST,
+			       "a region is plugged already; unplug it first");
+	r = mt_region_new(a, threads, o, &ret);
+	if (!r)
+		return ret;
+	ret = mt_claim(r, a, o);
+	if (ret)
+		goto err;
+	r->start_pfn = PHYS_PFN(r->base);
+	for (i = 0; i < r->nr_pieces; i++)
+		r->pieces[i].start_pfn += r->start_pfn;
+
+	task.fn_arg = r;
+	task.size = r->nr_pieces;
+	t0 = ktime_get_ns();
+	ret = mt_run_task(&task, threads);
+	if (ns)
+		*ns = ktime_get_ns() - t0;
+	if (ret) {
+		/* The engine undid every completed chunk; trust but check. */
+		for (i = 0; i < r->nr_pieces; i++)
+			if (WARN_ON_ONCE(r->pieces[i].plugged))
+				mt_unplug_one(r, i);
+		mt_fail(o, ret, "hotplug of %llu bytes failed%s", r->size,
+			ret == -ECANCELED ? ": cancelled" : "");
+		goto err;
+	}
+	r->plug_threads = threads;
+	mt_region = r;
+	return 0;
+
+err:
+	mt_region_free(r);
+	return ret;
+}
+
+/* Unplug and release the region; cannot fail. */
+int mt_region_unplug(unsigned int threads, u64 *ns)
+{
+	struct mt_region *r = mt_region;
+	struct padata_mt_task task = {
+		.thread_fn = mt_unplug_fn,
+		.align = 1,
+		.min_chunk = 1,
+		.max_threads = threads,
+	};
+	u64 t0;
+	int ret;
+
+	if (!r)
+		return -ENOENT;
+	task.fn_arg = r;
+	task.size = r->nr_pieces;
+	t0 = ktime_get_ns();
+	ret = mt_run_task(&task, min(threads, r->nr_pieces));
+	/* Only an invalid descriptor fails; unplug what is left anyway. */
+	if (WARN_ON_ONCE(ret))
+		mt_unplug_fn_undo(0, r->nr_pieces, r);
+	if (ns)
+		*ns = ktime_get_ns() - t0;
+	mt_region = NULL;
+	mt_region_free(r);
+	return 0;
+}
+
+int mt_cmd_hotplug(const struct mt_args *a, struct mt_out *o,
+		   const atomic_t *cancel)
+{
+	unsigned int threads = mt_threads_arg(a);
+	u64 ns = 0;
+	int ret;
+
+	mt_kv(o, "threads=%u\n", threads);
+	ret = mt_region_plug(a, threads, o, cancel, &ns);
+	mt_kv(o, "hotplug_ns=%llu\n", ns);
+	return ret;
+}
+
+int mt_cmd_unplug(const struct mt_args *a, struct mt_out *o)
+{
+	unsigned int threads = mt_threads_arg(a);
+	u64 ns = 0;
+
+	mt_kv(o, "threads=%u\n", threads);
+	if (!mt_region)
+		return mt_fail(o, -ENOENT, "no region is plugged");
+	mt_region_unplug(threads, &ns);
+	mt_kv(o, "unplug_ns=%llu\n", ns);
+	return 0;
+}
+
+void mt_region_kv(const struct mt_region *r, struct mt_out *o)
+{
+	mt_kv(o, "region_plugged=%d\n", !!r);
+	if (!r)
+		return;
+	mt_kv(o, "region_base=%#llx\nregion_size_bytes=%llu\n", r->base,
+	      r->size);
+	mt_kv(o, "region_start_pfn=%#lx\nregion_pages=%lu\nregion_sections=%lu\n",
+	      r->start_pfn, r->nr_pages, r->nr_sections);
+	mt_kv(o, "region_memmap_bytes=%lu\n", r->nr_pages * sizeof(struct page));
+	mt_kv(o, "region_pieces=%u\nregion_plug_threads=%u\nregion_nid=%d\n",
+	      r->nr_pieces, r->plug_threads, r->nid);
+	mt_kv(o, "region_pgmap_type=%s\n", MT_PGMAP_TYPE_NAME);
+}
