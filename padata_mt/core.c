@@ -139,11 +139,15 @@ static unsigned long pmt_next(const struct pmt_job *job, unsigned long pos,
 	next = pos + chunk;
 	if (job->align > 1) {
 		rem = next % job->align;
-		if (rem) {
-			if (job->align - rem >= end - next)
-				return end;
-			next += job->align - rem;
-		}
+		if (!rem)
+			return next;
+		/* Down to a boundary keeps chunks near the target size... */
+		if (next - rem > pos && next - rem - pos >= job->min_chunk)
+			return next - rem;
+		/* ...up to one keeps min_chunk. */
+		if (job->align - rem >= end - next)
+			return end;
+		next += job->align - rem;
 	}
 	return next;
 }

@@ -21,7 +21,7 @@ if ! modprobe padata_mt_selftest; then
 	exit 0
 fi
 n=$(grep -c '^\(not \)\?ok ' "$res")
-t_plan $((n + 8))
+t_plan $((n + 9))
 grep '^# ' "$res"
 # Each result of the module, renumbered into this suite.
 grep '^\(not \)\?ok ' "$res" >/tmp/selftest.results
@@ -38,6 +38,25 @@ while read -r word rest; do
 		t_fail "$3"
 	fi
 done </tmp/selftest.results
+
+# SIGKILL to a process inside padata_mt_run(): it stops starting chunks,
+# undoes the finished ones and returns -EINTR long before the job's end
+# (400 units of >= 5 ms of sleep on 2 threads, killed after 0.3 s: fewer
+# than 300 units may have run).
+killed_writer() {
+	sh -c "echo go >$dbg/padata_mt_selftest/killable_job" &
+	pid=$!
+	sleep 0.3
+	kill -9 $pid
+	wait $pid
+	r=$(cat $dbg/padata_mt_selftest/killable_job)
+	echo "$r"
+	set -- $(echo "$r" | tr '=' ' ')
+	# ret units completed undos errors left
+	[ "$2" = -4 ] && [ "$4" -lt 300 ] && [ "$6" = "$8" ] &&
+		[ "${10}" = 0 ] && [ "${12}" = 0 ]
+}
+t_check fatal_signal_cancels_and_undoes killed_writer
 
 # The battery moved every counter it should have.
 counters_moved() {
