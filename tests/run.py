@@ -386,10 +386,20 @@ def lane_stock(ctx, lane):
     if not b.tests_built:
         lane.note = 'test modules not built'
     suites = vm.guest_suites()
+    extra = ''
+    if ctx.args.suites:
+        names = [x.strip().rsplit('.sh', 1)[0] for x in
+                 ctx.args.suites.split(',') if x.strip()]
+        unknown = [n for n in names if n not in [s.stem for s in suites]]
+        if unknown:
+            raise LaneError('no such suite(s): %s; suites are: %s' % (
+                ', '.join(unknown), ' '.join(s.stem for s in suites)))
+        suites = [s for s in suites if s.stem in names]
+        extra = 'pmt.suites=' + ','.join(s.stem for s in suites)
     say('  %d suites: %s' % (len(suites), ' '.join(s.stem for s in suites)))
     _guest_lane(lane, 'stock', rel, b.ko_files, suites, LANES_DIR / 'stock',
                 ctx.args.timeout, smp=2, mem='4G', numa_nodes=2,
-                cpu_model=ctx.args.cpu)
+                cpu_model=ctx.args.cpu, cmdline_extra=extra)
 
 
 LANE_FUNCS = {
@@ -411,6 +421,9 @@ def main():
                     help='comma-separated subset of: %s' % ','.join(LANES))
     ap.add_argument('--timeout', type=int, default=900,
                     help='hard limit for one guest boot, seconds (900)')
+    ap.add_argument('--suites', default='',
+                    help='comma-separated guest suites for the stock lane '
+                    '(default: every tests/guest/NN-*.sh)')
     ap.add_argument('--cpu', default=None,
                     help='QEMU -cpu model for the stock lane (default: '
                     "QEMU's default)")
