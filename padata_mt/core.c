@@ -554,12 +554,6 @@ static int pmt_run_alone(const struct padata_mt_task *task)
 	int ret;
 
 	pmt_stat_inc(inline_jobs);
-	if (!task->ranges && task->size <= max(task->min_chunk, 1UL)) {
-		ret = task->thread_fn(task->start, task->start + task->size,
-				      task->fn_arg);
-		return ret > 0 ? -EIO : ret;
-	}
-
 	pmt_job_init(&job, task, 1);
 	pmt_run_chunks(&job, NUMA_NO_NODE, &mine, true);
 	ret = atomic_read(&job.error);
@@ -593,6 +587,15 @@ int padata_mt_run(const struct padata_mt_task *task)
 		return ret;
 
 	pmt_stat_inc(jobs);
+	if (!task->ranges && size <= max(task->min_chunk, 1UL)) {
+		/* One chunk: inline, no helper, no lock, nothing to undo. */
+		pmt_stat_inc(inline_jobs);
+		ret = task->thread_fn(task->start, task->start + size,
+				      task->fn_arg);
+		if (ret > 0)
+			ret = -EIO;
+		goto account;
+	}
 	cpus = pmt_caller_cpus(&restricted);
 	threads = pmt_nr_threads(task, size, cpus);
 	if (threads == 1) {

@@ -35,6 +35,7 @@ MODULE_PARM_DESC(repeats, "Timed repeats per measurement, after one warm-up (def
 #define BN_MAX_REPEATS	31
 #define BN_ROUNDS	11
 #define BN_SMALL_BYTES	(16 * 1024)
+#define BN_MAX_WORKS	64
 
 static char *bn_out;
 static struct seq_buf bn_buf;
@@ -52,8 +53,14 @@ static int bn_empty_fn(unsigned long s, unsigned long e, void *arg)
 	return 0;
 }
 
-/* Called through a volatile pointer so the direct call is a real call. */
-static int (*volatile bn_direct)(unsigned long, unsigned long, void *);
+typedef int (*bn_fn)(unsigned long s, unsigned long e, void *arg);
+
+/* The compiler may not inline it: the direct call stays a real call. */
+static bn_fn bn_hidden(bn_fn fn)
+{
+	OPTIMIZER_HIDE_VAR(fn);
+	return fn;
+}
 
 static int bn_cmp_u64(const void *a, const void *b)
 {
@@ -110,11 +117,12 @@ static void bn_inline(void)
 	u64 ratio[BN_ROUNDS], direct[BN_ROUNDS], t0, d, p;
 	unsigned int r, i, n = 2000;
 
-	bn_direct = bn_memset_fn;
+	bn_fn direct_fn = bn_hidden(bn_memset_fn);
+
 	for (r = 0; r < BN_ROUNDS; r++) {
 		t0 = local_clock();
 		for (i = 0; i < n; i++)
-			bn_direct(0, BN_SMALL_BYTES, bn_small);
+			direct_fn(0, BN_SMALL_BYTES, bn_small);
 		d = local_clock() - t0;
 		t0 = local_clock();
 		for (i = 0; i < n; i++)
@@ -141,7 +149,8 @@ static void bn_tiny(void)
 	u64 per_job[BN_ROUNDS], direct[BN_ROUNDS], t0;
 	unsigned int r, i, n = 200;
 
-	bn_direct = bn_empty_fn;
+	bn_fn direct_fn = bn_hidden(bn_empty_fn);
+
 	for (r = 0; r < BN_ROUNDS; r++) {
 		t0 = local_clock();
 		for (i = 0; i < n; i++)
@@ -149,8 +158,8 @@ static void bn_tiny(void)
 		per_job[r] = div64_u64(local_clock() - t0, n);
 		t0 = local_clock();
 		for (i = 0; i < n; i++) {
-			bn_direct(0, 1, NULL);
-			bn_direct(1, 2, NULL);
+			direct_fn(0, 1, NULL);
+			direct_fn(1, 2, NULL);
 		}
 		direct[r] = div64_u64(local_clock() - t0, n);
 	}
@@ -163,6 +172,8 @@ static void bn_tiny(void)
 	seq_buf_printf(&bn_buf, "engine.dispatch_us=%llu.%02llu\n",
 		       t0 / 1000, (t0 % 1000) / 10);
 }
+
+static void bn_compare(void);
 
 static void bn_memset(void)
 {
@@ -199,7 +210,210 @@ static void bn_memset(void)
 				bn_ratio("engine.speedup_2thr", one, t);
 		}
 	}
+	bn_compare();
 	vfree(bn_mem);
+}
+
+/*
+ * Baselines, measured in the same boot as the engine:
+ *
+ * "upstream_style" behaves like mainline padata_do_multithreaded() (written
+ * here from its documented behaviour): a fixed chunk size of
+ * max(size / (threads * 4), min_chunk) rounded up to align, a spinlock
+ * around the job's position, and the caller waits for every helper it
+ * queued, even one that found no work left.
+ *
+ * "static_split" is what a module author writes by hand today: one equal
+ * slice per CPU, queue_work_on() each, run one slice inline, flush_work()
+ * the rest.
+ */
+struct bn_up_job {
+	int (*fn)(unsigned long s, unsigned long e, void *arg);
+	void *arg;
+	spinlock_t lock;
+	unsigned long pos, end, chunk;
+	int nworks;
+	struct completion done;
+};
+
+struct bn_up_work {
+	struct work_struct work;
+	struct bn_up_job *job;
+};
+
+static void bn_up_loop(struct bn_up_job *j)
+{
+	unsigned long s, e;
+
+	spin_lock(&j->lock);
+	while (j->pos < j->end) {
+		s = j->pos;
+		e = min(j->end, roundup(s + 1, j->chunk));
+		j->pos = e;
+		spin_unlock(&j->lock);
+		j->fn(s, e, j->arg);
+		spin_lock(&j->lock);
+	}
+	if (--j->nworks == 0)
+		complete(&j->done);
+	spin_unlock(&j->lock);
+}
+
+static void bn_up_work_fn(struct work_struct *w)
+{
+	bn_up_loop(container_of(w, struct bn_up_work, work)->job);
+}
+
+static struct bn_up_work bn_up_works[BN_MAX_WORKS];
+
+static void bn_upstream_style(const struct padata_mt_task *t)
+{
+	unsigned long unit = max3(t->min_chunk, t->align, 1UL);
+	struct bn_up_job j = {
+		.fn = t->thread_fn, .arg = t->fn_arg,
+		.pos = t->start, .end = t->start + t->size,
+	};
+	int i, n = min_t(unsigned long, max(t->size / unit, 1UL),
+			 t->max_threads);
+
+	n = min_t(int, n, ARRAY_SIZE(bn_up_works));
+	spin_lock_init(&j.lock);
+	init_completion(&j.done);
+	j.nworks = n;
+	j.chunk = max3(t->size / (n * 4), t->min_chunk, 1UL);
+	j.chunk = roundup(j.chunk, max(t->align, 1UL));
+	for (i = 1; i < n; i++) {
+		bn_up_works[i].job = &j;
+		INIT_WORK(&bn_up_works[i].work, bn_up_work_fn);
+		queue_work(system_unbound_wq, &bn_up_works[i].work);
+	}
+	bn_up_loop(&j);
+	wait_for_completion(&j.done);
+}
+
+struct bn_split_work {
+	struct work_struct work;
+	const struct padata_mt_task *t;
+	unsigned long s, e;
+};
+
+static struct bn_split_work bn_split_works[BN_MAX_WORKS];
+
+static void bn_split_fn(struct work_struct *w)
+{
+	struct bn_split_work *sw = container_of(w, struct bn_split_work, work);
+
+	sw->t->thread_fn(sw->s, sw->e, sw->t->fn_arg);
+}
+
+static void bn_static_split(const struct padata_mt_task *t)
+{
+	int i, cpu, n = min_t(int, t->max_threads, num_online_cpus());
+	unsigned long slice = DIV_ROUND_UP(t->size, n);
+
+	slice = roundup(slice, max(t->align, 1UL));
+	i = 0;
+	for_each_online_cpu(cpu) {
+		struct bn_split_work *sw = &bn_split_works[i];
+
+		if (i >= n || i >= ARRAY_SIZE(bn_split_works))
+			break;
+		sw->t = t;
+		sw->s = t->start + min(t->size, slice * i);
+		sw->e = t->start + min(t->size, slice * (i + 1));
+		if (i && cpu != raw_smp_processor_id()) {
+			INIT_WORK(&sw->work, bn_split_fn);
+			queue_work_on(cpu, system_wq, &sw->work);
+		} else {
+			sw->work.func = NULL;
+		}
+		i++;
+	}
+	for (i = 0; i < n && i < ARRAY_SIZE(bn_split_works); i++)
+		if (!bn_split_works[i].work.func)
+			t->thread_fn(bn_split_works[i].s, bn_split_works[i].e,
+				     t->fn_arg);
+	for (i = 0; i < n && i < ARRAY_SIZE(bn_split_works); i++)
+		if (bn_split_works[i].work.func)
+			flush_work(&bn_split_works[i].work);
+}
+
+typedef void (*bn_runner)(const struct padata_mt_task *t);
+
+static void bn_ours(const struct padata_mt_task *t)
+{
+	padata_mt_run(t);
+}
+
+static const struct {
+	const char *name;
+	bn_runner run;
+} bn_engines[] = {
+	{ "engine", bn_ours },
+	{ "upstream_style", bn_upstream_style },
+	{ "static_split", bn_static_split },
+};
+
+/* Median time of @t under @run, in ns, after one warm-up. */
+static u64 bn_time(bn_runner run, const struct padata_mt_task *t,
+		   unsigned int reps, unsigned int batch)
+{
+	u64 v[BN_MAX_REPEATS], t0;
+	unsigned int i, b;
+
+	run(t);
+	for (i = 0; i < reps; i++) {
+		t0 = local_clock();
+		for (b = 0; b < batch; b++)
+			run(t);
+		v[i] = div64_u64(local_clock() - t0, batch);
+	}
+	return bn_median(v, reps);
+}
+
+/* The same jobs through the engine and the baselines, interleaved. */
+static void bn_compare(void)
+{
+	struct padata_mt_task tiny = {
+		.thread_fn = bn_empty_fn, .size = 2, .min_chunk = 1,
+		.max_threads = 2,
+	};
+	struct padata_mt_task big = {
+		.thread_fn = bn_memset_fn, .size = (unsigned long)memset_mb << 20,
+		.align = PAGE_SIZE, .min_chunk = SZ_2M,
+	};
+	u64 one[ARRAY_SIZE(bn_engines)], two[ARRAY_SIZE(bn_engines)];
+	u64 tj[ARRAY_SIZE(bn_engines)];
+	unsigned int e;
+	char key[80];
+
+	if (num_online_cpus() < 2)
+		return;
+	big.fn_arg = bn_mem;
+	for (e = 0; e < ARRAY_SIZE(bn_engines); e++) {
+		tj[e] = bn_time(bn_engines[e].run, &tiny, BN_ROUNDS, 200);
+		big.max_threads = 1;
+		one[e] = bn_time(bn_engines[e].run, &big, repeats, 1);
+		big.max_threads = 2;
+		two[e] = bn_time(bn_engines[e].run, &big, repeats, 1);
+		snprintf(key, sizeof(key), "%s.memset_%umb_speedup_2thr",
+			 bn_engines[e].name, memset_mb);
+		bn_ratio(key, one[e], two[e]);
+		seq_buf_printf(&bn_buf, "%s.memset_2thr_ms=%llu\n",
+			       bn_engines[e].name, div64_u64(two[e], 1000000));
+		seq_buf_printf(&bn_buf, "%s.tiny_job_ns=%llu\n",
+			       bn_engines[e].name, tj[e]);
+	}
+	for (e = 1; e < ARRAY_SIZE(bn_engines); e++) {
+		snprintf(key, sizeof(key), "ratio.memset_2thr_%s_over_engine",
+			 bn_engines[e].name);
+		bn_ratio(key, two[e], two[0]);
+		snprintf(key, sizeof(key), "ratio.tiny_job_%s_over_engine",
+			 bn_engines[e].name);
+		bn_ratio(key, tj[e], tj[0]);
+	}
+	if (memset_mb == 1024)
+		bn_ratio("engine.memset_1g_speedup_2thr", one[0], two[0]);
 }
 
 static DECLARE_COMPLETION(bn_done);

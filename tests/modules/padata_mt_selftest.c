@@ -730,31 +730,32 @@ static void test_hostile(void)
 					      ULONG_MAX - 1, ULONG_MAX };
 	static const int thr[] = { INT_MIN, -1, 0, 1, 2, INT_MAX };
 	struct padata_mt_task t = { };
-	unsigned int a, b, c, d, e, bad = 0, runs = 0;
+	const unsigned int nv = ARRAY_SIZE(vals), nt = ARRAY_SIZE(thr);
+	unsigned int i, bad = 0, runs = 0;
+	unsigned long start, size;
 	atomic_long_t calls;
 	int ret;
 
-	for (a = 0; a < ARRAY_SIZE(vals); a++)
-	for (b = 0; b < 5; b++)
-	for (c = 0; c < ARRAY_SIZE(vals); c++)
-	for (d = 0; d < ARRAY_SIZE(vals); d++)
-	for (e = 0; e < ARRAY_SIZE(thr); e++) {
+	/* start x size (the first five values: runnable) x align x min_chunk x max_threads */
+	for (i = 0; i < nv * 5 * nv * nv * nt; i++) {
+		start = vals[i % nv];
+		size = vals[(i / nv) % 5];
 		atomic_long_set(&calls, 0);
 		t = (struct padata_mt_task){
+			.thread_fn = st_count_fn,
 			.fn_arg = &calls,
-			.start = vals[a],
-			.size = vals[b],
-			.align = vals[c],
-			.min_chunk = vals[d],
-			.max_threads = thr[e],
+			.start = start,
+			.size = size,
+			.align = vals[(i / (nv * 5)) % nv],
+			.min_chunk = vals[(i / (nv * 5 * nv)) % nv],
+			.max_threads = thr[(i / (nv * 5 * nv * nv)) % nt],
 		};
-		t.thread_fn = st_count_fn;
 		ret = padata_mt_run(&t);
 		runs++;
-		if (vals[a] + vals[b] < vals[a]) {
+		if (start + size < start) {
 			if (ret != -EINVAL || atomic_long_read(&calls))
 				bad++;
-		} else if (ret || atomic_long_read(&calls) != vals[b]) {
+		} else if (ret || atomic_long_read(&calls) != size) {
 			bad++;
 		}
 	}
