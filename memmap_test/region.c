@@ -335,8 +335,12 @@ int mt_region_unplug(unsigned int threads, u64 *ns)
 	task.size = r->nr_pieces;
 	t0 = ktime_get_ns();
 	ret = mt_run_task(&task, min(threads, r->nr_pieces));
-	/* Only an invalid descriptor fails; unplug what is left anyway. */
-	if (WARN_ON_ONCE(ret))
+	/*
+	 * A caller with a fatal signal (rmmod) gets -EINTR with some pieces
+	 * not started: unplug whatever is still plugged, one by one.
+	 */
+	WARN_ON_ONCE(ret == -EINVAL);
+	if (ret)
 		mt_unplug_fn_undo(0, r->nr_pieces, r);
 	if (ns)
 		*ns = ktime_get_ns() - t0;
@@ -352,9 +356,11 @@ int mt_cmd_hotplug(const struct mt_args *a, struct mt_out *o,
 	u64 ns = 0;
 	int ret;
 
-	mt_kv(o, "threads=%u\n", threads);
+	mt_kv(o, "threads=%u\nsize_bytes=%llu\n", threads, a->size);
 	ret = mt_region_plug(a, threads, o, cancel, &ns);
 	mt_kv(o, "hotplug_ns=%llu\n", ns);
+	if (!ret)
+		mt_kv(o, "pieces=%u\n", mt_region->nr_pieces);
 	return ret;
 }
 
