@@ -274,7 +274,8 @@ def _guest_lane(lane, label, rel, kos, suites, workdir, timeout_s,
         text = vm.boot(rel, img, log, timeout_s=timeout_s, **boot_kw)
     except vm.VMTimeout as e:
         text = e.text
-        lane.fail(label + ' guest', str(e).split('\n')[0])
+        msg = str(e).split('\n')
+        lane.fail(label + ' guest', msg[0], msg[1:])
     rep = ktap.evaluate(text)
     _print_ktap(rep)
     lane.passed += rep.passed

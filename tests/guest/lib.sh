@@ -131,6 +131,14 @@ t_module_loaded() {
 	grep -q "^$1 " /proc/modules
 }
 
+# Indent a suite's output line by line as it comes (sed would hold it in its
+# buffer, and a suite that hangs would show nothing of what it printed).
+t__indent() {
+	while IFS= read -r t__l || [ -n "$t__l" ]; do
+		echo "    $t__l"
+	done
+}
+
 t__uptime() {
 	t__u=$(cat /proc/uptime)
 	echo "${t__u%% *}"
@@ -169,7 +177,7 @@ ktap_run_suites() {
 				echo "# no such suite: $k_s"
 				echo 127 >"$k_st/rc"
 			fi
-		} | sed 's/^/    /'
+		} | t__indent
 		k_plan=$(cat "$k_st/plan" 2>/dev/null)
 		k_rcode=$(cat "$k_st/rc" 2>/dev/null)
 		k_ran=0

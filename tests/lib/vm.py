@@ -500,8 +500,8 @@ def boot(release, initramfs, log_path, smp=2, mem='4G', numa_nodes=2,
     text = text.replace('\r\n', '\n')
     if timed_out:
         tail = '\n'.join(text.rstrip('\n').split('\n')[-15:])
-        msg = ('guest did not power off within %d s: QEMU killed (hang, or '
-               'raise timeout_s); console log %s; last lines:\n%s'
+        msg = ('guest did not power off within %d s, QEMU killed (a hang, or '
+               'raise the timeout); console log %s\nlast console lines:\n%s'
                % (timeout_s, log_path, tail))
         if not quiet:
             progress('guest TIMED OUT after %.1f s' % dt)
