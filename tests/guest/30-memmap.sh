@@ -60,12 +60,12 @@ memfree_kb() {
 
 # plug_verify_unplug SIZE THREADS: one full cycle, iomem clean afterwards.
 plug_verify_unplug() {
-	mt hotplug size=$1 threads=$2 || { grep -v '^#' $C; return 1; }
+	mt hotplug size="$1" threads="$2" || { grep -v '^#' $C; return 1; }
 	[ "$(iomem_ours)" = 1 ] || { echo "no memmap_test in /proc/iomem"; return 1; }
-	mt verify threads=$2 || { grep -v '^#' $C; return 1; }
+	mt verify threads="$2" || { grep -v '^#' $C; return 1; }
 	[ "$(kv bad_pages)" = 0 ] || { grep -v '^#' $C; return 1; }
 	[ "$(kv verify_pages)" = "$(kv region_pages)" ] || return 1
-	mt unplug threads=$2 || return 1
+	mt unplug threads="$2" || return 1
 	[ "$(iomem_ours)" = 0 ] || { grep memmap_test /proc/iomem; return 1; }
 	[ "$(kv region_plugged)" = 0 ]
 }
@@ -82,9 +82,9 @@ t_check control_is_root_only sh -c "ls -l $C | grep -q '^-rw-------'"
 iomem0=$(cat /proc/iomem)
 
 # --- hotplug -> verify -> unplug ---------------------------------------------
-t_check plug_verify_unplug_1G_parallel plug_verify_unplug 1G $ncpu
-t_check plug_verify_unplug_3G_odd_sections plug_verify_unplug 3G $ncpu
-t_check plug_verify_unplug_16G_parallel plug_verify_unplug 16G $ncpu
+t_check plug_verify_unplug_1G_parallel plug_verify_unplug 1G "$ncpu"
+t_check plug_verify_unplug_3G_odd_sections plug_verify_unplug 3G "$ncpu"
+t_check plug_verify_unplug_16G_parallel plug_verify_unplug 16G "$ncpu"
 t_check plug_verify_unplug_2G_stock plug_verify_unplug 2G 1
 stock_is_one_pgmap() {
 	mt hotplug size=2G threads=1 || return 1
@@ -110,7 +110,7 @@ by_base() {
 	mt hotplug size=1G threads=2 || return 1
 	b=$(kv region_base)
 	mt unplug || return 1
-	mt hotplug base=$b size=1G threads=2 || { grep -v '^#' $C; return 1; }
+	mt hotplug base="$b" size=1G threads=2 || { grep -v '^#' $C; return 1; }
 	[ "$(kv region_base)" = "$b" ] || return 1
 	grep -q memmap_test /proc/iomem || return 1
 	mt verify || return 1
@@ -123,9 +123,9 @@ t_check base_unaligned_rejected expect_errno "Invalid argument" \
 	hotplug base=0x10004000000 size=128M
 
 # --- reinit and digests ---------------------------------------------------------
-mt hotplug size=2G threads=$ncpu
+mt hotplug size=2G threads="$ncpu"
 reinit_poison() {
-	mt reinit threads=$ncpu poison=1 || { grep -v '^#' $C; return 1; }
+	mt reinit threads="$ncpu" poison=1 || { grep -v '^#' $C; return 1; }
 	[ "$(kv layout_validated)" = 1 ] && [ "$(kv digest_match)" = 1 ] &&
 		[ "$(kv digest)" = "$(kv digest_kernel)" ]
 }
@@ -136,7 +136,7 @@ t_check reinit_poison_digest_equals_kernel reinit_poison
 missed_page() {
 	start=$(kv region_start_pfn)
 	want=$(printf '%#x' $((start + 12345)))
-	expect_errno "Input/output error" reinit threads=$ncpu poison=1 skip=12345 || return 1
+	expect_errno "Input/output error" reinit threads="$ncpu" poison=1 skip=12345 || return 1
 	grep -v '^#' $C | grep mismatch
 	[ "$(kv digest_match)" = 0 ] && [ "$(kv mismatch_pfn)" = "$want" ] &&
 		[ "$(kv mismatch_field)" = flags ] &&
@@ -145,7 +145,7 @@ missed_page() {
 t_check digest_mismatch_names_pfn_and_field missed_page
 verify_finds_it() {
 	want=$(printf '%#x' $(($(kv region_start_pfn) + 12345)))
-	expect_errno "Input/output error" verify threads=$ncpu || return 1
+	expect_errno "Input/output error" verify threads="$ncpu" || return 1
 	[ "$(kv bad_pages)" = 1 ] && [ "$(kv first_bad_pfn)" = "$want" ]
 }
 t_check verify_finds_the_missed_page verify_finds_it
@@ -164,15 +164,16 @@ mt unplug
 # The same region plugged by the stock path and by padata_mt_run(): the
 # kernel wrote equivalent struct pages and reinit reproduces them.
 digests_of() {
-	mt hotplug size=2G threads=$1 || return 1
-	mt reinit threads=$1 || return 1
+	mt hotplug size=2G threads="$1" || return 1
+	mt reinit threads="$1" || return 1
 	echo "$(kv digest_kernel) $(kv digest)"
 	mt unplug
 }
 stock_vs_parallel() {
 	d1=$(digests_of 1) || return 1
-	dn=$(digests_of $ncpu) || return 1
+	dn=$(digests_of "$ncpu") || return 1
 	echo "threads=1: $d1; threads=$ncpu: $dn"
+	# shellcheck disable=SC2086 # split "kernel reinit" into $1 $2
 	set -- $d1
 	[ "$d1" = "$dn" ] && [ "$1" = "$2" ]
 }
@@ -201,6 +202,7 @@ malformed() {
 		n=$((n + 1))
 	done
 	for c in '\001hotplug size=1G' 'hotplug size=1G\n\n' 'hotplug size=1G\r' '\377'; do
+		# shellcheck disable=SC2059 # the escapes are the point
 		if printf "$c" >$C 2>/dev/null; then
 			echo "binary '$c' accepted"
 			return 1
@@ -219,10 +221,10 @@ t_check malformed_writes_einval malformed
 # --- injected failure (test-only fail_piece=) -------------------------------------
 injected() {
 	free0=$(memfree_kb)
-	expect_errno "Input/output error" hotplug size=2G threads=$ncpu pieces=4 fail_piece=2 ||
+	expect_errno "Input/output error" hotplug size=2G threads="$ncpu" pieces=4 fail_piece=2 ||
 		return 1
 	[ "$(kv region_plugged)" = 0 ] && [ "$(iomem_ours)" = 0 ] || return 1
-	plug_verify_unplug 2G $ncpu
+	plug_verify_unplug 2G "$ncpu"
 }
 t_check injected_piece_failure_leaves_nothing injected
 
@@ -247,13 +249,13 @@ t_check sigkill_writer_all_or_nothing killed
 # results buffers and page tables move it by a few MiB either way.  One cycle's memmap
 # is 64 MiB here, so a leaked memmap (or ~1 MiB per cycle) still fails.
 cycles() {
-	mt hotplug size=4G threads=$ncpu && mt unplug || return 1
+	mt hotplug size=4G threads="$ncpu" && mt unplug || return 1
 	io0=$(cat /proc/iomem)
 	free0=$(memfree_kb)
 	i=0
 	while [ $i -lt 20 ]; do
-		mt hotplug size=4G threads=$ncpu || return 1
-		mt unplug threads=$ncpu || return 1
+		mt hotplug size=4G threads="$ncpu" || return 1
+		mt unplug threads="$ncpu" || return 1
 		i=$((i + 1))
 	done
 	free1=$(memfree_kb)
@@ -294,7 +296,7 @@ t_check bench_table_and_keys table_ok
 # --- rmmod with a region plugged ---------------------------------------------------------
 rmmod_plugged() {
 	free0=$(memfree_kb)
-	mt hotplug size=8G threads=$ncpu || return 1
+	mt hotplug size=8G threads="$ncpu" || return 1
 	rmmod memmap_test || return 1
 	free1=$(memfree_kb)
 	echo "MemFree before ${free0} kB, after rmmod ${free1} kB"
