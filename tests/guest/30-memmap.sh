@@ -6,7 +6,7 @@
 # Sizes stay at 1G-16G (memmaps of 16-256 MiB) so that the suite runs in a
 # few minutes under QEMU TCG; the 64G run is `make demo`.
 
-t_plan 34
+t_plan 35
 
 dbg=/sys/kernel/debug/memmap_test
 C=$dbg/control
@@ -93,6 +93,18 @@ stock_is_one_pgmap() {
 	[ "$p" = 1 ]
 }
 t_check threads1_is_one_memremap_pages stock_is_one_pgmap
+
+# A region on the second NUMA node: verify checks every page's node.
+if [ -d /sys/devices/system/node/node1 ]; then
+	on_node1() {
+		mt hotplug size=1G threads="$ncpu" nid=1 || return 1
+		[ "$(kv region_nid)" = 1 ] || return 1
+		mt verify && [ "$(kv bad_pages)" = 0 ] && mt unplug
+	}
+	t_check hotplug_verify_on_node1 on_node1
+else
+	t_skip hotplug_verify_on_node1 "one NUMA node"
+fi
 
 # Sizes that are not a multiple of the 128M section are refused (not
 # rounded): the size a user asks for is the size that appears in iomem.
