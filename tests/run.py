@@ -30,6 +30,7 @@ import shutil
 import subprocess
 import sys
 import time
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent / 'lib'))
@@ -103,6 +104,7 @@ class Context:
         self.release = vm.newest_release()
         self.version = vm.dkms_version()
         self._stock_build = None
+        self.w1_build = None
 
     def need_release(self):
         if not self.release:
@@ -114,6 +116,12 @@ class Context:
     def stock_build(self):
         """make PADATA_MT_TESTS=1 in build/lanes/stock-src (shared by the
         version and stock lanes)."""
+        if self._stock_build is None and self.w1_build is not None and \
+                self.w1_build.ok:
+            # W=1 adds warnings, not code: the build lane's modules serve.
+            say('  using the build lane\'s modules (%s)'
+                % self.w1_build.srcdir)
+            self._stock_build = self.w1_build
         if self._stock_build is None:
             rel = self.need_release()
             b = vm.build_modules(rel, LANES_DIR / 'stock-src', tests=True)
@@ -142,6 +150,8 @@ def _make_lane(ctx, lane, label, make_args, sub, need_check_lines=False):
     rel = ctx.need_release()
     b = vm.build_modules(rel, LANES_DIR / sub, tests=True,
                          make_args=make_args)
+    if make_args == ['W=1']:
+        ctx.w1_build = b
     log = LANES_DIR / (sub + '.log')
     log.write_text(b.output)
     lines = b.output.split('\n')
@@ -232,10 +242,12 @@ def lane_checkpatch(ctx, lane):
         lane.fail('checkpatch', 'no .c/.h files found under %s'
                   % ', '.join(SOURCE_DIRS))
         return
-    for f in files:
-        # cwd = the repo: a project .checkpatch.conf there is honoured.
-        rc, out = sh(['perl', str(script), '--no-tree', '--show-types',
-                      '--quiet', '--file', f], cwd=REPO)
+    # cwd = the repo: a project .checkpatch.conf there is honoured.
+    with ThreadPoolExecutor(max_workers=os.cpu_count() or 1) as pool:
+        outs = list(pool.map(lambda f: sh(
+            ['perl', str(script), '--no-tree', '--show-types', '--quiet',
+             '--file', f], cwd=REPO), files))
+    for f, (rc, out) in zip(files, outs):
         findings = [line for line in out.split('\n')
                     if re.match(r'^(ERROR|WARNING|CHECK):', line)]
         lane.check('checkpatch ' + f, rc == 0 and not findings,
