@@ -468,6 +468,9 @@ def main():
         t0 = time.monotonic()
         try:
             func(ctx, lane)
+        except FileNotFoundError as e:
+            lane.fail(name, 'missing program or file %s: run tests/deps.sh '
+                      'as root' % (e.filename or e))
         except (LaneError, vm.VMError, OSError) as e:
             lines = str(e).split('\n')
             lane.fail(name, lines[0], lines[1:])
