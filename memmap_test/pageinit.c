@@ -7,9 +7,10 @@
  * ZONE_DEVICE struct page on this kernel: a zeroed page with zone and node
  * links, refcount 1 (0 for device-private/coherent pages), mapcount and
  * last_cpupid reset, PG_reserved, the pgmap back pointer and a NULL
- * zone_device_data.  It is built from the kernel's own inline helpers; the
- * pageblock migratetype bits live outside struct page and are left as the
- * kernel set them.
+ * zone_device_data.  It is built from the kernel's own inline helpers and
+ * computes every page in full, as the kernel does; the pageblock
+ * migratetype bits live outside struct page and are left as the kernel set
+ * them.
  *
  * Before a region's first reinit the layout is validated: mt_init_page()
  * of a scratch page must reproduce the kernel-written struct page of the
@@ -102,7 +103,8 @@ static bool mt_refcount_zero(const struct dev_pagemap *pgmap)
 }
 
 static __always_inline void mt_init_page(struct page *page, unsigned long pfn,
-					 int nid, struct dev_pagemap *pgmap)
+					 int nid, struct dev_pagemap *pgmap,
+					 bool refcount_zero)
 {
 	mm_zero_struct_page(page);
 	set_page_links(page, ZONE_DEVICE, nid, pfn);
@@ -117,7 +119,7 @@ static __always_inline void mt_init_page(struct page *page, unsigned long pfn,
 	__SetPageReserved(page);
 	page->pgmap = pgmap;
 	page->zone_device_data = NULL;
-	if (mt_refcount_zero(pgmap))
+	if (refcount_zero)
 		set_page_count(page, 0);
 }
 
@@ -125,30 +127,11 @@ static __always_inline void mt_init_page(struct page *page, unsigned long pfn,
 static void mt_init_pages(struct page *page, unsigned long pfn,
 			  unsigned long n, int nid, struct dev_pagemap *pgmap)
 {
-#if defined(SECTION_IN_PAGE_FLAGS) || defined(WANT_PAGE_VIRTUAL)
-	/* A field depends on the pfn: compute every page in full. */
+	bool refcount_zero = mt_refcount_zero(pgmap);
 	unsigned long i;
 
 	for (i = 0; i < n; i++)
-		mt_init_page(page + i, pfn + i, nid, pgmap);
-#else
-	/*
-	 * No field depends on the pfn here (SPARSEMEM_VMEMMAP keeps section
-	 * bits out of page->flags): compute the page once, store it n times.
-	 */
-	struct page tmpl;
-	u64 w[MT_WORDS];
-	unsigned long i, j;
-
-	mt_init_page(&tmpl, pfn, nid, pgmap);
-	memcpy(w, &tmpl, sizeof(w));
-	for (i = 0; i < n; i++) {
-		u64 *d = (u64 *)(page + i);
-
-		for (j = 0; j < MT_WORDS; j++)
-			d[j] = w[j];
-	}
-#endif
+		mt_init_page(page + i, pfn + i, nid, pgmap, refcount_zero);
 }
 
 static u64 mt_digest_pages(const struct page *page, unsigned long n,
@@ -292,7 +275,8 @@ static int mt_validate_layout(struct mt_region *r, struct mt_out *o)
 			struct page scratch;
 			int off;
 
-			mt_init_page(&scratch, pfn, r->nid, &p->pgmap);
+			mt_init_page(&scratch, pfn, r->nid, &p->pgmap,
+				     mt_refcount_zero(&p->pgmap));
 			off = mt_page_diff(&scratch, kp);
 			if (off < 0)
 				continue;
