@@ -21,6 +21,7 @@ PLAN_RE = re.compile(r'^1\.\.(\d+)\s*(?:#\s*(?:SKIP|skip)\S*\s*(.*))?$')
 RESULT_RE = re.compile(
     r'^(ok|not ok)\s+(\d+)(?:\s+-)?\s*([^#]*?)\s*(?:#\s*(\S+)\s*(.*))?$')
 SUBTEST_RE = re.compile(r'^#\s*Subtest:\s*(.*)$')
+VERSION_IN_RE = re.compile(r'^(KTAP version 1|TAP version 1[34])\s*$', re.M)
 
 # Kernel reports: any of these anywhere in the log fails the run.
 ERROR_PATTERNS = [
@@ -220,11 +221,21 @@ def taint_letters(value):
                    if value & (1 << i))
 
 
-def evaluate(text, require_done=True):
+def evaluate(text, require_done=True, output=None):
     """Judge a console log; see the module docstring.  Every problem and a
-    log with kernel reports each count as one failure."""
+    log with kernel reports each count as one failure.
+
+    KTAP is read from `output` (default: text.output of a vm.ConsoleLog, the
+    guest script's copy on ttyS1, where no kernel message can split a line)
+    when it has any, else from the console text itself.  Kernel reports and
+    the "guest done" line always come from the console text."""
     rep = Report()
-    tops, rep.ktap_lines, problems = parse(text)
+    rep.output_path = getattr(text, 'output_path', None)
+    if output is None:
+        output = getattr(text, 'output', None)
+    source = output if output and VERSION_IN_RE.search(output) else text
+    rep.source = 'script output (ttyS1)' if source is output else 'console'
+    tops, rep.ktap_lines, problems = parse(source)
     rep.lists = tops
     rep.problems += problems
     if not tops:
@@ -257,8 +268,10 @@ def evaluate(text, require_done=True):
 def explain(rep, log_path=None, max_lines=40):
     """Human-readable lines saying why a report failed."""
     out = []
+    where = 'script output line' if getattr(rep, 'source', '') \
+        .startswith('script') else 'log line'
     for path, r in rep.failures:
-        out.append('not ok: %s (log line %d)' % (path, r.lineno))
+        out.append('not ok: %s (%s %d)' % (path, where, r.lineno))
         out += ['    ' + d for d in r.diag[-10:]]
     for p in rep.problems:
         out.append('problem: ' + p)
@@ -269,14 +282,25 @@ def explain(rep, log_path=None, max_lines=40):
             out.append('  ... %d more' % (len(rep.error_lines) - max_lines))
     if log_path and out:
         out.append('full console log: %s' % log_path)
+        out_path = getattr(rep, 'output_path', None)
+        if out_path and rep.source.startswith('script'):
+            out.append('script output: %s' % out_path)
     return out
 
 
 if __name__ == '__main__':
     import sys
     if len(sys.argv) != 2:
-        sys.exit('usage: ktap.py CONSOLE_LOG')
-    rep = evaluate(open(sys.argv[1], errors='replace').read())
+        sys.exit('usage: ktap.py CONSOLE_LOG  (reads CONSOLE.out too if '
+                 'there)')
+    log = sys.argv[1]
+    console = open(log, errors='replace').read()
+    outp = re.sub(r'\.log$', '', log) + '.out'
+    try:
+        script_out = open(outp, errors='replace').read()
+    except OSError:
+        script_out = None
+    rep = evaluate(console, output=script_out)
     print('\n'.join(rep.ktap_lines))
     print('\n'.join(explain(rep, sys.argv[1])))
     print(rep.summary())

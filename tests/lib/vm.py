@@ -45,13 +45,34 @@ class VMError(RuntimeError):
     """QEMU could not run, or the kernel/initramfs is unusable."""
 
 
+class ConsoleLog(str):
+    """The console log text (a str), plus .output: what the guest script
+    printed, copied by /init to the second serial port (ttyS1), where no
+    kernel message can split a line; .log_path and .output_path: the files."""
+
+    def __new__(cls, text, output='', log_path=None, output_path=None):
+        obj = super().__new__(cls, text)
+        obj.output = output
+        obj.log_path = log_path
+        obj.output_path = output_path
+        return obj
+
+
 class VMTimeout(VMError):
-    """The guest did not power off within the hard timeout; QEMU was killed."""
+    """The guest did not power off within the hard timeout; QEMU was killed.
+    .text is the ConsoleLog so far."""
 
     def __init__(self, msg, log_path, text):
         super().__init__(msg)
         self.log_path = log_path
         self.text = text
+
+
+def output_path(log_path):
+    """Where boot() keeps the guest script's clean output: console.log ->
+    console.out."""
+    log_path = Path(log_path)
+    return log_path.with_name(log_path.stem + '.out')
 
 
 def progress(msg):
@@ -395,6 +416,7 @@ def qemu_command(release, initramfs, log_path, smp=2, mem='4G', numa_nodes=2,
     cmd = [qemu, '-nodefaults', '-no-user-config', '-no-reboot',
            '-display', 'none', '-monitor', 'none',
            '-serial', 'file:%s' % log_path,
+           '-serial', 'file:%s' % output_path(log_path),
            '-accel', 'tcg,thread=multi' if accel == 'tcg' else accel,
            '-smp', smp_arg(smp, numa_nodes), '-m', '%dM' % _mem_mib(mem)]
     if cpu_model:
@@ -409,6 +431,7 @@ def _run_qemu(cmd, log_path, timeout_s):
     """Run QEMU to completion or kill it; returns (timed_out, returncode, stderr)."""
     Path(log_path).parent.mkdir(parents=True, exist_ok=True)
     Path(log_path).write_bytes(b'')
+    output_path(log_path).write_bytes(b'')
     p = subprocess.Popen(cmd, stdin=subprocess.DEVNULL,
                          stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     try:
@@ -471,7 +494,9 @@ def boot(release, initramfs, log_path, smp=2, mem='4G', numa_nodes=2,
          accel=None, quiet=False):
     """Boot /boot/vmlinuz-<release> with `initramfs`; return the console log.
 
-    The console (ttyS0) goes to `log_path`.  run='suites' | 'probe' | a guest
+    The console (ttyS0) goes to `log_path`; the returned ConsoleLog (a str)
+    also carries .output, the guest script's own output as copied to ttyS1
+    (file: output_path(log_path), e.g. console.out).  run='suites' | 'probe' | a guest
     script path adds pmt.run=<run> (see tests/guest/init); cmdline_extra is
     appended to BASE_CMDLINE.  accel=None probes KVM (select_accel).
     Raises VMTimeout (QEMU killed, .text holds the log so far) if the guest
@@ -497,7 +522,10 @@ def boot(release, initramfs, log_path, smp=2, mem='4G', numa_nodes=2,
     timed_out, rc, err = _run_qemu(cmd, log_path, timeout_s)
     dt = time.monotonic() - t0
     text = log_path.read_text(errors='replace') if log_path.exists() else ''
-    text = text.replace('\r\n', '\n')
+    outp = output_path(log_path)
+    out = outp.read_text(errors='replace') if outp.exists() else ''
+    text = ConsoleLog(text.replace('\r\n', '\n'),
+                      out.replace('\r\n', '\n'), log_path, outp)
     if timed_out:
         tail = '\n'.join(text.rstrip('\n').split('\n')[-15:])
         msg = ('guest did not power off within %d s, QEMU killed (a hang, or '
