@@ -32,7 +32,9 @@
 # CMD runs in the suite's own shell (shell functions work, variables they set
 # persist), stdin from /dev/null, output kept in $T_STATE/out.
 
+# shellcheck disable=SC2034 # for the suites
 PMT_VERSION=$(cat /etc/pmt/version 2>/dev/null)
+# shellcheck disable=SC2034
 PMT_RELEASE=$(cat /etc/pmt/release 2>/dev/null)
 T_STATE=${T_STATE:-/tmp/ktap.$$}
 mkdir -p "$T_STATE"
@@ -155,6 +157,7 @@ ktap_run_suites() {
 	else
 		k_suites=$(ls /tests/[0-9][0-9]-*.sh 2>/dev/null)
 	fi
+	# shellcheck disable=SC2086 # split into words on purpose
 	k_total=$(echo $k_suites | wc -w)
 	echo "KTAP version 1"
 	echo "1..$k_total"
