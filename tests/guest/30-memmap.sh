@@ -6,7 +6,7 @@
 # Sizes stay at 1G-16G (memmaps of 16-256 MiB) so that the suite runs in a
 # few minutes under QEMU TCG; the 64G run is `make demo`.
 
-t_plan 35
+t_plan 36
 
 dbg=/sys/kernel/debug/memmap_test
 C=$dbg/control
@@ -129,6 +129,23 @@ by_base() {
 	mt unplug
 }
 t_check hotplug_by_base_address by_base
+# A range reserved with memmap=nn!ss (the stock lane boots without one).
+legacy=$(sed -n 's/^\([0-9a-f]*\)-\([0-9a-f]*\) : Persistent Memory (legacy)$/\1 \2/p' /proc/iomem | head -n 1)
+if [ -n "$legacy" ]; then
+	reserved_range() {
+		# shellcheck disable=SC2086 # "start end" into $1 $2
+		set -- $legacy
+		lo=$((0x$1))
+		size=$(((0x$2 + 1 - lo) >> 20))M
+		mt hotplug base="$(printf '%#x' $lo)" size="$size" threads="$ncpu" ||
+			{ grep -v '^#' $C; return 1; }
+		grep -A1 'Persistent Memory (legacy)' /proc/iomem | grep -q memmap_test &&
+			mt verify && mt reinit poison=1 && mt unplug
+	}
+	t_check hotplug_memmap_reserved_range reserved_range
+else
+	t_skip hotplug_memmap_reserved_range "no memmap=nn!ss range (boot with e.g. memmap=1G!8G)"
+fi
 t_check base_overlapping_ram_rejected expect_errno "Invalid argument" \
 	hotplug base=0x100000000 size=128M
 t_check base_unaligned_rejected expect_errno "Invalid argument" \
