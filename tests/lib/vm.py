@@ -1,4 +1,4 @@
-"""Build the modules, pack a busybox initramfs and boot a distro kernel in QEMU.
+"""Build the modules, pack a busybox initramfs, boot a distro kernel in QEMU.
 
 Importable by any host script (tests/run.py, tests/demo.py):
 
@@ -6,15 +6,17 @@ Importable by any host script (tests/run.py, tests/demo.py):
     import vm
     rel = vm.newest_release()
     b = vm.build_modules(rel, vm.BUILD_DIR / 'demo-src')
-    initrd = vm.build_initramfs(rel, b.ko_files, {'/tests/demo.sh': 'tests/guest/demo.sh'},
+    initrd = vm.build_initramfs(rel, b.ko_files,
+                                {'/tests/demo.sh': 'tests/guest/demo.sh'},
                                 vm.BUILD_DIR / 'demo')
     text = vm.boot(rel, initrd, vm.BUILD_DIR / 'demo' / 'console.log',
                    run='/tests/demo.sh')
 
 The guest /init (tests/guest/init) mounts proc, sysfs, devtmpfs, debugfs and
-tracefs, runs the script named by pmt.run= on the kernel command line (default:
-the KTAP suites /tests/NN-*.sh through tests/guest/lib.sh), prints
-"pmt: guest done rc=N tainted=N" and powers the guest off.  Python 3 stdlib only.
+tracefs, runs the script named by pmt.run= on the kernel command line
+(default: the KTAP suites /tests/NN-*.sh through tests/guest/lib.sh), prints
+"pmt: guest done rc=N tainted=N" and powers the guest off.  Python 3 stdlib
+only.
 """
 
 import json
@@ -176,8 +178,12 @@ def test_modules_present(repo=REPO):
     return [s for s in TEST_MODULE_SOURCES if (Path(repo) / s).exists()]
 
 
-def build_modules(release, srcdir, tests=False, make_args=(), quiet=False):
+def build_modules(release, srcdir, tests=False, make_args=(), quiet=False,
+                  kdir=None):
     """Copy the tree to `srcdir` and run make there for `release`.
+
+    kdir: a kernel build tree other than /lib/modules/<release>/build (e.g.
+    a debug kernel's), passed as KDIR=.
 
     tests=True adds PADATA_MT_TESTS=1 when the test module sources exist
     (all of them; with only some present it builds without and says so).
@@ -196,6 +202,8 @@ def build_modules(release, srcdir, tests=False, make_args=(), quiet=False):
             progress('test modules not built: %s' % (
                 'no tests/modules/*.c yet' if not present else
                 'only %s exists' % ', '.join(present)))
+    if kdir:
+        args.append('KDIR=%s' % kdir)
     args += list(make_args)
     env = dict(os.environ, KERNELRELEASE=release)
     env.pop('MAKEFLAGS', None)
@@ -408,7 +416,7 @@ def smp_arg(smp, numa_nodes):
 
 
 def qemu_command(release, initramfs, log_path, smp=2, mem='4G', numa_nodes=2,
-                 cmdline_extra='', cpu_model=None, accel='tcg'):
+                 cmdline_extra='', cpu_model=None, accel='tcg', kernel=None):
     qemu = shutil.which('qemu-system-x86_64')
     if not qemu:
         raise VMError('qemu-system-x86_64 not found: apt-get install '
@@ -422,13 +430,15 @@ def qemu_command(release, initramfs, log_path, smp=2, mem='4G', numa_nodes=2,
     if cpu_model:
         cmd += ['-cpu', cpu_model]
     cmd += numa_args(smp, mem, numa_nodes)
-    cmd += ['-kernel', str(vmlinuz(release)), '-initrd', str(initramfs),
+    cmd += ['-kernel', str(kernel or vmlinuz(release)),
+            '-initrd', str(initramfs),
             '-append', (BASE_CMDLINE + ' ' + cmdline_extra).strip()]
     return cmd
 
 
 def _run_qemu(cmd, log_path, timeout_s):
-    """Run QEMU to completion or kill it; returns (timed_out, returncode, stderr)."""
+    """Run QEMU to completion or kill it.
+    Returns (timed_out, returncode, stderr)."""
     Path(log_path).parent.mkdir(parents=True, exist_ok=True)
     Path(log_path).write_bytes(b'')
     output_path(log_path).write_bytes(b'')
@@ -452,7 +462,8 @@ def _qemu_version():
         return '?'
 
 
-def select_accel(release, initramfs, workdir=None, probe_timeout_s=20):
+def select_accel(release, initramfs, workdir=None, probe_timeout_s=20,
+                 kernel=None):
     """'kvm' if a KVM guest really reaches /init within probe_timeout_s,
     else 'tcg'.  PMT_ACCEL=kvm|tcg overrides; the probe result is cached in
     build/vm/accel.json per (release, host kernel, QEMU version)."""
@@ -464,7 +475,8 @@ def select_accel(release, initramfs, workdir=None, probe_timeout_s=20):
     workdir = Path(workdir or BUILD_DIR / 'vm')
     workdir.mkdir(parents=True, exist_ok=True)
     cache = workdir / 'accel.json'
-    key = '%s|%s|%s' % (release, os.uname().release, _qemu_version())
+    key = '%s|%s|%s' % (kernel or release, os.uname().release,
+                        _qemu_version())
     try:
         known = json.loads(cache.read_text())
     except (OSError, ValueError):
@@ -475,7 +487,7 @@ def select_accel(release, initramfs, workdir=None, probe_timeout_s=20):
     log = workdir / 'kvm-probe.log'
     cmd = qemu_command(release, initramfs, log, smp=1, mem='1G',
                        numa_nodes=0, cmdline_extra='pmt.run=probe',
-                       accel='kvm')
+                       accel='kvm', kernel=kernel)
     timed_out, rc, err = _run_qemu(cmd, log, probe_timeout_s)
     ok = not timed_out and INIT_MARKER in log.read_text(errors='replace')
     accel = 'kvm' if ok else 'tcg'
@@ -491,30 +503,36 @@ def select_accel(release, initramfs, workdir=None, probe_timeout_s=20):
 
 def boot(release, initramfs, log_path, smp=2, mem='4G', numa_nodes=2,
          timeout_s=600, cmdline_extra='', cpu_model=None, run=None,
-         accel=None, quiet=False):
+         accel=None, quiet=False, kernel=None):
     """Boot /boot/vmlinuz-<release> with `initramfs`; return the console log.
 
     The console (ttyS0) goes to `log_path`; the returned ConsoleLog (a str)
     also carries .output, the guest script's own output as copied to ttyS1
-    (file: output_path(log_path), e.g. console.out).  run='suites' | 'probe' | a guest
-    script path adds pmt.run=<run> (see tests/guest/init); cmdline_extra is
-    appended to BASE_CMDLINE.  accel=None probes KVM (select_accel).
+    (file: output_path(log_path), e.g. console.out).  run='suites' | 'probe'
+    | a guest script path adds pmt.run=<run> (see tests/guest/init);
+    cmdline_extra is appended to BASE_CMDLINE.  accel=None probes KVM
+    (select_accel).
+    kernel: an image other than /boot/vmlinuz-<release> (e.g. a debug
+    kernel's bzImage); `release` then only names the module directory.
     Raises VMTimeout (QEMU killed, .text holds the log so far) if the guest
     has not powered off after timeout_s, VMError if QEMU fails.
     """
-    check_release(release)
+    if kernel is None:
+        check_release(release)
+    elif not os.access(kernel, os.R_OK):
+        raise VMError('kernel image %s is missing or unreadable' % kernel)
     log_path = Path(log_path)
     if run:
         cmdline_extra = ('pmt.run=%s %s' % (run, cmdline_extra)).strip()
     if accel is None:
-        accel = select_accel(release, initramfs)
+        accel = select_accel(release, initramfs, kernel=kernel)
     cmd = qemu_command(release, initramfs, log_path, smp, mem, numa_nodes,
-                       cmdline_extra, cpu_model, accel)
+                       cmdline_extra, cpu_model, accel, kernel)
     (log_path.parent / (log_path.name + '.cmd')).write_text(
         ' '.join("'%s'" % a if ' ' in a else a for a in cmd) + '\n')
     if not quiet:
         progress('booting %s (%s, %d vCPUs, %s, %s, cpu %s), console log %s'
-                 % (release, accel, smp, mem,
+                 % (kernel or release, accel, smp, mem,
                     '%d NUMA nodes' % numa_nodes if numa_nodes and
                     numa_nodes > 1 else 'no NUMA',
                     cpu_model or 'default', log_path))
