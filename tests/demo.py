@@ -25,7 +25,9 @@ plot, skipped with a note when missing).
 
 import argparse
 import math
+import os
 import re
+import resource
 import shutil
 import subprocess
 import sys
@@ -185,6 +187,19 @@ def plot(kv, threads, path):
     return None
 
 
+def host_busy_seconds():
+    """CPU-seconds all host CPUs have spent busy since boot (/proc/stat)."""
+    with open('/proc/stat') as f:
+        v = [int(x) for x in f.readline().split()[1:]]
+    idle = v[3] + (v[4] if len(v) > 4 else 0)
+    return (sum(v[:8]) - idle) / os.sysconf('SC_CLK_TCK')
+
+
+def children_cpu_seconds():
+    r = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return r.ru_utime + r.ru_stime
+
+
 def engine_report(text):
     kv = kv_lines(text, 'pmt-bench: ')
     if not kv:
@@ -257,6 +272,8 @@ def main():
                            '1' if engine else '0',
                            '0' if args.engine_only else '1'])
     log = OUT / 'console.log'
+    busy0, own0, wall0 = host_busy_seconds(), children_cpu_seconds(), \
+        time.monotonic()
     try:
         text = vm.boot(rel, img, log, smp=args.smp, mem=mem,
                        numa_nodes=args.numa, timeout_s=args.timeout,
@@ -267,6 +284,17 @@ def main():
         sys.exit(1)
     done = vm.guest_done(text)
     kv = kv_lines(text, 'pmt-demo: ')
+    wall = time.monotonic() - wall0
+    qemu_cpu = children_cpu_seconds() - own0
+    others = max(host_busy_seconds() - busy0 - qemu_cpu, 0.0)
+    ncpu = os.cpu_count() or 1
+    host_note = ('host during the guest run: QEMU used %.0f CPU-s, other '
+                 'processes %.0f CPU-s of %.0f (%d host CPUs x %.0f s)'
+                 % (qemu_cpu, others, ncpu * wall, ncpu, wall))
+    if others > 0.1 * ncpu * wall:
+        host_note += ('; the host was shared, so every thread count got less '
+                      'than its CPUs and the speedups below understate the '
+                      'code: rerun on an idle host')
 
     print()
     print('kernel %s, QEMU %s, %d vCPUs, %s guest memory, %s; CPU model: %s'
@@ -274,6 +302,7 @@ def main():
              .read_text() else 'KVM', args.smp, mem,
              '%d NUMA nodes' % args.numa if args.numa > 1 else 'no NUMA',
              kv.get('cpu_model', '?')))
+    print(host_note)
     if engine:
         print('\n'.join(engine_report(text)))
     elif not args.no_engine:
