@@ -381,6 +381,25 @@ static void pmt_place(struct pmt_job *job, int caller_home)
 		for (h = job->helpers; h; h = h->next)
 			h->home = pmt_nth_node(&node_states[N_CPU],
 					       atomic_inc_return(&pmt_node_rotor));
+	} else {
+		/*
+		 * system_unbound_wq runs a work on the queuing CPU's node: keep
+		 * as many helpers there as it has other CPUs, and spread the
+		 * rest over the other nodes, or they would share the caller's
+		 * CPUs.
+		 */
+		nodes = node_states[N_CPU];
+		node_clear(caller_home, nodes);
+		k = cpumask_weight_and(cpumask_of_node(caller_home),
+				       cpu_online_mask);
+		for (h = job->helpers; h && !nodes_empty(nodes); h = h->next) {
+			if (k > 1) {
+				k--;
+				continue;
+			}
+			h->home = pmt_nth_node(&nodes,
+					       atomic_inc_return(&pmt_node_rotor));
+		}
 	}
 }
 
@@ -617,13 +636,16 @@ int padata_mt_run(const struct padata_mt_task *task)
 		pmt_stat_inc(inline_jobs);
 	}
 
+	for (h = job.helpers; h; h = h->next) {
+		h->job = &job;
+		h->fail.failed = false;
+		h->home = NUMA_NO_NODE;
+	}
 	home = numa_node_id();
 	pmt_place(&job, home);
 	trace_padata_mt_job_start(task, size, got + 1, got);
 	cpu = raw_smp_processor_id();
 	for (h = job.helpers; h; h = h->next) {
-		h->job = &job;
-		h->fail.failed = false;
 		atomic_inc(&job.running);
 		pmt_queue(h, restricted, &cpu);
 	}

@@ -94,7 +94,8 @@ struct padata_mt_task {
  * @max_threads - 1 helpers queued on system_unbound_wq.  Every unit of the
  * job is passed to exactly one @thread_fn call.  Chunks are handed out
  * dynamically, large first and shrinking toward the end of the job, so that
- * all threads finish together.  A job that fits in one chunk, or gets one
+ * all threads finish together; a job of at least 4 * threads *
+ * roundup(@min_chunk, @align) units gets at least 4 chunks per thread.  A job that fits in one chunk, or gets one
  * thread, runs inline in the caller with no helper and no lock.  Helpers
  * come from a pool preallocated at module load (one per possible CPU) and
  * shared by all callers: when it runs dry a job uses fewer helpers, down to

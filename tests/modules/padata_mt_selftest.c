@@ -89,6 +89,10 @@ static __printf(1, 2) void st_diag(const char *fmt, ...)
  * @nr_tasks: entries in @tasks
  * @bad_node: a helper ran a chunk of a range away from the range's node
  * @nodes: nodes helpers ran chunks on
+ * @rendezvous: each chunk first waits (up to 10 s) until two tasks have
+ *              run chunks, so a test does not depend on how fast the host
+ *              schedules the helper's vCPU: ST_SPIN keeps the CPU busy (the
+ *              helper must run elsewhere), ST_SLEEP lets it share the CPU
  * @spin_us: busy time per chunk
  * @sleep_unit_ms: sleep per unit
  * @units: units of the chunks that completed
@@ -112,6 +116,7 @@ struct st_job {
 	unsigned int nr_tasks;
 	bool bad_node;
 	nodemask_t nodes;
+	enum { ST_NONE, ST_SPIN, ST_SLEEP } rendezvous;
 	unsigned int spin_us;
 	unsigned int sleep_unit_ms;
 	unsigned long units;
@@ -152,6 +157,20 @@ static int st_thread_fn(unsigned long s, unsigned long e, void *arg)
 	unsigned long u;
 	int ret = 0, call;
 
+	if (j->rendezvous) {
+		unsigned long deadline = jiffies + 10 * HZ;
+
+		spin_lock(&j->lock);
+		st_note_task(j);
+		spin_unlock(&j->lock);
+		while (READ_ONCE(j->nr_tasks) < 2 &&
+		       time_before(jiffies, deadline)) {
+			if (j->rendezvous == ST_SPIN)
+				cpu_relax();
+			else
+				usleep_range(100, 200);
+		}
+	}
 	if (j->spin_us)
 		udelay(j->spin_us);
 	for (u = s; j->sleep_unit_ms && u < e; u++)
@@ -268,6 +287,14 @@ static unsigned int st_threads(const struct padata_mt_task *t)
 	return min(thr, work);
 }
 
+/* The smallest chunk the job's constraints allow away from its ends. */
+static unsigned long st_min_interior_chunk(const struct padata_mt_task *t)
+{
+	unsigned long a = max(t->align, 1UL);
+
+	return roundup(max(t->min_chunk, 1UL), a);
+}
+
 static void test_exactly_once(void)
 {
 	struct st_job *j = st_job_new();
@@ -302,7 +329,7 @@ static void test_exactly_once(void)
 		if (j->nr_tasks > st_threads(&j->task))
 			too_many++;
 		if (j->task.size >= 4UL * st_threads(&j->task) *
-		    max3(j->task.min_chunk, j->task.align, 1UL) &&
+		    st_min_interior_chunk(&j->task) &&
 		    j->chunks < 4 * st_threads(&j->task))
 			few_chunks++;
 	}
@@ -613,7 +640,7 @@ static void test_multi_cpu(void)
 	j->task.size = 256;
 	j->task.min_chunk = 1;
 	j->task.max_threads = 2;
-	j->spin_us = 500;
+	j->rendezvous = ST_SPIN;
 	ret = padata_mt_run(&j->task);
 	n = cpumask_weight(&j->cpus);
 	st_diag("2-thread job: %u CPUs, %u tasks", n, j->nr_tasks);
@@ -648,7 +675,7 @@ static void test_numa(void)
 		j->task.size = 64;
 		j->task.min_chunk = 1;
 		j->task.numa_aware = true;
-		j->spin_us = 300;
+		j->rendezvous = ST_SLEEP;
 		ret = padata_mt_run(&j->task);
 		if (ret || j->errors)
 			ok = false;
