@@ -13,4 +13,14 @@
 #error "padata_mt needs Linux 6.1 or later"
 #endif
 
+/*
+ * DEFINE_DEBUGFS_ATTRIBUTE_SIGNED() (parses "-1") appeared in 6.2 and was
+ * backported to 6.1.y stable (Debian's 6.1 has it).  Older 6.1 trees: the
+ * unsigned parser, so "-1" is refused there; any other value works.
+ */
+#include <linux/debugfs.h>
+#ifndef DEFINE_DEBUGFS_ATTRIBUTE_SIGNED
+#define DEFINE_DEBUGFS_ATTRIBUTE_SIGNED DEFINE_DEBUGFS_ATTRIBUTE
+#endif
+
 #endif /* _PADATA_MT_COMPAT_H */

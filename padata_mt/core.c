@@ -64,6 +64,8 @@ struct pmt_helper;
  * @done: completed by whoever drops @running to zero
  * @helpers: this job's helpers, linked through pmt_helper.next
  * @single: the range used when the task gives start and size
+ * @inject_at: test-only: the chunk (in claim order) that fails, or -1
+ * @seq: chunks claimed so far, counted only while @inject_at >= 0
  */
 struct pmt_job {
 	const struct padata_mt_task *task;
@@ -77,6 +79,8 @@ struct pmt_job {
 	struct completion done;
 	struct pmt_helper *helpers;
 	struct padata_mt_range single;
+	int inject_at;
+	atomic_t seq;
 };
 
 /**
@@ -150,6 +154,16 @@ static unsigned long pmt_next(const struct pmt_job *job, unsigned long pos,
 		next += job->align - rem;
 	}
 	return next;
+}
+
+/* Test-only: the next job fails its chunk number N (debugfs inject_fail_chunk). */
+atomic_t pmt_inject_chunk = ATOMIC_INIT(-1);
+
+static int pmt_inject_take(void)
+{
+	if (likely(atomic_read(&pmt_inject_chunk) < 0))
+		return -1;
+	return atomic_xchg(&pmt_inject_chunk, -1);
 }
 
 static bool pmt_claim(const struct pmt_job *job, struct padata_mt_range *r,
@@ -235,7 +249,11 @@ static void pmt_run_chunks(struct pmt_job *job, int home,
 
 	while (!pmt_should_stop(job, caller) &&
 	       pmt_pick(job, home, &idx, &start, &end)) {
-		ret = task->thread_fn(start, end, task->fn_arg);
+		if (unlikely(job->inject_at >= 0) &&
+		    atomic_inc_return(&job->seq) - 1 == job->inject_at)
+			ret = -EIO;	/* injected: thread_fn is not called */
+		else
+			ret = task->thread_fn(start, end, task->fn_arg);
 		pmt_stat_inc(chunks);
 		trace_padata_mt_chunk(task, start, end, ret);
 		if (ret) {
@@ -525,6 +543,8 @@ static void pmt_job_init(struct pmt_job *job, const struct padata_mt_task *task,
 	job->divisor = (unsigned long)threads * PMT_CHUNKS_PER_THREAD;
 	atomic_set(&job->error, 0);
 	atomic_set(&job->running, 1);
+	atomic_set(&job->seq, 0);
+	job->inject_at = pmt_inject_take();
 	init_completion(&job->done);
 	job->helpers = NULL;
 	if (task->ranges) {
@@ -609,8 +629,11 @@ int padata_mt_run(const struct padata_mt_task *task)
 	if (!task->ranges && size <= max(task->min_chunk, 1UL)) {
 		/* One chunk: inline, no helper, no lock, nothing to undo. */
 		pmt_stat_inc(inline_jobs);
-		ret = task->thread_fn(task->start, task->start + size,
-				      task->fn_arg);
+		if (unlikely(pmt_inject_take() == 0))
+			ret = -EIO;
+		else
+			ret = task->thread_fn(task->start, task->start + size,
+					      task->fn_arg);
 		if (ret > 0)
 			ret = -EIO;
 		goto account;

@@ -6,6 +6,7 @@
 #ifndef _PADATA_MT_INTERNAL_H
 #define _PADATA_MT_INTERNAL_H
 
+#include <linux/atomic.h>
 #include <linux/percpu.h>
 #include <linux/types.h>
 
@@ -39,6 +40,9 @@ DECLARE_PER_CPU(struct pmt_stats, pmt_stats);
 
 #define pmt_stat_add(field, n)	this_cpu_add(pmt_stats.field, (n))
 #define pmt_stat_inc(field)	this_cpu_inc(pmt_stats.field)
+
+/* Test-only fault injection: the next job fails its chunk number N. */
+extern atomic_t pmt_inject_chunk;
 
 void pmt_stats_helper_enter(void);
 void pmt_stats_helper_exit(u64 busy_ns);

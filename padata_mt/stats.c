@@ -3,6 +3,12 @@
  * padata_mt statistics: per-CPU counters, summed on read, shown in
  * /sys/kernel/debug/padata_mt/stats as stable key=value lines.  Writing
  * "reset" to the file zeroes them.
+ *
+ * Also the test-only fault injection knob inject_fail_chunk: writing N
+ * (0-based) makes the next job that runs fail its chunk number N (in claim
+ * order) with -EIO instead of calling thread_fn, as if thread_fn had
+ * failed; -1 disarms it.  The next job takes the knob whatever its size:
+ * one with fewer chunks fails nothing.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
@@ -13,6 +19,7 @@
 #include <linux/string.h>
 #include <linux/uaccess.h>
 
+#include "compat.h"
 #include "internal.h"
 
 DEFINE_PER_CPU(struct pmt_stats, pmt_stats);
@@ -109,6 +116,28 @@ static ssize_t pmt_stats_write(struct file *file, const char __user *ubuf,
 	return len;
 }
 
+static int pmt_inject_get(void *data, u64 *val)
+{
+	*val = (u64)(s64)atomic_read(&pmt_inject_chunk);
+	return 0;
+}
+
+static int pmt_inject_set(void *data, u64 val)
+{
+	s64 v = (s64)val;
+
+	if (v < -1 || v > INT_MAX) {
+		pr_warn_ratelimited("inject_fail_chunk: want -1 (off) or a chunk number 0..%d\n",
+				    INT_MAX);
+		return -EINVAL;
+	}
+	atomic_set(&pmt_inject_chunk, (int)v);
+	return 0;
+}
+
+DEFINE_DEBUGFS_ATTRIBUTE_SIGNED(pmt_inject_fops, pmt_inject_get,
+				pmt_inject_set, "%lld\n");
+
 static const struct file_operations pmt_stats_fops = {
 	.owner = THIS_MODULE,
 	.open = pmt_stats_open,
@@ -125,6 +154,8 @@ int pmt_stats_init(unsigned int pool_size, unsigned int (*pool_free)(void))
 	pmt_debugfs_dir = debugfs_create_dir("padata_mt", NULL);
 	debugfs_create_file("stats", 0600, pmt_debugfs_dir, NULL,
 			    &pmt_stats_fops);
+	debugfs_create_file_unsafe("inject_fail_chunk", 0600, pmt_debugfs_dir,
+				   NULL, &pmt_inject_fops);
 	return 0;
 }
 

@@ -14,6 +14,9 @@ stat_of() {
 	sed -n "s/^$1=//p" "$stats"
 }
 
+# A caller waiting for its helpers must never look like a hung task.
+echo 10 >/proc/sys/kernel/hung_task_timeout_secs
+
 modprobe padata_mt
 if ! modprobe padata_mt_selftest; then
 	t_plan 1
@@ -21,7 +24,7 @@ if ! modprobe padata_mt_selftest; then
 	exit 0
 fi
 n=$(grep -c '^\(not \)\?ok ' "$res")
-t_plan $((n + 9))
+t_plan $((n + 13))
 grep '^# ' "$res"
 # Each result of the module, renumbered into this suite.
 grep '^\(not \)\?ok ' "$res" >/tmp/selftest.results
@@ -57,6 +60,60 @@ killed_writer() {
 		[ "${10}" = 0 ] && [ "${12}" = 0 ]
 }
 t_check fatal_signal_cancels_and_undoes killed_writer
+
+kjob=$dbg/padata_mt_selftest/killable_job
+inject=$dbg/padata_mt/inject_fail_chunk
+
+# The test-only knob: the next job fails chunk 3 with -EIO, undoes the
+# chunks that completed, and the knob disarms itself.
+injected_failure() {
+	echo 3 >$inject || return 1
+	echo go >$kjob && return 1
+	r=$(cat $kjob)
+	echo "$r; knob now $(cat $inject)"
+	set -- $(echo "$r" | tr '=' ' ')
+	# chunks 0-2 were claimed first: they all completed, and were undone
+	[ "$2" = -5 ] && [ "$6" -ge 3 ] && [ "$6" = "$8" ] && [ "${10}" = 0 ] &&
+		[ "${12}" = 0 ] && [ "$(cat $inject)" = -1 ]
+}
+t_check inject_fail_chunk_fails_and_undoes injected_failure
+
+inject_rejects() {
+	for v in abc -2 4294967296 '' 1x; do
+		if echo "$v" >$inject 2>/dev/null; then
+			echo "accepted '$v'"
+			return 1
+		fi
+	done
+	[ "$(cat $inject)" = -1 ]
+}
+t_check inject_fail_chunk_rejects_garbage inject_rejects
+
+# CPU 1 goes offline and comes back while a 2-thread job runs: the job
+# still covers every unit exactly once.
+cpu_hotplug_mid_job() {
+	c=/sys/devices/system/cpu/cpu1/online
+	[ -w $c ] || { echo "no $c"; return 1; }
+	sh -c "echo go >$kjob" &
+	pid=$!
+	sleep 0.2
+	echo 0 >$c || return 1
+	sleep 0.3
+	echo 1 >$c || return 1
+	wait $pid || return 1
+	r=$(cat $kjob)
+	echo "$r"
+	set -- $(echo "$r" | tr '=' ' ')
+	[ "$2" = 0 ] && [ "$4" = 400 ] && [ "${10}" = 0 ] && [ "${12}" = 400 ] &&
+		[ "$(cat $c)" = 1 ]
+}
+if [ "$(nproc)" -ge 2 ]; then
+	t_check cpu_offline_online_mid_job cpu_hotplug_mid_job
+else
+	t_skip cpu_offline_online_mid_job "needs 2 CPUs"
+fi
+
+t_eq no_hung_task_timeout_change 10 "$(cat /proc/sys/kernel/hung_task_timeout_secs)"
 
 # The battery moved every counter it should have.
 counters_moved() {

@@ -34,6 +34,10 @@ static unsigned int callers = 64;
 module_param(callers, uint, 0444);
 MODULE_PARM_DESC(callers, "Concurrent callers in the pool-exhaustion test (default 64)");
 
+static unsigned int rounds = 100;
+module_param(rounds, uint, 0444);
+MODULE_PARM_DESC(rounds, "Jobs each concurrent caller runs back to back (default 100)");
+
 #define ST_MAX_UNITS	8192
 #define ST_MAX_CPUS	64
 
@@ -568,7 +572,7 @@ static int st_stress_thread(void *arg)
 
 static void test_concurrent_callers(void)
 {
-	struct st_stress s = { .rounds = 20 };
+	struct st_stress s = { .rounds = rounds };
 	unsigned int i, started = 0;
 	struct task_struct *t;
 
@@ -835,7 +839,10 @@ static const struct file_operations st_results_fops = {
 
 static char st_killable_res[160];
 
-/* 400 units of >= 5 ms of sleep, 2 threads: >= 1 s, in the writer. */
+/*
+ * 400 units of >= 5 ms of sleep, 2 threads: >= 1 s, in the writer.  The
+ * suite kills the writer, or takes a CPU offline meanwhile.
+ */
 static ssize_t st_killable_write(struct file *f, const char __user *ubuf,
 				 size_t len, loff_t *ppos)
 {
