@@ -4,10 +4,14 @@
 # Run `make help` for the targets.
 
 # The newest kernel that has headers installed, not blindly `uname -r`:
-# the build machine may run a kernel with no headers at all.
+# the build machine may run a kernel with no headers at all.  The generic
+# flavour wins over -rt- and -cloud- headers installed beside it (the test
+# suite's rt and cloud lanes install those; they sort after -amd64).
 # kbuild reads Kbuild, never this file, so KERNELRELEASE is free to use here.
 KERNELRELEASE ?= $(shell ls -1d /lib/modules/*/build 2>/dev/null | \
-			awk -F/ '{print $$4}' | sort -V | tail -n 1)
+			awk -F/ '{print $$4}' | sort -V | \
+			awk '/-(rt|cloud)-/ { o = $$0; next } { g = $$0 } \
+			     END { print (g != "" ? g : o) }')
 KVER := $(KERNELRELEASE)
 KDIR ?= /lib/modules/$(KVER)/build
 PWD := $(shell pwd)

@@ -20,10 +20,17 @@ set -euo pipefail
 #   linux-source-6.1 xz-utils perl   checkpatch.pl and its data files
 #   python3                 tests/run.py
 #   gnuplot-nox             plots of the demo and bench results
+#   linux-image-rt-amd64 linux-headers-rt-amd64        the rt lane (PREEMPT_RT)
+#   linux-image-cloud-amd64 linux-headers-cloud-amd64  the cloud lane
+#   bison flex bc libelf-dev libssl-dev   the debug lane's kernel build
+#                           (from linux-source-6.1; cached, see README "Tests")
 PACKAGES=(
 	linux-image-amd64 linux-headers-amd64 gcc make kmod
 	qemu-system-x86 busybox-static cpio dkms openssl sparse
 	linux-source-6.1 xz-utils perl python3 gnuplot-nox
+	linux-image-rt-amd64 linux-headers-rt-amd64
+	linux-image-cloud-amd64 linux-headers-cloud-amd64
+	bison flex bc libelf-dev libssl-dev
 )
 
 check_only=false
@@ -38,12 +45,19 @@ for p in "${PACKAGES[@]}"; do
 	installed "$p" || missing+=("$p")
 done
 
-# The release the Makefile builds for (newest headers) needs its image too.
-# shellcheck disable=SC2012 # the Makefile's own expression
-newest=$(ls -1d /lib/modules/*/build 2>/dev/null | awk -F/ '{print $4}' | sort -V | tail -n 1 || true)
-if [ -n "$newest" ] && [ ! -e "/boot/vmlinuz-$newest" ] && ! installed "linux-image-$newest"; then
-	missing+=("linux-image-$newest")
-fi
+# The releases the lanes build for (the newest headers of each flavour:
+# generic, as the Makefile picks, rt and cloud) need their images too.
+# shellcheck disable=SC2012 # release names, not arbitrary file names
+releases=$(ls -1d /lib/modules/*/build 2>/dev/null | awk -F/ '{print $4}' | sort -V || true)
+for flavour in generic rt cloud; do
+	case $flavour in
+	generic) rel=$(echo "$releases" | grep -Ev -- '-(rt|cloud)-' | tail -n 1 || true) ;;
+	*) rel=$(echo "$releases" | grep -E -- "-$flavour-" | tail -n 1 || true) ;;
+	esac
+	if [ -n "$rel" ] && [ ! -e "/boot/vmlinuz-$rel" ] && ! installed "linux-image-$rel"; then
+		missing+=("linux-image-$rel")
+	fi
+done
 
 [ ${#missing[@]} -eq 0 ] && exit 0
 

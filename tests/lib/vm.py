@@ -88,11 +88,26 @@ def _version_key(s):
             for p in re.split(r'(\d+)', s) if p]
 
 
-def newest_release():
-    """The newest kernel release with headers under /lib/modules/*/build
-    (the same choice as the Makefile), or None."""
+FLAVOURS = ('generic', 'rt', 'cloud')
+
+
+def flavour(release):
+    """'rt' (6.1.0-56-rt-amd64), 'cloud' (-cloud-) or 'generic'."""
+    m = re.search(r'-(rt|cloud)-', release)
+    return m.group(1) if m else 'generic'
+
+
+def newest_release(flavour_name=None):
+    """The newest kernel release with headers under /lib/modules/*/build,
+    or None.  Default: the same choice as the Makefile (the newest generic
+    release; rt/cloud only when nothing else has headers); flavour_name=
+    'generic' | 'rt' | 'cloud' picks the newest of that flavour only."""
     rels = [p.name for p in Path('/lib/modules').glob('*')
             if (p / 'build').exists()]
+    if flavour_name:
+        rels = [r for r in rels if flavour(r) == flavour_name]
+    else:
+        rels = [r for r in rels if flavour(r) == 'generic'] or rels
     return max(rels, key=_version_key) if rels else None
 
 
