@@ -308,34 +308,33 @@ static void bn_split_fn(struct work_struct *w)
 
 static void bn_static_split(const struct padata_mt_task *t)
 {
-	int i, cpu, n = min_t(int, t->max_threads, num_online_cpus());
-	unsigned long slice = DIV_ROUND_UP(t->size, n);
+	int i, cpu, n = min3(t->max_threads, (int)num_online_cpus(),
+			     BN_MAX_WORKS);
+	unsigned long slice = roundup(DIV_ROUND_UP(t->size, n),
+				      max(t->align, 1UL));
+	int self = get_cpu();
 
-	slice = roundup(slice, max(t->align, 1UL));
-	i = 0;
+	/* Slice 0 runs here; slices 1..n-1 go to the other online CPUs. */
+	i = 1;
 	for_each_online_cpu(cpu) {
 		struct bn_split_work *sw = &bn_split_works[i];
 
-		if (i >= n || i >= ARRAY_SIZE(bn_split_works))
+		if (i >= n)
 			break;
+		if (cpu == self)
+			continue;
 		sw->t = t;
 		sw->s = t->start + min(t->size, slice * i);
 		sw->e = t->start + min(t->size, slice * (i + 1));
-		if (i && cpu != raw_smp_processor_id()) {
-			INIT_WORK(&sw->work, bn_split_fn);
-			queue_work_on(cpu, system_wq, &sw->work);
-		} else {
-			sw->work.func = NULL;
-		}
+		INIT_WORK(&sw->work, bn_split_fn);
+		queue_work_on(cpu, system_wq, &sw->work);
 		i++;
 	}
-	for (i = 0; i < n && i < ARRAY_SIZE(bn_split_works); i++)
-		if (!bn_split_works[i].work.func)
-			t->thread_fn(bn_split_works[i].s, bn_split_works[i].e,
-				     t->fn_arg);
-	for (i = 0; i < n && i < ARRAY_SIZE(bn_split_works); i++)
-		if (bn_split_works[i].work.func)
-			flush_work(&bn_split_works[i].work);
+	put_cpu();
+	n = i;
+	t->thread_fn(t->start, t->start + min(t->size, slice), t->fn_arg);
+	for (i = 1; i < n; i++)
+		flush_work(&bn_split_works[i].work);
 }
 
 typedef void (*bn_runner)(const struct padata_mt_task *t);
