@@ -26,6 +26,10 @@
 #	t_eq NAME EXPECTED ACTUAL ok if the two strings are equal
 #	t_diag TEXT...            "# TEXT" lines (multi-line text is split)
 #	t_module_loaded NAME      status 0 if module NAME is in /proc/modules
+#	t_expect_splat_begin KIND NAME / t_expect_splat_end KIND NAME
+#	                          bracket a kernel report provoked on purpose
+#	                          (KIND lockdep or allocfail; see
+#	                          tests/lib/ktap.py): markers in the kernel log
 # Variables: PMT_VERSION (dkms.conf PACKAGE_VERSION), PMT_RELEASE (the
 # kernel release the modules were built for), T_STATE (this suite's state).
 #
@@ -131,6 +135,22 @@ t_eq() {
 
 t_module_loaded() {
 	grep -q "^$1 " /proc/modules
+}
+
+# The markers go through /dev/kmsg, so they keep their place among the
+# kernel's messages (the script's own output may reach the console later);
+# level 4 shows them on the quiet console too.  No rate limit on them.
+t__kmsg() {
+	echo on >/proc/sys/kernel/printk_devkmsg 2>/dev/null
+	echo "<4>$*" >/dev/kmsg
+}
+
+t_expect_splat_begin() {
+	t__kmsg "pmt: expect-splat begin $1 $2"
+}
+
+t_expect_splat_end() {
+	t__kmsg "pmt: expect-splat end $1 $2"
 }
 
 # Indent a suite's output line by line as it comes (sed would hold it in its

@@ -11,7 +11,28 @@ A leaf is a result line without a nested subtest block.  The log fails on any
 "not ok", a missing or short plan at any level, a guest that never printed
 "pmt: guest done" (panic, hang), a taint other than O/E, and any kernel
 report (WARNING:, BUG:, Oops, Call Trace, lockdep, KASAN, kmemleak, hung
-task, soft lockup, panic) anywhere in the log.  Python 3 stdlib only.
+task, soft lockup, panic) anywhere in the log.
+
+Expected reports.  A guest test that provokes a report on purpose brackets
+it with kernel-log markers (tests/guest/lib.sh t_expect_splat_begin/_end,
+written to /dev/kmsg so they keep their place among kernel messages):
+
+    pmt: expect-splat begin KIND NAME
+    ... the report ...
+    pmt: expect-splat end KIND NAME
+
+Inside such a window only the report lines of KIND are excused; anything
+else (a KASAN report, a BUG, a second kind of report) still fails.  KINDs:
+  lockdep    "possible circular locking dependency detected" and its one
+             "Call Trace"; the report is REQUIRED: the host names the window
+             in evaluate(expect_splats={NAME: 'lockdep'}), and a missing
+             report (or a window the host did not ask for) fails the run
+  allocfail  the "Call Trace" of allocation-failure reports ("page
+             allocation failure:", "vmalloc error:", "vmemmap alloc
+             failure", "FAULT_INJECTION: forcing a failure") that fault
+             injection provokes; optional: windows need not be named and
+             may contain no report
+Python 3 stdlib only.
 """
 
 import re
@@ -36,6 +57,20 @@ ERROR_PATTERNS = [
 ERROR_RE = re.compile('|'.join(ERROR_PATTERNS))
 
 DONE_RE = re.compile(r'^pmt: guest done rc=(\d+) tainted=(\d+)', re.M)
+
+# Expected reports (see the module docstring).
+SPLAT_MARK_RE = re.compile(r'pmt: expect-splat (begin|end) (\S+) (\S+)\s*$')
+SPLAT_KINDS = {
+    # kind: (report headers, required)
+    'lockdep': (re.compile(r'possible circular locking dependency '
+                           r'detected'), True),
+    'allocfail': (re.compile(r'page allocation failure:|vmalloc error:|'
+                             r'vmemmap alloc failure|FAULT_INJECTION: '
+                             r'forcing a failure'), False),
+}
+# Lines of a report that ERROR_RE flags but that belong to the report
+# itself: its stack dump.
+SPLAT_TRACE_RE = re.compile(r'Call Trace')
 TAINT_FLAGS = 'PFSRMBUDAWCIOELKXTN'
 # Out-of-tree (O) and unsigned (E) modules are what this project loads.
 TAINT_ALLOWED = (1 << 12) | (1 << 13)
@@ -68,8 +103,21 @@ class TestList:
         self.results = []
 
 
+class Splat:
+    """One expect-splat window: kind, name, line span, reports seen."""
+
+    def __init__(self, kind, name, begin):
+        self.kind = kind
+        self.name = name
+        self.begin = begin
+        self.end = None
+        self.reports = 0
+        self.excused = []         # (line number, line) it excused
+
+
 class Report:
     def __init__(self):
+        self.splats = []          # Splat windows found
         self.passed = 0
         self.failed = 0
         self.skipped = 0
@@ -206,14 +254,89 @@ def _walk(tl, path, rep, died=False):
             rep.failures.append(('/'.join(sub), r))
 
 
-def scan_errors(text, ktap_linenos=()):
-    """(line number, line) for every kernel report in the log."""
+def scan_errors(text, ktap_linenos=(), splats=None):
+    """(line number, line) for every kernel report in the log, except the
+    lines of expected reports inside expect-splat windows.  `splats`, if a
+    list, receives a Splat per window (with .reports counted); a problem
+    with the windows themselves (unknown kind, unbalanced markers) is
+    returned as an error line too."""
     skip = set(ktap_linenos)
     out = []
+    window = None             # the open Splat
+    armed = 0                 # report headers seen, stack dump not yet
     for lineno, line in enumerate(text.split('\n'), 1):
-        if lineno not in skip and ERROR_RE.search(line):
-            out.append((lineno, line.rstrip('\r')))
+        line = line.rstrip('\r')
+        m = SPLAT_MARK_RE.search(line)
+        if m:
+            what, kind, name = m.groups()
+            if what == 'begin':
+                if window is not None:
+                    out.append((lineno, 'expect-splat window %r begins '
+                                'inside %r: %s' % (name, window.name, line)))
+                if kind not in SPLAT_KINDS:
+                    out.append((lineno, 'expect-splat: unknown kind %r: %s'
+                                % (kind, line)))
+                    window = None
+                    continue
+                window = Splat(kind, name, lineno)
+                armed = 0
+                if splats is not None:
+                    splats.append(window)
+            elif window is None or window.name != name or \
+                    window.kind != kind:
+                out.append((lineno, 'expect-splat end without its begin: '
+                            + line))
+            else:
+                window.end = lineno
+                window = None
+            continue
+        if lineno in skip:
+            continue
+        if window is not None:
+            headers, _ = SPLAT_KINDS[window.kind]
+            if headers.search(line):
+                window.reports += 1
+                armed += 1
+                if ERROR_RE.search(line):
+                    window.excused.append((lineno, line))
+                continue
+            if armed and SPLAT_TRACE_RE.search(line) and \
+                    not ERROR_RE.search(SPLAT_TRACE_RE.sub('', line)):
+                armed -= 1
+                window.excused.append((lineno, line))
+                continue
+        if ERROR_RE.search(line):
+            out.append((lineno, line))
+    if window is not None:
+        # Never closed (the guest died in it): nothing is excused.
+        out = sorted(out + window.excused)
     return out
+
+
+def check_splats(splats, expect_splats):
+    """Problems with the expect-splat windows: a window never closed, a
+    required kind the host did not ask for, an expected report missing."""
+    problems = []
+    expect_splats = dict(expect_splats or {})
+    for w in splats:
+        if w.end is None:
+            problems.append('expect-splat window %s %s (line %d) never '
+                            'ended: its reports were not excused'
+                            % (w.kind, w.name, w.begin))
+        if SPLAT_KINDS[w.kind][1] and expect_splats.get(w.name) != w.kind:
+            problems.append('expect-splat window %s %s (line %d): the host '
+                            'did not expect it' % (w.kind, w.name, w.begin))
+    for name, kind in expect_splats.items():
+        seen = [w for w in splats if w.name == name and w.kind == kind]
+        if not seen:
+            problems.append('expected %s report %r: its expect-splat window '
+                            'never appeared' % (kind, name))
+        elif not any(w.reports for w in seen):
+            problems.append('expected %s report %r did not appear in its '
+                            'window (lines %d-%s)' % (
+                                kind, name, seen[0].begin,
+                                seen[0].end or 'end'))
+    return problems
 
 
 def taint_letters(value):
@@ -221,9 +344,12 @@ def taint_letters(value):
                    if value & (1 << i))
 
 
-def evaluate(text, require_done=True, output=None):
+def evaluate(text, require_done=True, output=None, expect_splats=None):
     """Judge a console log; see the module docstring.  Every problem and a
     log with kernel reports each count as one failure.
+
+    expect_splats: {window name: kind} of reports that must appear (kinds
+    whose report is required, e.g. 'lockdep'), each inside its window.
 
     KTAP is read from `output` (default: text.output of a vm.ConsoleLog, the
     guest script's copy on ttyS1, where no kernel message can split a line)
@@ -249,7 +375,8 @@ def evaluate(text, require_done=True, output=None):
         if indent % 4 == 0 and (VERSION_RE.match(s) or PLAN_RE.match(s) or
                                 RESULT_RE.match(s) or s.startswith('# ')):
             ktap_linenos.add(lineno)
-    rep.error_lines = scan_errors(text, ktap_linenos)
+    rep.error_lines = scan_errors(text, ktap_linenos, rep.splats)
+    rep.problems += check_splats(rep.splats, expect_splats)
     m = DONE_RE.search(text)
     if m:
         rep.done = (int(m.group(1)), int(m.group(2)))
