@@ -11,10 +11,13 @@
 #include <linux/bitmap.h>
 #include <linux/completion.h>
 #include <linux/cpumask.h>
+#include <linux/debug_locks.h>
 #include <linux/debugfs.h>
 #include <linux/delay.h>
+#include <linux/gfp.h>
 #include <linux/kthread.h>
 #include <linux/module.h>
+#include <linux/mutex.h>
 #include <linux/nodemask.h>
 #include <linux/random.h>
 #include <linux/sched.h>
@@ -37,6 +40,10 @@ MODULE_PARM_DESC(callers, "Concurrent callers in the pool-exhaustion test (defau
 static unsigned int rounds = 100;
 module_param(rounds, uint, 0444);
 MODULE_PARM_DESC(rounds, "Jobs each concurrent caller runs back to back (default 100)");
+
+static bool lockdep_splat;
+module_param(lockdep_splat, bool, 0444);
+MODULE_PARM_DESC(lockdep_splat, "Run only the lockdep test, which provokes a lockdep report on purpose and so turns lockdep off (the debug-kernel lane runs it in a boot of its own)");
 
 #define ST_MAX_UNITS	8192
 #define ST_MAX_CPUS	64
@@ -794,21 +801,103 @@ static void test_hostile(void)
 	st_result(!bad, "hostile_parameter_sweep", NULL);
 }
 
+/*
+ * A caller that holds a mutex M while padata_mt_run() waits for helpers
+ * whose thread_fn takes M deadlocks, and silently: the engine's lockdep map
+ * must make lockdep see it.  Provoking the report needs neither the
+ * deadlock nor its timing: lockdep records each dependency where it happens.
+ * Job 1, no lock held by the caller: a helper takes M inside thread_fn
+ * (padata_mt_run -> M).  Job 2: the caller holds M around padata_mt_run(),
+ * whose thread_fn leaves M alone (M -> padata_mt_run): lockdep reports the
+ * circle there, and nothing can block.  A report switches lockdep off
+ * (debug_locks = 0) for the rest of the boot, so this runs only with
+ * lockdep_splat=1, in a boot of its own, bracketed by expect-splat markers.
+ */
+static DEFINE_MUTEX(st_inversion_mutex);
+
+struct st_inversion {
+	struct task_struct *caller;
+	bool take_lock;
+	atomic_t helper_chunks;
+};
+
+static int st_inversion_fn(unsigned long s, unsigned long e, void *arg)
+{
+	struct st_inversion *v = arg;
+	unsigned long deadline = jiffies + 10 * HZ;
+
+	if (current != v->caller) {
+		if (v->take_lock) {
+			mutex_lock(&st_inversion_mutex);
+			mutex_unlock(&st_inversion_mutex);
+		}
+		atomic_inc(&v->helper_chunks);
+		return 0;
+	}
+	/* The caller waits (bounded) until a helper has run a chunk. */
+	while (!atomic_read(&v->helper_chunks) && time_before(jiffies, deadline))
+		usleep_range(100, 200);
+	return 0;
+}
+
+static int st_inversion_job(bool caller_holds, bool helper_takes,
+			    unsigned int *helper_chunks)
+{
+	struct st_inversion v = { .caller = current, .take_lock = helper_takes };
+	struct padata_mt_task t = {
+		.thread_fn = st_inversion_fn,
+		.fn_arg = &v,
+		.size = 16,
+		.min_chunk = 1,
+		.max_threads = 2,
+	};
+	int ret;
+
+	atomic_set(&v.helper_chunks, 0);
+	if (caller_holds)
+		mutex_lock(&st_inversion_mutex);
+	ret = padata_mt_run(&t);
+	if (caller_holds)
+		mutex_unlock(&st_inversion_mutex);
+	*helper_chunks = atomic_read(&v.helper_chunks);
+	return ret;
+}
+
 static void test_lockdep(void)
 {
+	const char *name = "lockdep_reports_caller_lock_inversion";
+	unsigned int h1 = 0, h2 = 0;
+	int before, r1, r2;
+
 	if (!IS_ENABLED(CONFIG_PROVE_LOCKING)) {
-		st_result(true, "lockdep_reports_caller_lock_inversion",
-			  "kernel without CONFIG_PROVE_LOCKING");
+		st_result(true, name, "kernel without CONFIG_PROVE_LOCKING");
 		return;
 	}
-	st_result(true, "lockdep_reports_caller_lock_inversion",
-		  "run by the debug-kernel lane's expected-splat test");
+	if (!lockdep_splat) {
+		st_result(true, name, "provokes a lockdep report, which turns lockdep off: load with lockdep_splat=1 in a boot of its own (the debug lane does)");
+		return;
+	}
+	if (num_online_cpus() < 2) {
+		st_result(true, name, "needs 2 online CPUs");
+		return;
+	}
+	before = READ_ONCE(debug_locks);
+	r1 = st_inversion_job(false, true, &h1);
+	r2 = st_inversion_job(true, false, &h2);
+	st_diag("lockdep: debug_locks %d before, %d after; job 1 (helper takes the mutex) ret %d, %u helper chunks; job 2 (caller holds it) ret %d, %u helper chunks",
+		before, READ_ONCE(debug_locks), r1, h1, r2, h2);
+	st_result(before == 1 && !r1 && h1 && !r2 && h2 &&
+		  READ_ONCE(debug_locks) == 0, name, NULL);
 }
 
 static DECLARE_COMPLETION(st_done);
 
 static int st_main(void *unused)
 {
+	if (lockdep_splat) {
+		test_lockdep();
+		kthread_complete_and_exit(&st_done, 0);
+	}
 	test_edges();
 	test_inline();
 	test_exactly_once();
@@ -880,6 +969,112 @@ static const struct file_operations st_killable_fops = {
 	.llseek = default_llseek,
 };
 
+/*
+ * Fault injection (tests/guest/40-faultinject.sh): debugfs "fault_job" runs
+ * a job whose thread_fn allocates, per unit, an object from a cache of its
+ * own and a page; undo_fn frees them, and a failing chunk frees what it got
+ * itself.  Under failslab (the cache singled out with
+ * slub_debug=A,padata_mt_st_fault) or fail_page_alloc, in any thread of the
+ * job: the job must return 0 with every unit allocated, or -ENOMEM with
+ * nothing left.  The check frees whatever is left, so kmemleak sees the
+ * job's own leaks only if undo or the check itself lost a pointer.
+ */
+#define ST_FAULT_UNITS	256
+
+struct st_fault {
+	void *objs[ST_FAULT_UNITS];
+	struct page *pages[ST_FAULT_UNITS];
+	atomic_t errors;
+};
+
+static struct kmem_cache *st_fault_cache;
+static char st_fault_res[160] = "none\n";
+
+static void st_fault_release(struct st_fault *f, unsigned long s,
+			     unsigned long e)
+{
+	unsigned long u;
+
+	for (u = s; u < e; u++) {
+		if (f->objs[u])
+			kmem_cache_free(st_fault_cache, f->objs[u]);
+		if (f->pages[u])
+			__free_page(f->pages[u]);
+		f->objs[u] = NULL;
+		f->pages[u] = NULL;
+	}
+}
+
+static int st_fault_fn(unsigned long s, unsigned long e, void *arg)
+{
+	struct st_fault *f = arg;
+	unsigned long u;
+
+	for (u = s; u < e; u++) {
+		if (f->objs[u] || f->pages[u])
+			atomic_inc(&f->errors);
+		f->objs[u] = kmem_cache_alloc(st_fault_cache, GFP_KERNEL);
+		f->pages[u] = alloc_page(GFP_KERNEL);
+		if (!f->objs[u] || !f->pages[u]) {
+			st_fault_release(f, s, u + 1);
+			return -ENOMEM;
+		}
+	}
+	return 0;
+}
+
+static void st_fault_undo(unsigned long s, unsigned long e, void *arg)
+{
+	st_fault_release(arg, s, e);
+}
+
+static ssize_t st_fault_write(struct file *file, const char __user *ubuf,
+			      size_t len, loff_t *ppos)
+{
+	struct padata_mt_task t = {
+		.thread_fn = st_fault_fn,
+		.undo_fn = st_fault_undo,
+		.size = ST_FAULT_UNITS,
+		.min_chunk = 4,
+	};
+	unsigned int left = 0, u;
+	struct st_fault *f;
+	bool clean;
+	int ret;
+
+	snprintf(st_fault_res, sizeof(st_fault_res), "setup=-12\n");
+	f = kvzalloc(sizeof(*f), GFP_KERNEL);
+	if (!f)
+		return -ENOMEM;
+	t.fn_arg = f;
+	ret = padata_mt_run(&t);
+	for (u = 0; u < ST_FAULT_UNITS; u++)
+		left += f->objs[u] || f->pages[u];
+	clean = !atomic_read(&f->errors) &&
+		(ret ? (ret == -ENOMEM || ret == -EINTR) && !left :
+		 left == ST_FAULT_UNITS);
+	snprintf(st_fault_res, sizeof(st_fault_res),
+		 "ret=%d units=%u left=%u errors=%d clean=%d\n", ret,
+		 ST_FAULT_UNITS, left, atomic_read(&f->errors), clean);
+	st_fault_release(f, 0, ST_FAULT_UNITS);
+	kvfree(f);
+	return ret ? ret : len;
+}
+
+static ssize_t st_fault_read(struct file *file, char __user *ubuf, size_t len,
+			     loff_t *ppos)
+{
+	return simple_read_from_buffer(ubuf, len, ppos, st_fault_res,
+				       strlen(st_fault_res));
+}
+
+static const struct file_operations st_fault_fops = {
+	.owner = THIS_MODULE,
+	.read = st_fault_read,
+	.write = st_fault_write,
+	.llseek = default_llseek,
+};
+
 static struct dentry *st_dir;
 
 static int __init st_init(void)
@@ -890,9 +1085,15 @@ static int __init st_init(void)
 	if (!st_out)
 		return -ENOMEM;
 	seq_buf_init(&st_buf, st_out, PAGE_SIZE * 4);
+	st_fault_cache = kmem_cache_create("padata_mt_st_fault", 64, 0, 0, NULL);
+	if (!st_fault_cache) {
+		kvfree(st_out);
+		return -ENOMEM;
+	}
 	/* Run from a kthread: the context helpers run in, and signals work. */
 	t = kthread_run(st_main, NULL, "pmt_selftest");
 	if (IS_ERR(t)) {
+		kmem_cache_destroy(st_fault_cache);
 		kvfree(st_out);
 		return PTR_ERR(t);
 	}
@@ -901,6 +1102,7 @@ static int __init st_init(void)
 	debugfs_create_file("results", 0400, st_dir, NULL, &st_results_fops);
 	debugfs_create_file("killable_job", 0600, st_dir, NULL,
 			    &st_killable_fops);
+	debugfs_create_file("fault_job", 0600, st_dir, NULL, &st_fault_fops);
 	pr_info("%u tests run\n", st_nr);
 	return 0;
 }
@@ -908,6 +1110,7 @@ static int __init st_init(void)
 static void __exit st_exit(void)
 {
 	debugfs_remove_recursive(st_dir);
+	kmem_cache_destroy(st_fault_cache);
 	kvfree(st_out);
 }
 
