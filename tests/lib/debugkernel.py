@@ -11,10 +11,18 @@ them changes:
         release                its kernel release string
         ok                     written last: the build is complete
 
+A rebuild is forced by removing the key's directory (or all of
+<cache>/debug-kernel); PMT_CACHE=<dir> moves the cache (<dir>/debug-kernel).
+The tree is relocatable for out-of-tree builds (make -C <tree> M=...): a
+finished key directory may be moved to another cache root.  One build at a
+time per cache (a lock file, <cache>/debug-kernel/.lock); a run that finds a
+build under way waits for it.
+
 Usage: python3 tests/lib/debugkernel.py   (prints the cache dir)
 Python 3 stdlib only.
 """
 
+import fcntl
 import hashlib
 import os
 import re
@@ -80,34 +88,82 @@ def check_config(config_path):
     return bad
 
 
-def _make(tree, args, log):
+def _make(tree, args, log, t0=None, every_s=60):
+    """make -C tree ARGS >> log; every `every_s` seconds a progress line
+    (files compiled so far, elapsed time)."""
     with open(log, 'a') as f:
-        r = subprocess.run(['make', '-C', str(tree)] + args,
-                           stdin=subprocess.DEVNULL, stdout=f,
-                           stderr=subprocess.STDOUT, check=False)
-    if r.returncode != 0:
+        p = subprocess.Popen(['make', '-C', str(tree)] + args,
+                             stdin=subprocess.DEVNULL, stdout=f,
+                             stderr=subprocess.STDOUT)
+        while True:
+            try:
+                p.wait(timeout=every_s)
+                break
+            except subprocess.TimeoutExpired:
+                if t0 is not None:
+                    n = sum(1 for line in open(log, errors='replace')
+                            if line.startswith('  CC '))
+                    progress('make %s: %d files compiled so far'
+                             % (' '.join(args), n), t0)
+    if p.returncode != 0:
         tail = Path(log).read_text(errors='replace').splitlines()[-25:]
         raise KernelBuildError('make %s failed (log %s):\n%s'
                                % (' '.join(args), log, '\n'.join(tail)))
 
 
+# What a kernel build needs beyond gcc and make: (file or program, package).
+BUILD_NEEDS = (
+    ('bison', 'bison'), ('flex', 'flex'), ('bc', 'bc'), ('perl', 'perl'),
+    ('/usr/include/libelf.h', 'libelf-dev'),
+    ('/usr/include/openssl/opensslv.h', 'libssl-dev'),
+)
+
+
+def missing_build_needs():
+    missing = [pkg for tool, pkg in (('gcc', 'gcc'), ('make', 'make'))
+               if not shutil.which(tool)]
+    for need, pkg in BUILD_NEEDS:
+        if not (os.path.exists(need) if need.startswith('/')
+                else shutil.which(need)):
+            missing.append(pkg)
+    return missing
+
+
 def build(jobs=None):
     """Return the cache dir of a complete debug kernel, building it if
-    needed."""
+    needed (one build at a time per cache: waits for one under way)."""
     d = cache_dir()
     if (d / 'ok').exists():
         progress('cached: %s (%s)' % (d, (d / 'release').read_text().strip()))
         return d
-    for tool in ('gcc', 'make', 'bison', 'flex', 'bc'):
-        if not shutil.which(tool):
-            raise KernelBuildError('%s is missing: apt-get install build-essential '
-                                   'bison flex bc libelf-dev libssl-dev' % tool)
+    CACHE.mkdir(parents=True, exist_ok=True)
+    with open(CACHE / '.lock', 'w') as lock:
+        try:
+            fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError:
+            progress('another run is building into %s; waiting for it'
+                     % CACHE)
+            fcntl.flock(lock, fcntl.LOCK_EX)
+        if (d / 'ok').exists():
+            progress('cached: %s' % d)
+            return d
+        return _build(d, jobs)
+
+
+def _build(d, jobs):
+    missing = missing_build_needs()
+    if missing:
+        raise KernelBuildError('cannot build a kernel: missing %s: apt-get '
+                               'install %s (or run tests/deps.sh)'
+                               % (', '.join(missing), ' '.join(missing)))
     jobs = jobs or os.cpu_count() or 1
     t0 = time.monotonic()
     if d.exists():
+        progress('removing an unfinished build in %s' % d)
         shutil.rmtree(d)
     d.mkdir(parents=True)
     log = d / 'build.log'
+    progress('not cached: building %s (log %s)' % (d.name, log))
     progress('extracting %s into %s' % (TARBALL, d))
     subprocess.run(['tar', '-C', str(d), '-xf', str(TARBALL)], check=True)
     src = next(d.glob('linux-source-*'))
@@ -125,9 +181,9 @@ def build(jobs=None):
     if bad:
         raise KernelBuildError('the debug config lost options after olddefconfig '
                                '(fix tests/kernels/debug.config): ' + ', '.join(bad))
-    progress('building bzImage + modules with -j%d (about 12 min on 2 cores)'
-             % jobs, t0)
-    _make(tree, ['-j%d' % jobs, 'bzImage', 'modules'], log)
+    progress('building bzImage + modules with -j%d (about 20 min on 2 cores; '
+             'cached afterwards)' % jobs, t0)
+    _make(tree, ['-j%d' % jobs, 'bzImage', 'modules'], log, t0)
     if not (tree / 'Module.symvers').exists():
         raise KernelBuildError('no Module.symvers after the build (log %s)' % log)
     shutil.copy2(tree / 'arch/x86/boot/bzImage', d / 'bzImage')
@@ -136,7 +192,7 @@ def build(jobs=None):
     (d / 'ok').write_text('built in %.0f s\n' % (time.monotonic() - t0))
     progress('built %s in %s' % (rel, d), t0)
     # Old builds of other keys are left for the user to prune; say so.
-    others = [p for p in CACHE.iterdir() if p != d]
+    others = [p for p in CACHE.iterdir() if p != d and p.is_dir()]
     if others:
         progress('other cached builds (remove when unused): %s'
                  % ', '.join(p.name for p in others))
