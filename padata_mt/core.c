@@ -89,6 +89,7 @@ struct pmt_job {
  * @job: the job it works for while it belongs to one
  * @next: link in the pool's free list, or in the job's helper list
  * @home: the node it was queued on, or NUMA_NO_NODE
+ * @steal: no range lives on @home: it may take chunks of any range
  * @fail: the chunk it failed on
  */
 struct pmt_helper {
@@ -96,6 +97,7 @@ struct pmt_helper {
 	struct pmt_job *job;
 	struct pmt_helper *next;
 	int home;
+	bool steal;
 	struct pmt_failure fail;
 };
 
@@ -183,27 +185,28 @@ static bool pmt_claim(const struct pmt_job *job, struct padata_mt_range *r,
 
 /*
  * Claim a chunk for a participant whose home is @home: from a range on its
- * own node first, then from a range no participant was placed for.
+ * own node first, then from a range no participant was placed for, then,
+ * if @steal (nothing of the job lives on its node), from any range.
  */
-static bool pmt_pick(const struct pmt_job *job, int home, unsigned int *idx,
-		     unsigned long *start, unsigned long *end)
+static bool pmt_pick(const struct pmt_job *job, int home, bool steal,
+		     unsigned int *idx, unsigned long *start,
+		     unsigned long *end)
 {
-	unsigned int i;
+	unsigned int i, pass;
 
-	if (home != NUMA_NO_NODE) {
+	for (pass = 0; pass < 3; pass++) {
+		if ((pass == 0 && home == NUMA_NO_NODE) || (pass == 2 && !steal))
+			continue;
 		for (i = 0; i < job->nr_ranges; i++) {
-			if (job->ranges[i].nid == home &&
-			    pmt_claim(job, &job->ranges[i], start, end)) {
+			const struct padata_mt_range *r = &job->ranges[i];
+
+			if ((pass == 0 && r->nid != home) ||
+			    (pass == 1 && r->owned))
+				continue;
+			if (pmt_claim(job, &job->ranges[i], start, end)) {
 				*idx = i;
 				return true;
 			}
-		}
-	}
-	for (i = 0; i < job->nr_ranges; i++) {
-		if (!job->ranges[i].owned &&
-		    pmt_claim(job, &job->ranges[i], start, end)) {
-			*idx = i;
-			return true;
 		}
 	}
 	return false;
@@ -239,7 +242,7 @@ static bool pmt_should_stop(struct pmt_job *job, bool caller)
 }
 
 /* Run chunks until none is left for @home or the job stops. */
-static void pmt_run_chunks(struct pmt_job *job, int home,
+static void pmt_run_chunks(struct pmt_job *job, int home, bool steal,
 			   struct pmt_failure *fail, bool caller)
 {
 	const struct padata_mt_task *task = job->task;
@@ -248,7 +251,7 @@ static void pmt_run_chunks(struct pmt_job *job, int home,
 	int ret;
 
 	while (!pmt_should_stop(job, caller) &&
-	       pmt_pick(job, home, &idx, &start, &end)) {
+	       pmt_pick(job, home, steal, &idx, &start, &end)) {
 		if (unlikely(job->inject_at >= 0) &&
 		    atomic_inc_return(&job->seq) - 1 == job->inject_at)
 			ret = -EIO;	/* injected: thread_fn is not called */
@@ -280,7 +283,7 @@ static void pmt_helper_fn(struct work_struct *work)
 
 	pmt_stats_helper_enter();
 	lock_map_acquire_read(&pmt_lockdep_map);
-	pmt_run_chunks(job, h->home, &h->fail, false);
+	pmt_run_chunks(job, h->home, h->steal, &h->fail, false);
 	lock_map_release(&pmt_lockdep_map);
 	pmt_stats_helper_exit(local_clock() - t0);
 	/* The job lives on the caller's stack: the last touch is complete(). */
@@ -358,67 +361,111 @@ static int pmt_nth_node(const nodemask_t *mask, unsigned int k)
 	return NUMA_NO_NODE;
 }
 
-/*
- * Give each helper a home node.  With ranges: the nodes (with CPUs) that
- * the ranges live on, starting after the caller's; a range is then owned by
- * the participants of its node.  With numa_aware: round-robin over the nodes
- * with CPUs, continuing where the previous job stopped.
- */
-static void pmt_place(struct pmt_job *job, int caller_home)
+static unsigned int pmt_node_cpus(int nid)
 {
-	const struct padata_mt_task *task = job->task;
-	struct pmt_helper *h;
-	nodemask_t nodes = NODE_MASK_NONE;
-	unsigned int i, k = 0, skip = 0;
+	return cpumask_weight_and(cpumask_of_node(nid), cpu_online_mask);
+}
+
+/* Threads already placed on @nid: helpers before @upto, and the caller. */
+static unsigned int pmt_node_load(const struct pmt_job *job,
+				  const struct pmt_helper *upto, int nid,
+				  int caller_home)
+{
+	const struct pmt_helper *h;
+	unsigned int n = nid == caller_home;
+
+	for (h = job->helpers; h != upto; h = h->next)
+		n += h->home == nid;
+	return n;
+}
+
+/*
+ * The next node of @mask, round-robin from *@k, that still has an online
+ * CPU without a thread of this job; NUMA_NO_NODE if every one is full.
+ */
+static int pmt_free_node(const struct pmt_job *job, const struct pmt_helper *h,
+			 const nodemask_t *mask, unsigned int *k,
+			 int caller_home)
+{
+	unsigned int tries, n = nodes_weight(*mask);
 	int nid;
 
-	for (i = 0; i < job->nr_ranges; i++) {
+	for (tries = 0; tries < n; tries++) {
+		nid = pmt_nth_node(mask, (*k)++);
+		if (pmt_node_load(job, h, nid, caller_home) < pmt_node_cpus(nid))
+			return nid;
+	}
+	return NUMA_NO_NODE;
+}
+
+static bool pmt_node_has_range(const struct pmt_job *job, int nid)
+{
+	unsigned int i;
+
+	for (i = 0; i < job->nr_ranges; i++)
+		if (job->ranges[i].nid == nid)
+			return true;
+	return false;
+}
+
+/*
+ * Give each helper a home node, never more threads on a node than it has
+ * online CPUs (system_unbound_wq runs a work on the queuing node's CPUs):
+ * - ranges: the nodes (with CPUs) the ranges live on, round-robin starting
+ *   after the caller's; a range is then owned by the threads of its node.
+ * - numa_aware: round-robin over the nodes with CPUs, continuing where the
+ *   previous job stopped, so concurrent jobs spread too.
+ * - otherwise: the caller's node, while it has CPUs to spare.
+ * Helpers that do not fit go round-robin to nodes with spare CPUs; a thread
+ * whose node holds no range of the job steals chunks from any range, so no
+ * CPU the job was given sits idle.  Returns whether the caller may steal.
+ */
+static bool pmt_place(struct pmt_job *job, int caller_home, unsigned int nr)
+{
+	const struct padata_mt_task *task = job->task;
+	nodemask_t ranged = NODE_MASK_NONE;
+	struct pmt_helper *h;
+	unsigned int i, k, kr = 0;
+	int nid;
+
+	for (i = 0; task->ranges && i < job->nr_ranges; i++) {
 		nid = job->ranges[i].nid;
 		if (nid != NUMA_NO_NODE && node_state(nid, N_CPU))
-			node_set(nid, nodes);
+			node_set(nid, ranged);
 	}
-	if (task->ranges && !nodes_empty(nodes)) {
-		if (node_isset(caller_home, nodes)) {
-			for_each_node_mask(nid, nodes) {
-				skip++;
-				if (nid == caller_home)
-					break;
-			}
+	if (node_isset(caller_home, ranged)) {
+		for_each_node_mask(nid, ranged) {
+			kr++;
+			if (nid == caller_home)
+				break;
 		}
-		for (h = job->helpers; h; h = h->next)
-			h->home = pmt_nth_node(&nodes, skip + k++);
-		for (i = 0; i < job->nr_ranges; i++) {
-			struct padata_mt_range *r = &job->ranges[i];
+	}
+	k = atomic_add_return(nr, &pmt_node_rotor) - nr;
+	for (h = job->helpers; h; h = h->next) {
+		nid = NUMA_NO_NODE;
+		if (!nodes_empty(ranged))
+			nid = pmt_free_node(job, h, &ranged, &kr, caller_home);
+		else if (!task->numa_aware &&
+			 pmt_node_load(job, h, caller_home, caller_home) <
+			 pmt_node_cpus(caller_home))
+			nid = caller_home;
+		if (nid == NUMA_NO_NODE)
+			nid = pmt_free_node(job, h, &node_states[N_CPU], &k,
+					    caller_home);
+		h->home = nid;
+	}
+	if (nodes_empty(ranged))
+		return false;	/* one unowned range, or none on a CPU node */
+	for (i = 0; i < job->nr_ranges; i++) {
+		struct padata_mt_range *r = &job->ranges[i];
 
-			if (r->nid == caller_home)
-				r->owned = true;
-			for (h = job->helpers; h && !r->owned; h = h->next)
-				r->owned = h->home == r->nid;
-		}
-	} else if (task->numa_aware) {
-		for (h = job->helpers; h; h = h->next)
-			h->home = pmt_nth_node(&node_states[N_CPU],
-					       atomic_inc_return(&pmt_node_rotor));
-	} else {
-		/*
-		 * system_unbound_wq runs a work on the queuing CPU's node: keep
-		 * as many helpers there as it has other CPUs, and spread the
-		 * rest over the other nodes, or they would share the caller's
-		 * CPUs.
-		 */
-		nodes = node_states[N_CPU];
-		node_clear(caller_home, nodes);
-		k = cpumask_weight_and(cpumask_of_node(caller_home),
-				       cpu_online_mask);
-		for (h = job->helpers; h && !nodes_empty(nodes); h = h->next) {
-			if (k > 1) {
-				k--;
-				continue;
-			}
-			h->home = pmt_nth_node(&nodes,
-					       atomic_inc_return(&pmt_node_rotor));
-		}
+		r->owned = r->nid == caller_home;
+		for (h = job->helpers; h && !r->owned; h = h->next)
+			r->owned = h->home == r->nid;
 	}
+	for (h = job->helpers; h; h = h->next)
+		h->steal = !pmt_node_has_range(job, h->home);
+	return !pmt_node_has_range(job, caller_home);
 }
 
 /*
@@ -594,7 +641,7 @@ static int pmt_run_alone(const struct padata_mt_task *task)
 
 	pmt_stat_inc(inline_jobs);
 	pmt_job_init(&job, task, 1);
-	pmt_run_chunks(&job, NUMA_NO_NODE, &mine, true);
+	pmt_run_chunks(&job, NUMA_NO_NODE, true, &mine, true);
 	ret = atomic_read(&job.error);
 	if (ret && task->undo_fn)
 		pmt_undo(&job, &mine);
@@ -616,7 +663,7 @@ int padata_mt_run(const struct padata_mt_task *task)
 	struct pmt_helper *h;
 	unsigned long size;
 	unsigned int threads, cpus, got = 0;
-	bool restricted;
+	bool restricted, steal;
 	int ret, home, cpu;
 	u64 t0;
 
@@ -663,9 +710,10 @@ int padata_mt_run(const struct padata_mt_task *task)
 		h->job = &job;
 		h->fail.failed = false;
 		h->home = NUMA_NO_NODE;
+		h->steal = false;
 	}
 	home = numa_node_id();
-	pmt_place(&job, home);
+	steal = pmt_place(&job, home, got);
 	trace_padata_mt_job_start(task, size, got + 1, got);
 	cpu = raw_smp_processor_id();
 	for (h = job.helpers; h; h = h->next) {
@@ -674,7 +722,7 @@ int padata_mt_run(const struct padata_mt_task *task)
 	}
 	pmt_stat_add(helpers_queued, got);
 
-	pmt_run_chunks(&job, home, &mine, true);
+	pmt_run_chunks(&job, home, steal, &mine, true);
 	pmt_wait_helpers(&job);
 
 	ret = atomic_read(&job.error);

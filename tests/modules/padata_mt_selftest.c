@@ -661,6 +661,18 @@ out:
 	st_job_free(j);
 }
 
+static unsigned int pmt_st_node_cpus(int nid)
+{
+	return cpumask_weight_and(cpumask_of_node(nid), cpu_online_mask);
+}
+
+/* Run on a CPU of @nid from now on, without being restricted to it. */
+static void st_move_to_node(int nid)
+{
+	set_cpus_allowed_ptr(current, cpumask_of_node(nid));
+	set_cpus_allowed_ptr(current, cpu_possible_mask);
+}
+
 static void test_numa(void)
 {
 	struct st_job *j = st_job_new();
@@ -679,9 +691,15 @@ static void test_numa(void)
 			  "needs 2 nodes with CPUs");
 		st_result(true, "ranges_run_on_their_node",
 			  "needs 2 nodes with CPUs");
+		st_result(true, "ranges_helpers_beyond_node_steal",
+			  "needs 2 nodes with CPUs");
 		goto out;
 	}
+	nid0 = first_node(node_states[N_CPU]);
+	nid1 = next_node(nid0, node_states[N_CPU]);
 	for (i = 0; i < 8; i++) {
+		/* Callers on both nodes, so helpers have room on both. */
+		st_move_to_node(i % 2 ? nid1 : nid0);
 		st_job_reset(j);
 		j->task.size = 64;
 		j->task.min_chunk = 1;
@@ -696,8 +714,6 @@ static void test_numa(void)
 	st_result(ok && nodes_weight(seen) >= 2,
 		  "numa_aware_helpers_on_all_nodes", NULL);
 
-	nid0 = first_node(node_states[N_CPU]);
-	nid1 = next_node(nid0, node_states[N_CPU]);
 	n0 = 0;
 	n1 = 0;
 	for (i = 0; i < 8; i++) {
@@ -723,6 +739,32 @@ static void test_numa(void)
 	st_diag("ranges: helper chunks on node %d in %u jobs, node %d in %u jobs",
 		nid0, n0, nid1, n1);
 	st_result(ok, "ranges_run_on_their_node", NULL);
+
+	/*
+	 * Every range on the caller's node, which has no CPU to spare: the
+	 * helper goes to another node and, having no range there, steals.
+	 */
+	ok = true;
+	for (i = 0; i < 4; i++) {
+		st_move_to_node(nid0);
+		st_job_reset(j);
+		memset(r, 0, sizeof(r));
+		r[0] = (struct padata_mt_range){ .start = 0, .size = 150, .nid = nid0 };
+		r[1] = (struct padata_mt_range){ .start = 150, .size = 150, .nid = nid0 };
+		j->task.ranges = r;
+		j->task.nr_ranges = 2;
+		j->task.min_chunk = 5;
+		j->rendezvous = ST_SPIN;
+		ret = padata_mt_run(&j->task);
+		if (ret || j->errors || j->nr_tasks < 2 ||
+		    bitmap_weight(j->done, ST_MAX_UNITS) != 300)
+			ok = false;
+	}
+	if (pmt_st_node_cpus(nid0) > 1)
+		st_result(true, "ranges_helpers_beyond_node_steal",
+			  "the caller's node has CPUs to spare");
+	else
+		st_result(ok, "ranges_helpers_beyond_node_steal", NULL);
 out:
 	st_job_free(j);
 }
