@@ -29,6 +29,8 @@
  * thread placed on that node, whenever the job could place a thread there.
  * Ranges on nodes without CPUs (e.g. CXL or pmem memory-only nodes), or on
  * nodes the job could not place a thread on, are shared by all threads.
+ * No node gets more threads than it has online CPUs: threads that do not
+ * fit on the ranges' nodes go to other nodes and take chunks of any range.
  * The array is written by padata_mt_run() and must not be shared by two
  * jobs running at once.
  */
@@ -58,7 +60,10 @@ struct padata_mt_range {
  *             the job (or of a range).  0 means 1.
  * @max_threads: upper bound on threads, the caller included.  0 or negative
  *               means "one per CPU the caller may run on".
- * @numa_aware: spread helper threads round-robin over the nodes with CPUs.
+ * @numa_aware: spread helper threads round-robin over the nodes with CPUs
+ *              (skipping nodes whose CPUs all have a thread of the job).
+ *              Without it, helpers stay on the caller's node while it has
+ *              CPUs to spare, then spread the same way.
  * @ranges: optional, instead of @start/@size: @nr_ranges pieces with home
  *          nodes (see &struct padata_mt_range).  @start and @size must then
  *          be 0.  Chunks never span two ranges.
