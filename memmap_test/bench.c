@@ -60,7 +60,7 @@ static int mt_memset_fn(unsigned long start, unsigned long end, void *arg)
 		unsigned long n = min_t(unsigned long, end - start,
 					MT_MEMSET_CHUNK);
 
-		if (c->cancel && atomic_read(c->cancel))
+		if (mt_cancelled(c->cancel))
 			return -ECANCELED;
 		memset(c->buf + start, 0, n);
 		start += n;
@@ -91,15 +91,11 @@ static int mt_memset_run(char *buf, u64 size, unsigned int threads,
 
 static char *mt_buf_alloc(u64 size, struct mt_out *o, int *err)
 {
-	u64 avail = (u64)si_mem_available() << PAGE_SHIFT;
 	char *buf;
 
-	if (size > div_u64(avail, 100) * READ_ONCE(max_memmap_pct)) {
-		*err = mt_fail(o, -E2BIG,
-			       "memset buffer of %llu bytes exceeds max_memmap_pct=%u of %llu available bytes",
-			       size, READ_ONCE(max_memmap_pct), avail);
+	*err = mt_check_share(size, "memset buffer", o);
+	if (*err)
 		return NULL;
-	}
 	buf = vmalloc_huge(size, GFP_KERNEL | __GFP_NOWARN);
 	if (!buf)
 		*err = mt_fail(o, -ENOMEM, "no memory for a %llu byte buffer",

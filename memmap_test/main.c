@@ -12,6 +12,8 @@
  */
 #include <linux/debugfs.h>
 #include <linux/kthread.h>
+#include <linux/math64.h>
+#include <linux/mm.h>
 #include <linux/module.h>
 #include <linux/moduleparam.h>
 #include <linux/sched.h>
@@ -49,6 +51,19 @@ unsigned int mt_default_threads(void)
 	return max(num_online_cpus(), 1U);
 }
 
+/* -E2BIG unless @bytes fit in max_memmap_pct of MemAvailable. */
+int mt_check_share(u64 bytes, const char *what, struct mt_out *o)
+{
+	u64 avail = (u64)si_mem_available() << PAGE_SHIFT;
+	unsigned int pct = READ_ONCE(max_memmap_pct);
+
+	if (bytes <= div_u64(avail, 100) * pct)
+		return 0;
+	return mt_fail(o, -E2BIG,
+		       "%s of %llu bytes exceeds max_memmap_pct=%u of %llu available bytes",
+		       what, bytes, pct, avail);
+}
+
 /* The one thread count of a non-bench command. */
 unsigned int mt_threads_arg(const struct mt_args *a)
 {
@@ -62,7 +77,7 @@ int mt_run_task(const struct padata_mt_task *task, unsigned int threads)
 	/* One thread: the plain call, no engine at all. */
 	if (!task->size)
 		return 0;
-	if (task->cancel && atomic_read(task->cancel))
+	if (mt_cancelled(task->cancel))
 		return -ECANCELED;
 	return task->thread_fn(task->start, task->start + task->size,
 			       task->fn_arg);

@@ -126,6 +126,13 @@ const char *mt_cmd_name(enum mt_cmd_id cmd);
 struct padata_mt_task;
 int mt_run_task(const struct padata_mt_task *task, unsigned int threads);
 unsigned int mt_default_threads(void);
+int mt_check_share(u64 bytes, const char *what, struct mt_out *o);
+
+static inline bool mt_cancelled(const atomic_t *cancel)
+{
+	return cancel && atomic_read(cancel);
+}
+
 unsigned int mt_threads_arg(const struct mt_args *a);
 
 /* region.c */

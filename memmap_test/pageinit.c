@@ -163,11 +163,6 @@ static u64 mt_digest_all(const u64 *d, unsigned long n)
 	return h ^ (h >> 29);
 }
 
-static bool mt_cancelled(const atomic_t *cancel)
-{
-	return cancel && atomic_read(cancel);
-}
-
 struct mt_pass {
 	struct mt_region *r;
 	const atomic_t *cancel;

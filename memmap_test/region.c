@@ -203,7 +203,6 @@ static struct mt_region *mt_region_new(const struct mt_args *a,
 				       unsigned int threads, struct mt_out *o,
 				       int *err)
 {
-	u64 avail, memmap;
 	struct mt_region *r;
 	unsigned long s;
 	unsigned int i;
@@ -216,15 +215,12 @@ static struct mt_region *mt_region_new(const struct mt_args *a,
 		return NULL;
 	}
 
-	memmap = (a->size >> PAGE_SHIFT) * sizeof(struct page);
-	avail = (u64)si_mem_available() << PAGE_SHIFT;
-	if (memmap > div_u64(avail, 100) * READ_ONCE(max_memmap_pct)) {
-		*err = mt_fail(o, -E2BIG,
-			       "memmap of %llu bytes exceeds max_memmap_pct=%u of %llu available bytes",
-			       memmap, READ_ONCE(max_memmap_pct), avail);
+	*err = mt_check_share((a->size >> PAGE_SHIFT) * sizeof(struct page),
+			      "memmap", o);
+	if (*err)
 		return NULL;
-	}
 
+	*err = -EINVAL;
 	r = kzalloc(sizeof(*r), GFP_KERNEL);
 	if (!r)
 		goto nomem;

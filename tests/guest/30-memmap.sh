@@ -6,7 +6,7 @@
 # Sizes stay at 1G-16G (memmaps of 16-256 MiB) so that the suite runs in a
 # few minutes under QEMU TCG; the 64G run is `make demo`.
 
-t_plan 36
+t_plan 37
 
 dbg=/sys/kernel/debug/memmap_test
 C=$dbg/control
@@ -116,6 +116,15 @@ not_section_multiple() {
 	[ "$(iomem_ours)" = 0 ]
 }
 t_check non_section_multiple_size_rejected not_section_multiple
+
+# Piece counts the region cannot have are refused before anything is claimed.
+pieces_checked() {
+	expect_errno "Invalid argument" hotplug size=1G threads=1 pieces=4 &&
+		expect_errno "Invalid argument" hotplug size=1G threads=2 pieces=9 &&
+		expect_errno "Invalid argument" hotplug size=1G threads=2 pieces=4 fail_piece=4 &&
+		[ "$(kv region_plugged)" = 0 ] && [ "$(iomem_ours)" = 0 ]
+}
+t_check pieces_arguments_checked pieces_checked
 
 # base=: a free range by address, then one overlapping System RAM.
 by_base() {
