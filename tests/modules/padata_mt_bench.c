@@ -395,12 +395,12 @@ static void bn_compare(void)
 		one[e] = bn_time(bn_engines[e].run, &big, repeats, 1);
 		big.max_threads = 2;
 		two[e] = bn_time(bn_engines[e].run, &big, repeats, 1);
-		snprintf(key, sizeof(key), "%s.memset_%umb_speedup_2thr",
+		snprintf(key, sizeof(key), "compare.%s.memset_%umb_speedup_2thr",
 			 bn_engines[e].name, memset_mb);
 		bn_ratio(key, one[e], two[e]);
-		seq_buf_printf(&bn_buf, "%s.memset_2thr_ms=%llu\n",
+		seq_buf_printf(&bn_buf, "compare.%s.memset_2thr_ms=%llu\n",
 			       bn_engines[e].name, div64_u64(two[e], 1000000));
-		seq_buf_printf(&bn_buf, "%s.tiny_job_ns=%llu\n",
+		seq_buf_printf(&bn_buf, "compare.%s.tiny_job_ns=%llu\n",
 			       bn_engines[e].name, tj[e]);
 	}
 	for (e = 1; e < ARRAY_SIZE(bn_engines); e++) {
