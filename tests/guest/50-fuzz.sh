@@ -1,0 +1,401 @@
+# shellcheck shell=sh
+# Hostile input (issue 6): a deterministic debugfs fuzzer over every writable
+# file (memmap_test/control, padata_mt/stats, padata_mt/inject_fail_chunk):
+# >= 1000 malformed or edge inputs from a seeded LCG, plus empty, whitespace,
+# > PAGE_SIZE lines, NUL and binary garbage, partial writes, concurrent
+# writers and writes while a bench runs.  Every write must fail with a clean
+# errno or be a valid command that succeeds; the module stays usable and
+# nothing is left behind (iomem, refcounts, the engine's pool and helpers).
+# Then rmmod memmap_test while a bench runs: it refuses or waits, never
+# crashes.  Reproduce one input: the LCG seed and the line number printed.
+
+t_plan 18
+
+dbg=/sys/kernel/debug
+C=$dbg/memmap_test/control
+stats=$dbg/padata_mt/stats
+inject=$dbg/padata_mt/inject_fail_chunk
+F=/tmp/fuzz
+mkdir -p $F
+SEED=${PMT_FUZZ_SEED:-20261122}
+fz_id=main
+
+# Allowed errnos, as the shell prints them (strerror).
+ok_errno() {
+	case "$1" in
+	*'Invalid argument'* | *'Device or resource busy'* | *'Argument list too long'* | \
+		*'Cannot allocate memory'* | *'File exists'* | *'No such file or directory'* | \
+		*'Input/output error'* | *'Numerical result out of range'* | \
+		*'Operation not supported'*) return 0 ;;
+	esac
+	return 1
+}
+
+# Counters live in files so that background writers count too.
+cnt_reset() { : >$F/tried; : >$F/rej; : >$F/acc; : >$F/bad; : >$F/errs; }
+cnt_reset
+
+# fz TARGET TAG LINE [nl]: one write() of LINE (with a trailing newline if
+# $4 is nl) to TARGET; counts it; an unclean errno is logged in $F/bad.
+# No fork: echo is a builtin, the error goes to a file read back with read.
+fz() {
+	if [ "$4" = nl ]; then
+		echo "$3" >"$1" 2>$F/err.$fz_id
+	else
+		echo -n "$3" >"$1" 2>$F/err.$fz_id
+	fi
+	fz_st=$?
+	echo >>$F/tried
+	if [ $fz_st = 0 ]; then
+		echo "$2" >>$F/acc
+		# a knob armed by a valid number must not fail the next job
+		[ "$1" = $inject ] && echo -1 >$inject
+	else
+		echo "$2" >>$F/rej
+		fz_e=
+		IFS= read -r fz_e <$F/err.$fz_id
+		echo "${fz_e##*: }" >>$F/errs
+		ok_errno "$fz_e" || echo "$2: '$3' -> $fz_e" >>$F/bad
+	fi
+	return 0
+}
+
+# fz_file TARGET FILE TAG: every line of FILE, line N tagged TAG:N; odd
+# lines get a trailing newline.
+fz_file() {
+	fzf_n=0
+	while IFS= read -r fzf_l; do
+		fzf_n=$((fzf_n + 1))
+		if [ $((fzf_n % 2)) = 1 ]; then
+			fz "$1" "$3:$fzf_n" "$fzf_l" nl
+		else
+			fz "$1" "$3:$fzf_n" "$fzf_l"
+		fi
+	done <"$2"
+}
+
+count() { wc -l <"$1" | tr -d ' '; }
+bad_ok() {
+	if [ -s $F/bad ]; then
+		echo "$(count $F/bad) writes failed with an unexpected errno:"
+		head -n 20 $F/bad
+		return 1
+	fi
+	return 0
+}
+
+# gen KIND N: N deterministic lines (MINSTD LCG, seed $SEED + KIND's salt).
+gen() {
+	awk -v kind="$1" -v n="$2" -v seed="$SEED" '
+	function rnd(m) { s = (s * 48271) % 2147483647; return s % m }
+	function pick(a, k) { return a[rnd(k) + 1] }
+	function ws() { return pick(WS, nws) }
+	function num() { return pick(NUM, nnum) }
+	function size() {
+		if (rnd(4) == 0) return pick(NUM, nnum) pick(UNIT, nunit)
+		return pick(SZ, nsz)
+	}
+	function val(k) {
+		if (k == "size") return size()
+		if (k == "threads" && rnd(3) == 0) {
+			v = num(); m = rnd(5)
+			for (j = 0; j < m; j++) v = v pick(LSEP, nlsep) num()
+			return v
+		}
+		if (rnd(6) == 0) return size()
+		return num()
+	}
+	function tok(c,   k, r) {
+		k = pick(KEY, nkey)
+		if (c == "bench" && k == "size") return "size=" pick(BIG, nbig)
+		r = rnd(20)
+		if (r == 0) return k
+		if (r == 1) return k "="
+		if (r == 2) return "=" val(k)
+		if (r == 3) return k "==" val(k)
+		if (r == 4) return k "=" val(k) "=" val(k)
+		if (r == 5) return k ws() "=" val(k)
+		return k "=" val(k)
+	}
+	BEGIN {
+		s = seed + (kind == "control" ? 1 : kind == "stats" ? 2 : 3)
+		if (s % 2147483647 == 0) s = 1
+		nws = split(" |\t|  | \t |   ", WS, "|")
+		nnum = split("0|1|2|3|4|7|8|-1|-0|+1|01|0x|0x0|0x1|0xg|0X10|1x|x1|1.5|1e9|" \
+			"4096|65535|65536|2147483647|2147483648|4294967295|4294967296|" \
+			"9223372036854775807|9223372036854775808|-9223372036854775808|" \
+			"18446744073709551615|18446744073709551616|0xffffffffffffffff|" \
+			"0x10000000000000000|0x8000000000000000|99999999999999999999999999|" \
+			"00000000000000000000000000000000000000001|1 |NaN|inf|-|0x-1|1,|,1|%n%s", NUM, "|")
+		nunit = split("|K|M|G|T|P|E|k|m|g|KB|GiB|GG|B|K1|Z", UNIT, "|")
+		# valid sizes are small on purpose (cheap when accepted)
+		nsz = split("128M|256M|0x80M|131072K|1G|0G|0M|64M|127M|129M|1K|4K|2M|" \
+			"1T|16T|1024T|16384T|17179869184G|18014398509481984M|" \
+			"18446744073709551615K|0xffffffffffffffffT|0x400000000000000G|" \
+			"-128M|+128M|128 M|128|G|M|0x|0xM|1.5G|128MM|128m", SZ, "|")
+		nbig = split("1T|16T|1024T|16384T|17179869184G|18014398509481984M|" \
+			"0xffffffffffffffffT|0x400000000000000G|-1G|G|0|1.5G|64M", BIG, "|")
+		nkey = split("size|size|threads|threads|pieces|nid|fail_piece|base|poison|" \
+			"skip|repeats|bogus|SIZE|Threads|thread|sizes|_|=|é|x", KEY, "|")
+		nlsep = split(",|,,| ,|;", LSEP, "|")
+		ncmd = split("hotplug|hotplug|hotplug|unplug|reinit|verify|memset|bench|bench|" \
+			"HOTPLUG|hot plug|hotplug=|status|reset|#|-|unplugx|verify!", CMD, "|")
+		nsp = split("|hotplug|unplug extra|size=1G|=|==|hotplug size|hotplug size=|" \
+			"hotplug =1G|hotplug size=128M size=128M|hotplug size=128M threads=1 threads=2|" \
+			"bench size=16T threads=4096|bench size=16T threads=1,2,4,8|" \
+			"bench size=16T pieces=4294967295 threads=2|hotplug size=16T threads=2 pieces=131072|" \
+			"hotplug size=128M pieces=0|hotplug size=128M pieces=2|hotplug size=128M threads=0|" \
+			"hotplug size=128M nid=1024|hotplug size=128M nid=-1|reinit skip=1|" \
+			"reinit poison=2|memset size=1T|bench size=128M repeats=0|bench size=128M repeats=101|" \
+			"hotplug base=0 size=128M|hotplug base=0xffffffffffffffff size=128M|" \
+			"hotplug base=0xfffffffff8000000 size=256M|hotplug base=0x1000 size=128M|" \
+			"hotplug size=128M fail_piece=0|unplug threads=4294967296|verify threads=18446744073709551616", SP, "|")
+		for (i = 1; i <= n; i++) {
+			if (kind == "inject") {
+				r = rnd(10)
+				if (r < 6) line = num()
+				else if (r < 8) line = ws() num() ws()
+				else line = num() ws() num()
+			} else if (kind == "stats") {
+				r = rnd(10)
+				if (r < 3) line = "reset"
+				else if (r < 6) line = ws() "reset" ws()
+				else if (r < 8) line = pick(CMD, ncmd) ws() num()
+				else line = "reset" pick(LSEP, nlsep) "reset"
+				if (rnd(3) == 0) line = substr(line, 1, rnd(length(line) + 1))
+			} else if (rnd(10) == 0) {
+				line = pick(SP, nsp)
+			} else {
+				c = pick(CMD, ncmd)
+				line = (rnd(8) == 0 ? ws() : "") c
+				m = rnd(6)
+				for (j = 0; j < m; j++) line = line ws() tok(c)
+				if (rnd(8) == 0) line = line ws()
+			}
+			# echo would take a lone -n/-e as its option
+			if (line ~ /^-[neE]+$/) line = line "x"
+			print line
+		}
+	}'
+}
+
+stat_of() { sed -n "s/^$1=//p" "$stats"; }
+iomem_ours() { grep -c memmap_test /proc/iomem; }
+
+# nothing_left: no memmap_test range in /proc/iomem, padata_mt's refcount as
+# expected ($1: 1 with memmap_test loaded), memmap_test's 0, the engine's
+# pool full and no helper running (helpers exit asynchronously: 5 s bound).
+nothing_left() {
+	n_left=$(iomem_ours)
+	[ "$n_left" = 0 ] || { grep memmap_test /proc/iomem; return 1; }
+	if t_module_loaded memmap_test; then
+		[ "$(cat /sys/module/memmap_test/refcnt)" = 0 ] ||
+			{ echo "memmap_test refcnt $(cat /sys/module/memmap_test/refcnt)"; return 1; }
+	fi
+	[ "$(cat /sys/module/padata_mt/refcnt)" = "$1" ] ||
+		{ echo "padata_mt refcnt $(cat /sys/module/padata_mt/refcnt), want $1"; return 1; }
+	i=0
+	while [ $i -lt 50 ]; do
+		[ "$(stat_of pool_free)" = "$(stat_of pool_size)" ] &&
+			[ "$(stat_of helpers_running)" = 0 ] && return 0
+		sleep 0.1
+		i=$((i + 1))
+	done
+	cat "$stats"
+	return 1
+}
+
+# A region left plugged by an accepted fuzz command is unplugged here.
+unplug_any() {
+	echo unplug >$C 2>/dev/null
+	[ "$(iomem_ours)" = 0 ]
+}
+
+# Modules that other suites left loaded (selftest modules) pin padata_mt too.
+rmmod memmap_test 2>/dev/null
+modprobe padata_mt
+base_ref=$(cat /sys/module/padata_mt/refcnt)
+t_check modprobe_memmap_test modprobe memmap_test
+ref=$((base_ref + 1))
+echo -1 >$inject
+t_check clean_before_fuzzing nothing_left $ref
+
+t0=$(date +%s)
+
+# --- 1. the seeded LCG inputs, one file after the other ---------------------------
+gen control 1200 >$F/control.in
+gen stats 300 >$F/stats.in
+gen inject 300 >$F/inject.in
+t_diag "seed $SEED: $(count $F/control.in) control, $(count $F/stats.in) stats, $(count $F/inject.in) inject_fail_chunk inputs"
+
+fuzz_control() {
+	fz_file $C $F/control.in control
+	unplug_any
+	bad_ok
+}
+t_check fuzz_control_lcg_inputs_clean_errno fuzz_control
+t_diag "control: accepted $(count $F/acc), rejected $(count $F/rej)"
+fuzz_stats() {
+	fz_file $stats $F/stats.in stats
+	bad_ok
+}
+t_check fuzz_stats_lcg_inputs_clean_errno fuzz_stats
+fuzz_inject() {
+	fz_file $inject $F/inject.in inject
+	[ "$(cat $inject)" = -1 ] || { echo "inject_fail_chunk $(cat $inject)"; return 1; }
+	bad_ok
+}
+t_check fuzz_inject_fail_chunk_lcg_inputs_clean_errno fuzz_inject
+
+# --- 2. edge inputs: empty, whitespace, long lines, NUL, binary, partial ------------
+long() { awk -v n="$1" -v c="$2" 'BEGIN { while (n-- > 0) printf "%s", c }'; }
+edge_inputs() {
+	for tgt in $C $stats $inject; do
+		fz $tgt edge:empty ''
+		fz $tgt edge:nl '' nl
+		fz $tgt edge:space ' '
+		fz $tgt edge:tabs "$(printf '\t\t')" nl
+		fz $tgt edge:ws "$(printf ' \t \t  ')"
+		fz $tgt edge:cr "$(printf 'reset\r')"
+		fz $tgt edge:embedded_nl "$(printf 'unplug\nverify')"
+		fz $tgt edge:511 "$(long 511 a)"
+		fz $tgt edge:512 "$(long 512 a)"
+		fz $tgt edge:4095 "$(long 4095 ' ')"
+		fz $tgt edge:4096 "$(long 4096 '9')" nl
+		fz $tgt edge:5000 "hotplug size=128M $(long 5000 ' ')"
+		fz $tgt edge:70000 "$(long 70000 x)"
+		fz $tgt edge:pad510 "unplug$(long 504 ' ')" nl
+		# NUL bytes: printf, no shell variable can hold them
+		printf 'unplug\0verify' >$tgt 2>/dev/null && echo x >>$F/acc || echo x >>$F/rej
+		printf '\0' >$tgt 2>/dev/null && echo x >>$F/acc || echo x >>$F/rej
+		printf '\377\376 size=1G' >$tgt 2>/dev/null && echo x >>$F/acc || echo x >>$F/rej
+		echo >>$F/tried; echo >>$F/tried; echo >>$F/tried
+		# binary garbage, 40 blocks of 1..600 bytes from /dev/urandom
+		i=0
+		while [ $i -lt 40 ]; do
+			i=$((i + 1))
+			if dd if=/dev/urandom of=$tgt bs=$((i * 15)) count=1 2>$F/err.dd; then
+				echo >>$F/acc
+			else
+				echo >>$F/rej
+			fi
+			echo >>$F/tried
+		done
+		# partial writes: a valid command in pieces of 1..7 bytes, each a write()
+		for bs in 1 2 3 5 7; do
+			if echo "hotplug size=128M threads=2" | dd of=$tgt bs=$bs 2>/dev/null; then
+				echo >>$F/acc
+			else
+				echo >>$F/rej
+			fi
+			echo >>$F/tried
+			echo -1 >$inject
+		done
+		echo -1 >$inject
+	done
+	unplug_any
+	bad_ok
+}
+t_check fuzz_edge_inputs_clean_errno edge_inputs
+t_check inject_fail_chunk_still_off sh -c "[ \"\$(cat $inject)\" = -1 ]"
+
+# --- 3. concurrent writers: four subshells on the three files at once -----------------
+concurrent() {
+	: >$F/bad
+	gen control 400 >$F/conc.in
+	pids=
+	for w in 1 2 3; do
+		(fz_id=$w; fz_file $C $F/conc.in conc$w) &
+		pids="$pids $!"
+	done
+	(fz_id=4; fz_file $stats $F/stats.in cstats; fz_file $inject $F/inject.in cinject) &
+	pids="$pids $!"
+	rc=0
+	for p in $pids; do
+		wait "$p" || rc=1
+	done
+	echo -1 >$inject
+	unplug_any
+	bad_ok && [ $rc = 0 ]
+}
+t_check fuzz_concurrent_writers_clean_errno concurrent
+
+# --- 4. writes while a bench runs: valid commands get EBUSY ---------------------------
+during_bench() {
+	: >$F/bad
+	echo -1 >$inject
+	(echo "bench size=1G threads=1,2 repeats=3" >$C 2>$F/bench.err; echo $? >$F/bench.rc) &
+	bpid=$!
+	i=0
+	while ! grep -q '^busy=1$' $C && [ $i -lt 100 ]; do
+		sleep 0.05
+		i=$((i + 1))
+	done
+	grep -q '^busy=1$' $C || { echo "bench never ran"; wait $bpid; return 1; }
+	# a valid command is refused while bench holds the region
+	busy_ok=1
+	if grep -q '^busy=1$' $C; then
+		e=$( { echo "hotplug size=128M" >$C; } 2>&1) && busy_ok=0
+		case "$e" in *'Device or resource busy'*) ;; *) busy_ok=0 ;; esac
+		[ $busy_ok = 1 ] || echo "hotplug during bench: '$e'"
+	fi
+	head -n 200 $F/control.in >$F/bench.in
+	fz_file $C $F/bench.in bench
+	fz_file $stats $F/stats.in bstats
+	wait $bpid
+	echo "bench: rc $(cat $F/bench.rc) $(cat $F/bench.err)"
+	unplug_any
+	bad_ok && [ $busy_ok = 1 ] && [ "$(cat $F/bench.rc)" = 0 ]
+}
+t_check fuzz_writes_while_bench_runs during_bench
+
+tried=$(count $F/tried)
+rej=$(count $F/rej)
+acc=$(count $F/acc)
+t_diag "tried $tried, rejected $rej, accepted $acc ($(($(date +%s) - t0)) s)"
+t_diag "errnos of the rejected echo writes:"
+t_diag "$(sort $F/errs | uniq -c)"
+t_check fuzz_tried_at_least_1000 test "$tried" -ge 1000
+
+# --- 5. the module is still usable, nothing left behind ------------------------------------
+usable() {
+	echo -1 >$inject || return 1
+	echo "hotplug size=1G" >$C || { grep -v '^#' $C; return 1; }
+	echo verify >$C || { grep -v '^#' $C; return 1; }
+	grep -q '^bad_pages=0$' $C || return 1
+	echo unplug >$C
+}
+t_check module_usable_after_fuzzing usable
+t_check stats_readable_after_fuzzing sh -c "grep -q '^pool_size=' $stats"
+t_eq inject_fail_chunk_off_at_end -1 "$(cat $inject)"
+t_check nothing_left_after_fuzzing nothing_left $ref
+
+# --- 6. lifecycle: rmmod memmap_test while a bench runs ---------------------------------
+rmmod_during_bench() {
+	(echo "bench size=1G threads=1,2 repeats=2" >$C 2>$F/bench.err; echo $? >$F/bench.rc) &
+	bpid=$!
+	i=0
+	while ! grep -q '^busy=1$' $C 2>/dev/null && [ $i -lt 100 ]; do
+		sleep 0.05
+		i=$((i + 1))
+	done
+	if rmmod memmap_test 2>$F/rmmod.err; then
+		echo "rmmod succeeded while the bench ran (it waited)" >$F/rmmod.how
+	else
+		echo "rmmod refused while the bench ran: $(cat $F/rmmod.err)" >$F/rmmod.how
+	fi
+	wait $bpid
+	echo "bench: rc $(cat $F/bench.rc) $(cat $F/bench.err)" >>$F/rmmod.how
+	# the module is either still there (refused) or gone with the region
+	[ "$(iomem_ours)" = 0 ] || { grep memmap_test /proc/iomem; return 1; }
+	if t_module_loaded memmap_test; then
+		[ "$(cat $F/bench.rc)" = 0 ] || return 1
+		rmmod memmap_test
+	fi
+	! t_module_loaded memmap_test
+}
+t_check rmmod_memmap_test_during_bench_waits_or_refuses rmmod_during_bench
+t_diag "$(cat $F/rmmod.how 2>/dev/null)"
+t_check nothing_left_after_rmmod_race nothing_left "$base_ref"
+t_check memmap_test_reloads_after_race sh -c 'modprobe memmap_test && echo "hotplug size=128M" >'$C' && echo unplug >'$C
+t_check unloads_clean_at_end rmmod memmap_test
