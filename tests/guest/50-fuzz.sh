@@ -42,8 +42,10 @@ fz() {
 	if [ "$4" = nl ]; then
 		echo "$3" >"$1" 2>$F/err.$fz_id
 	else
+		# shellcheck disable=SC3037 # busybox echo: -n, no escapes
 		echo -n "$3" >"$1" 2>$F/err.$fz_id
 	fi
+	# shellcheck disable=SC2320 # the status of the write
 	fz_st=$?
 	echo >>$F/tried
 	if [ $fz_st = 0 ]; then
@@ -231,19 +233,19 @@ t_diag "seed $SEED: $(count $F/control.in) control, $(count $F/stats.in) stats, 
 fuzz_control() {
 	fz_file $C $F/control.in control
 	unplug_any
-	bad_ok
+	bad_ok && nothing_left $ref
 }
 t_check fuzz_control_lcg_inputs_clean_errno fuzz_control
 t_diag "control: accepted $(count $F/acc), rejected $(count $F/rej)"
 fuzz_stats() {
 	fz_file $stats $F/stats.in stats
-	bad_ok
+	bad_ok && nothing_left $ref
 }
 t_check fuzz_stats_lcg_inputs_clean_errno fuzz_stats
 fuzz_inject() {
 	fz_file $inject $F/inject.in inject
 	[ "$(cat $inject)" = -1 ] || { echo "inject_fail_chunk $(cat $inject)"; return 1; }
-	bad_ok
+	bad_ok && nothing_left $ref
 }
 t_check fuzz_inject_fail_chunk_lcg_inputs_clean_errno fuzz_inject
 
@@ -251,30 +253,30 @@ t_check fuzz_inject_fail_chunk_lcg_inputs_clean_errno fuzz_inject
 long() { awk -v n="$1" -v c="$2" 'BEGIN { while (n-- > 0) printf "%s", c }'; }
 edge_inputs() {
 	for tgt in $C $stats $inject; do
-		fz $tgt edge:empty ''
-		fz $tgt edge:nl '' nl
-		fz $tgt edge:space ' '
-		fz $tgt edge:tabs "$(printf '\t\t')" nl
-		fz $tgt edge:ws "$(printf ' \t \t  ')"
-		fz $tgt edge:cr "$(printf 'reset\r')"
-		fz $tgt edge:embedded_nl "$(printf 'unplug\nverify')"
-		fz $tgt edge:511 "$(long 511 a)"
-		fz $tgt edge:512 "$(long 512 a)"
-		fz $tgt edge:4095 "$(long 4095 ' ')"
-		fz $tgt edge:4096 "$(long 4096 '9')" nl
-		fz $tgt edge:5000 "hotplug size=128M $(long 5000 ' ')"
-		fz $tgt edge:70000 "$(long 70000 x)"
-		fz $tgt edge:pad510 "unplug$(long 504 ' ')" nl
+		fz "$tgt" edge:empty ''
+		fz "$tgt" edge:nl '' nl
+		fz "$tgt" edge:space ' '
+		fz "$tgt" edge:tabs "$(printf '\t\t')" nl
+		fz "$tgt" edge:ws "$(printf ' \t \t  ')"
+		fz "$tgt" edge:cr "$(printf 'reset\r')"
+		fz "$tgt" edge:embedded_nl "$(printf 'unplug\nverify')"
+		fz "$tgt" edge:511 "$(long 511 a)"
+		fz "$tgt" edge:512 "$(long 512 a)"
+		fz "$tgt" edge:4095 "$(long 4095 ' ')"
+		fz "$tgt" edge:4096 "$(long 4096 '9')" nl
+		fz "$tgt" edge:5000 "hotplug size=128M $(long 5000 ' ')"
+		fz "$tgt" edge:70000 "$(long 70000 x)"
+		fz "$tgt" edge:pad510 "unplug$(long 504 ' ')" nl
 		# NUL bytes: printf, no shell variable can hold them
-		printf 'unplug\0verify' >$tgt 2>/dev/null && echo x >>$F/acc || echo x >>$F/rej
-		printf '\0' >$tgt 2>/dev/null && echo x >>$F/acc || echo x >>$F/rej
-		printf '\377\376 size=1G' >$tgt 2>/dev/null && echo x >>$F/acc || echo x >>$F/rej
-		echo >>$F/tried; echo >>$F/tried; echo >>$F/tried
+		printf 'unplug\0verify' >"$tgt" 2>/dev/null && echo x >>$F/acc || echo x >>$F/rej
+		printf '\0' >"$tgt" 2>/dev/null && echo x >>$F/acc || echo x >>$F/rej
+		printf '\377\376 size=1G' >"$tgt" 2>/dev/null && echo x >>$F/acc || echo x >>$F/rej
+		printf '\n\n\n' >>$F/tried
 		# binary garbage, 40 blocks of 1..600 bytes from /dev/urandom
 		i=0
 		while [ $i -lt 40 ]; do
 			i=$((i + 1))
-			if dd if=/dev/urandom of=$tgt bs=$((i * 15)) count=1 2>$F/err.dd; then
+			if dd if=/dev/urandom of="$tgt" bs=$((i * 15)) count=1 2>$F/err.dd; then
 				echo >>$F/acc
 			else
 				echo >>$F/rej
@@ -283,7 +285,7 @@ edge_inputs() {
 		done
 		# partial writes: a valid command in pieces of 1..7 bytes, each a write()
 		for bs in 1 2 3 5 7; do
-			if echo "hotplug size=128M threads=2" | dd of=$tgt bs=$bs 2>/dev/null; then
+			if echo "hotplug size=128M threads=2" | dd of="$tgt" bs=$bs 2>/dev/null; then
 				echo >>$F/acc
 			else
 				echo >>$F/rej
@@ -294,7 +296,7 @@ edge_inputs() {
 		echo -1 >$inject
 	done
 	unplug_any
-	bad_ok
+	bad_ok && nothing_left $ref
 }
 t_check fuzz_edge_inputs_clean_errno edge_inputs
 t_check inject_fail_chunk_still_off sh -c "[ \"\$(cat $inject)\" = -1 ]"
@@ -316,7 +318,7 @@ concurrent() {
 	done
 	echo -1 >$inject
 	unplug_any
-	bad_ok && [ $rc = 0 ]
+	bad_ok && [ $rc = 0 ] && nothing_left $ref
 }
 t_check fuzz_concurrent_writers_clean_errno concurrent
 
@@ -324,7 +326,11 @@ t_check fuzz_concurrent_writers_clean_errno concurrent
 during_bench() {
 	: >$F/bad
 	echo -1 >$inject
-	(echo "bench size=1G threads=1,2 repeats=3" >$C 2>$F/bench.err; echo $? >$F/bench.rc) &
+	(if echo "bench size=1G threads=1,2 repeats=3" >$C 2>$F/bench.err; then
+		echo 0
+	else
+		echo 1
+	fi >$F/bench.rc) &
 	bpid=$!
 	i=0
 	while ! grep -q '^busy=1$' $C && [ $i -lt 100 ]; do
@@ -345,7 +351,7 @@ during_bench() {
 	wait $bpid
 	echo "bench: rc $(cat $F/bench.rc) $(cat $F/bench.err)"
 	unplug_any
-	bad_ok && [ $busy_ok = 1 ] && [ "$(cat $F/bench.rc)" = 0 ]
+	bad_ok && [ $busy_ok = 1 ] && [ "$(cat $F/bench.rc)" = 0 ] && nothing_left $ref
 }
 t_check fuzz_writes_while_bench_runs during_bench
 
@@ -372,7 +378,11 @@ t_check nothing_left_after_fuzzing nothing_left $ref
 
 # --- 6. lifecycle: rmmod memmap_test while a bench runs ---------------------------------
 rmmod_during_bench() {
-	(echo "bench size=1G threads=1,2 repeats=2" >$C 2>$F/bench.err; echo $? >$F/bench.rc) &
+	(if echo "bench size=1G threads=1,2 repeats=2" >$C 2>$F/bench.err; then
+		echo 0
+	else
+		echo 1
+	fi >$F/bench.rc) &
 	bpid=$!
 	i=0
 	while ! grep -q '^busy=1$' $C 2>/dev/null && [ $i -lt 100 ]; do
