@@ -152,6 +152,11 @@ gen() {
 			"hotplug base=0 size=128M|hotplug base=0xffffffffffffffff size=128M|" \
 			"hotplug base=0xfffffffff8000000 size=256M|hotplug base=0x1000 size=128M|" \
 			"hotplug size=128M fail_piece=0|unplug threads=4294967296|verify threads=18446744073709551616", SP, "|")
+		nval = split("hotplug size=128M|hotplug size=256M threads=2|hotplug size=128M threads=1|" \
+			"hotplug size=256M threads=2 pieces=2|hotplug size=128M nid=1|hotplug size=0x80M threads=2|" \
+			"verify|verify threads=2|reinit|reinit poison=1 threads=2|reinit poison=1 skip=5|" \
+			"unplug|unplug threads=2|memset size=128M|memset size=2M threads=1", VAL, "|")
+		nch = split("0|1|2|5|9|x|X|K|M|G|T| |=|,|-|\t|#|z|\\", CH, "|")
 		for (i = 1; i <= n; i++) {
 			if (kind == "inject") {
 				r = rnd(10)
@@ -165,6 +170,16 @@ gen() {
 				else if (r < 8) line = pick(CMD, ncmd) ws() num()
 				else line = "reset" pick(LSEP, nlsep) "reset"
 				if (rnd(3) == 0) line = substr(line, 1, rnd(length(line) + 1))
+			} else if (rnd(4) == 0) {
+				# a valid (cheap) command, mutated once or left valid
+				line = pick(VAL, nval); L = length(line); p = rnd(L) + 1
+				r = rnd(7)
+				if (r == 1) line = substr(line, 1, p - 1) pick(CH, nch) substr(line, p + 1)
+				else if (r == 2) line = substr(line, 1, p - 1) substr(line, p + 1)
+				else if (r == 3) line = line " " substr(line, index(line, " ") + 1)
+				else if (r == 4) line = substr(line, 1, p) " " tok("x") " " substr(line, p + 1)
+				else if (r == 5) line = substr(line, 1, p)
+				else if (r == 6) line = line ws() tok("x")
 			} else if (rnd(10) == 0) {
 				line = pick(SP, nsp)
 			} else {
