@@ -14,6 +14,15 @@ Lanes, in order:
               in the guest (10-load.sh), make dkms-remove, nothing left
   stock       boot the distro kernel (2 vCPUs, 4G, 2 NUMA nodes) with every
               module and every tests/guest/NN-*.sh suite; parse KTAP
+  rt          the same on Debian's PREEMPT_RT flavour (linux-image-rt-amd64),
+              modules built against its headers
+  cloud       the same on Debian's cloud flavour (linux-image-cloud-amd64)
+  debug       a debug kernel (KASAN, lockdep, kmemleak, DEBUG_VM, DEBUG_OBJECTS,
+              fault injection) built once from linux-source-6.1 and cached
+              (tests/lib/debugkernel.py); modules built against its tree with
+              zero warnings; every suite between debug-begin.sh and
+              debug-end.sh (kmemleak: no leak; lockdep still live); then a
+              boot of its own for the one expected report (lockdep-splat.sh)
 
 Every build happens in a fresh copy of the tree under build/lanes/, so the
 developer's tree is never touched and nothing stale is reused.  Guest console
@@ -34,14 +43,25 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent / 'lib'))
+import debugkernel  # noqa: E402
 import ktap  # noqa: E402
 import vm  # noqa: E402
 
 REPO = vm.REPO
 LANES_DIR = vm.BUILD_DIR / 'lanes'
-LANES = ('deps', 'build', 'sparse', 'checkpatch', 'version', 'dkms', 'stock')
+LANES = ('deps', 'build', 'sparse', 'checkpatch', 'version', 'dkms', 'stock',
+         'rt', 'cloud', 'debug')
 MAIN_MODULES = ('padata_mt', 'memmap_test')
 SOURCE_DIRS = ('padata_mt/', 'memmap_test/', 'tests/modules/')
+
+# A guest that has not reached /init by then, or printed nothing for
+# INIT_SILENCE_S before it, hung in the kernel's own boot (before any module
+# of ours): vm.boot() kills it and boots once more.  The distro kernels get
+# there in ~5 s under TCG, the debug kernel in 70-135 s, never silent for
+# more than ~15 s on the way.
+INIT_TIMEOUT_S = 120
+DEBUG_INIT_TIMEOUT_S = 420
+INIT_SILENCE_S = 90
 
 KBUILD_PROGRESS = re.compile(r'^\s+(CC|LD|AR|AS|MODPOST|CHECK|BTF|OBJTOOL)\b')
 FINDING = re.compile(r'(?i)warning:|\berror\b|\*\*\*')
@@ -105,6 +125,27 @@ class Context:
         self.version = vm.dkms_version()
         self._stock_build = None
         self.w1_build = None
+        self.t_start = time.monotonic()
+
+    def phase(self, lane, msg):
+        """One progress line per phase, with the run's elapsed time."""
+        t = time.monotonic() - self.t_start
+        say('  [%2d:%02d] %s: %s' % (t // 60, t % 60, lane.name, msg))
+
+    def suites(self):
+        """(guest suites, pmt.suites= argument or '') for the guest lanes:
+        every tests/guest/NN-*.sh, or the ones --suites names."""
+        suites = vm.guest_suites()
+        if not self.args.suites:
+            return suites, ''
+        names = [x.strip().rsplit('.sh', 1)[0] for x in
+                 self.args.suites.split(',') if x.strip()]
+        unknown = [n for n in names if n not in [x.stem for x in suites]]
+        if unknown:
+            raise LaneError('no such suite(s): %s; suites are: %s' % (
+                ', '.join(unknown), ' '.join(x.stem for x in suites)))
+        suites = [x for x in suites if x.stem in names]
+        return suites, 'pmt.suites=' + ','.join(x.stem for x in suites)
 
     def need_release(self):
         if not self.release:
@@ -286,17 +327,26 @@ def _print_ktap(rep):
 
 
 def _guest_lane(lane, label, rel, kos, suites, workdir, timeout_s,
-                **boot_kw):
+                expect_splats=None, **boot_kw):
     """Boot `suites` with `kos`; count the KTAP leaves into `lane`."""
     img = vm.build_initramfs(rel, kos, suites, workdir)
     log = workdir / 'console.log'
+    boot_kw.setdefault('init_timeout_s', INIT_TIMEOUT_S)
+    boot_kw.setdefault('init_silence_s', INIT_SILENCE_S)
     try:
         text = vm.boot(rel, img, log, timeout_s=timeout_s, **boot_kw)
     except vm.VMTimeout as e:
         text = e.text
         msg = str(e).split('\n')
         lane.fail(label + ' guest', msg[0], msg[1:])
-    rep = ktap.evaluate(text)
+    hangs = getattr(text, 'boot_retries', 0)
+    if hangs:
+        say('  %s guest: hung before /init %d time(s), booted again (%s.hangN)'
+            % (label, hangs, log))
+        lane.note = ('%s; ' % lane.note if lane.note else '') + \
+            '%s booted again after a hang before /init' % label
+    rep = ktap.evaluate(text, expect_splats=expect_splats)
+    rep.text = text
     _print_ktap(rep)
     lane.passed += rep.passed
     lane.failed += rep.failed
@@ -406,21 +456,142 @@ def lane_stock(ctx, lane):
     rel = ctx.release
     if not b.tests_built:
         lane.note = 'test modules not built'
-    suites = vm.guest_suites()
-    extra = ''
-    if ctx.args.suites:
-        names = [x.strip().rsplit('.sh', 1)[0] for x in
-                 ctx.args.suites.split(',') if x.strip()]
-        unknown = [n for n in names if n not in [s.stem for s in suites]]
-        if unknown:
-            raise LaneError('no such suite(s): %s; suites are: %s' % (
-                ', '.join(unknown), ' '.join(s.stem for s in suites)))
-        suites = [s for s in suites if s.stem in names]
-        extra = 'pmt.suites=' + ','.join(s.stem for s in suites)
+    suites, extra = ctx.suites()
     say('  %d suites: %s' % (len(suites), ' '.join(s.stem for s in suites)))
+    ctx.phase(lane, 'booting %s' % rel)
     _guest_lane(lane, 'stock', rel, b.ko_files, suites, LANES_DIR / 'stock',
                 ctx.args.timeout, smp=2, mem='4G', numa_nodes=2,
                 cpu_model=ctx.args.cpu, cmdline_extra=extra)
+
+
+def _module_build(ctx, lane, label, rel, sub, kdir=None):
+    """Build every module (tests too) for `rel` in build/lanes/<sub>; any
+    compiler or modpost warning fails.  Returns the BuildResult or None."""
+    ctx.phase(lane, 'building the modules for %s' % rel)
+    b = vm.build_modules(rel, LANES_DIR / sub, tests=True, kdir=kdir)
+    log = LANES_DIR / (sub + '.log')
+    log.write_text(b.output)
+    bad = [line for line in b.output.split('\n')
+           if FINDING.search(line) and not KBUILD_PROGRESS.match(line)]
+    if not b.ok:
+        lane.fail(label, 'make exited %d; log %s' % (b.returncode, log),
+                  bad[:40] or tail(b.output))
+        return None
+    if not lane.check(label, not bad, '%d warning(s) (modpost or compiler); '
+                      'log %s' % (len(bad), log), bad[:60],
+                      detail='%d modules, %.1f s' % (len(b.ko_files),
+                                                     b.seconds)):
+        return None
+    if not b.tests_built:
+        lane.note = 'test modules not built'
+    return b
+
+
+def _flavour_lane(ctx, lane, flav):
+    rel = vm.newest_release(flav)
+    if not rel:
+        raise LaneError('no linux-headers-*-%s-amd64 under /lib/modules: run '
+                        'tests/deps.sh as root (installs linux-image-%s-amd64 '
+                        'and linux-headers-%s-amd64)' % (flav, flav, flav))
+    vm.check_release(rel)
+    b = _module_build(ctx, lane, 'make (%s)' % rel, rel, flav + '-src')
+    if not b:
+        return
+    suites, extra = ctx.suites()
+    say('  %d suites: %s' % (len(suites), ' '.join(s.stem for s in suites)))
+    ctx.phase(lane, 'booting %s' % rel)
+    _guest_lane(lane, flav, rel, b.ko_files, suites, LANES_DIR / flav,
+                ctx.args.timeout, smp=2, mem='4G', numa_nodes=2,
+                cpu_model=ctx.args.cpu, cmdline_extra=extra)
+
+
+def lane_rt(ctx, lane):
+    _flavour_lane(ctx, lane, 'rt')
+
+
+def lane_cloud(ctx, lane):
+    _flavour_lane(ctx, lane, 'cloud')
+
+
+def _leaf(rep, name):
+    """The KTAP leaf result called `name` anywhere in the report, or None."""
+    def walk(tl):
+        for r in tl.results:
+            if r.name == name and (r.children is None or
+                                   not r.children.results):
+                return r
+            if r.children is not None:
+                found = walk(r.children)
+                if found:
+                    return found
+        return None
+    for tl in rep.lists:
+        found = walk(tl)
+        if found:
+            return found
+    return None
+
+
+# What the debug kernel prints at boot when its checkers are live.
+DEBUG_BOOT_MARKERS = (
+    ('KASAN', 'KernelAddressSanitizer initialized'),
+    ('lockdep', 'Lock dependency validator'),
+    ('kmemleak', 'Kernel memory leak detector initialized'),
+)
+# Only the debug lane's failslab cache: 40-faultinject.sh fails its
+# allocations in any thread of a job.
+DEBUG_CMDLINE = 'slub_debug=A,padata_mt_st_fault'
+
+
+def lane_debug(ctx, lane):
+    ctx.phase(lane, 'debug kernel: looking up the cache (%s)'
+              % debugkernel.CACHE)
+    t0 = time.monotonic()
+    try:
+        d = debugkernel.build()
+    except debugkernel.KernelBuildError as e:
+        raise LaneError('debug kernel: %s' % e)
+    rel = (d / 'release').read_text().strip()
+    built = (d / 'ok').read_text().strip()
+    lane.ok('debug kernel', '%s, %s' % (
+        rel, 'cached in %s (%s)' % (d, built) if time.monotonic() - t0 < 60
+        else built))
+    b = _module_build(ctx, lane, 'make against the debug kernel (%s)' % rel,
+                      rel, 'debug-src', kdir=d / 'linux')
+    if not b:
+        return
+    suites, extra = ctx.suites()
+    suites = ([vm.GUEST_DIR / 'debug-begin.sh'] + suites +
+              [vm.GUEST_DIR / 'debug-end.sh'])
+    extra = 'pmt.suites=' + ','.join(s.stem for s in suites)
+    say('  %d suites: %s' % (len(suites), ' '.join(s.stem for s in suites)))
+    ctx.phase(lane, 'booting the debug kernel, every suite')
+    timeout = ctx.args.timeout * 3
+    rep = _guest_lane(lane, 'debug', rel, b.ko_files, suites,
+                      LANES_DIR / 'debug', timeout, smp=2, mem='4G',
+                      numa_nodes=2, cpu_model=ctx.args.cpu,
+                      kernel=d / 'bzImage',
+                      init_timeout_s=DEBUG_INIT_TIMEOUT_S,
+                      cmdline_extra=DEBUG_CMDLINE + ' ' + extra)
+    missing = [what for what, marker in DEBUG_BOOT_MARKERS
+               if marker not in rep.text]
+    lane.check('KASAN, lockdep and kmemleak live at boot', not missing,
+               'not in the boot log: %s' % ', '.join(missing))
+    for name in ('kmemleak_no_leaks', 'lockdep_still_live'):
+        r = _leaf(rep, name)
+        lane.check('%s ran and passed' % name, r is not None and r.ok and
+                   not r.skipped, 'debug-end.sh: %s' % (
+                       'never ran' if r is None else
+                       'skipped (%s)' % r.reason if r.skipped else 'failed'))
+
+    ctx.phase(lane, 'booting the debug kernel: the expected lockdep report')
+    _guest_lane(lane, 'debug-splat', rel, b.ko_files,
+                [vm.GUEST_DIR / 'lockdep-splat.sh'],
+                LANES_DIR / 'debug-splat', ctx.args.timeout,
+                expect_splats={'caller_lock_inversion': 'lockdep'},
+                smp=2, mem='2G', numa_nodes=2, cpu_model=ctx.args.cpu,
+                kernel=d / 'bzImage', init_timeout_s=DEBUG_INIT_TIMEOUT_S,
+                cmdline_extra='pmt.suites=lockdep-splat')
 
 
 LANE_FUNCS = {
@@ -431,6 +602,11 @@ LANE_FUNCS = {
     'version': (lane_version, 'dkms.conf version == modinfo version'),
     'dkms': (lane_dkms, 'dkms install, guest load, dkms remove'),
     'stock': (lane_stock, 'Debian kernel in QEMU, every guest suite'),
+    'rt': (lane_rt, 'Debian PREEMPT_RT kernel in QEMU, every guest suite'),
+    'cloud': (lane_cloud, 'Debian cloud kernel in QEMU, every guest suite'),
+    'debug': (lane_debug, 'debug kernel (KASAN, lockdep, kmemleak, fault '
+              'injection) in QEMU, every guest suite + the expected lockdep '
+              'report'),
 }
 
 
@@ -443,10 +619,11 @@ def main():
     ap.add_argument('--timeout', type=int, default=900,
                     help='hard limit for one guest boot, seconds (900)')
     ap.add_argument('--suites', default='',
-                    help='comma-separated guest suites for the stock lane '
-                    '(default: every tests/guest/NN-*.sh)')
+                    help='comma-separated guest suites for the guest lanes '
+                    '(stock, rt, cloud, debug; default: every '
+                    'tests/guest/NN-*.sh)')
     ap.add_argument('--cpu', default=None,
-                    help='QEMU -cpu model for the stock lane (default: '
+                    help='QEMU -cpu model for the guest lanes (default: '
                     "QEMU's default)")
     args = ap.parse_args()
     lanes = [x.strip() for x in args.lanes.split(',') if x.strip()]
@@ -462,8 +639,8 @@ def main():
         say('another tests/run.py is running in this tree; waiting for it')
         fcntl.flock(lock, fcntl.LOCK_EX)
 
-    t_start = time.monotonic()
     ctx = Context(args)
+    t_start = ctx.t_start
     say('padata_mt %s: lanes %s; kernel %s; logs under %s' % (
         ctx.version, ','.join(lanes), ctx.release or '(no headers)',
         LANES_DIR))
@@ -472,7 +649,8 @@ def main():
         func, what = LANE_FUNCS[name]
         lane = Lane(name)
         say('')
-        say('--- %s: %s' % (name, what))
+        el = time.monotonic() - t_start
+        say('--- %s: %s  [%d:%02d]' % (name, what, el // 60, el % 60))
         t0 = time.monotonic()
         try:
             func(ctx, lane)

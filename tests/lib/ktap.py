@@ -32,6 +32,12 @@ else (a KASAN report, a BUG, a second kind of report) still fails.  KINDs:
              failure", "FAULT_INJECTION: forcing a failure") that fault
              injection provokes; optional: windows need not be named and
              may contain no report
+  addpages   the kernel's own WARN_ON_ONCE in x86 add_pages() when
+             __add_pages() fails (arch/x86/mm/init_64.c, 6.1), e.g. on an
+             injected allocation failure under memremap_pages(); optional.
+             The guest turns panic_on_warn off inside such a window; the
+             W taint it leaves is then allowed.
+KIND may list several kinds, comma-separated (allocfail,addpages).
 Python 3 stdlib only.
 """
 
@@ -67,7 +73,13 @@ SPLAT_KINDS = {
     'allocfail': (re.compile(r'page allocation failure:|vmalloc error:|'
                              r'vmemmap alloc failure|FAULT_INJECTION: '
                              r'forcing a failure'), False),
+    'addpages': (re.compile(r'WARNING: CPU: \d+ PID: \d+ at '
+                            r'arch/x86/mm/init_64\.c:\d+ add_pages\+'),
+                 False),
 }
+# Kinds whose report is a WARN: the kernel is then tainted W (bit 9).
+SPLAT_WARN_KINDS = ('addpages',)
+TAINT_WARN = 1 << 9
 # Lines of a report that ERROR_RE flags but that belong to the report
 # itself: its stack dump.
 SPLAT_TRACE_RE = re.compile(r'Call Trace')
@@ -108,6 +120,11 @@ class Splat:
 
     def __init__(self, kind, name, begin):
         self.kind = kind
+        self.kinds = kind.split(',')
+        self.headers = re.compile('|'.join(
+            '(?:%s)' % SPLAT_KINDS[k][0].pattern for k in self.kinds))
+        self.required = any(SPLAT_KINDS[k][1] for k in self.kinds)
+        self.warns = 0            # excused reports that were WARNs
         self.name = name
         self.begin = begin
         self.end = None
@@ -273,7 +290,7 @@ def scan_errors(text, ktap_linenos=(), splats=None):
                 if window is not None:
                     out.append((lineno, 'expect-splat window %r begins '
                                 'inside %r: %s' % (name, window.name, line)))
-                if kind not in SPLAT_KINDS:
+                if not all(k in SPLAT_KINDS for k in kind.split(',')):
                     out.append((lineno, 'expect-splat: unknown kind %r: %s'
                                 % (kind, line)))
                     window = None
@@ -293,10 +310,12 @@ def scan_errors(text, ktap_linenos=(), splats=None):
         if lineno in skip:
             continue
         if window is not None:
-            headers, _ = SPLAT_KINDS[window.kind]
-            if headers.search(line):
+            if window.headers.search(line):
                 window.reports += 1
                 armed += 1
+                if any(SPLAT_KINDS[k][0].search(line)
+                       for k in SPLAT_WARN_KINDS if k in window.kinds):
+                    window.warns += 1
                 if ERROR_RE.search(line):
                     window.excused.append((lineno, line))
                 continue
@@ -323,7 +342,7 @@ def check_splats(splats, expect_splats):
             problems.append('expect-splat window %s %s (line %d) never '
                             'ended: its reports were not excused'
                             % (w.kind, w.name, w.begin))
-        if SPLAT_KINDS[w.kind][1] and expect_splats.get(w.name) != w.kind:
+        if w.required and expect_splats.get(w.name) != w.kind:
             problems.append('expect-splat window %s %s (line %d): the host '
                             'did not expect it' % (w.kind, w.name, w.begin))
     for name, kind in expect_splats.items():
@@ -380,7 +399,10 @@ def evaluate(text, require_done=True, output=None, expect_splats=None):
     m = DONE_RE.search(text)
     if m:
         rep.done = (int(m.group(1)), int(m.group(2)))
-        bad = rep.done[1] & ~TAINT_ALLOWED
+        allowed = TAINT_ALLOWED
+        if any(w.warns and w.end is not None for w in rep.splats):
+            allowed |= TAINT_WARN     # an expected WARN (addpages) taints W
+        bad = rep.done[1] & ~allowed
         if bad:
             rep.problems.append('kernel tainted %d (%s): only O and E are '
                                 'expected' % (rep.done[1],

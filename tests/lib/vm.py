@@ -451,21 +451,49 @@ def qemu_command(release, initramfs, log_path, smp=2, mem='4G', numa_nodes=2,
     return cmd
 
 
-def _run_qemu(cmd, log_path, timeout_s):
-    """Run QEMU to completion or kill it.
-    Returns (timed_out, returncode, stderr)."""
+def _run_qemu(cmd, log_path, timeout_s, init_timeout_s=None,
+              init_silence_s=None):
+    """Run QEMU to completion or kill it: after timeout_s, or, while the
+    guest has not printed INIT_MARKER, after init_timeout_s or after
+    init_silence_s without a new console byte.
+    Returns (timed_out, returncode, stderr); timed_out is False, True or
+    'init' (killed before /init)."""
     Path(log_path).parent.mkdir(parents=True, exist_ok=True)
     Path(log_path).write_bytes(b'')
     output_path(log_path).write_bytes(b'')
-    p = subprocess.Popen(cmd, stdin=subprocess.DEVNULL,
-                         stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    try:
-        _, err = p.communicate(timeout=timeout_s)
-        return False, p.returncode, err.decode(errors='replace')
-    except subprocess.TimeoutExpired:
-        p.kill()
-        _, err = p.communicate()
-        return True, p.returncode, err.decode(errors='replace')
+    errf = Path(str(log_path) + '.stderr')
+    with open(errf, 'wb') as err:
+        p = subprocess.Popen(cmd, stdin=subprocess.DEVNULL,
+                             stdout=subprocess.DEVNULL, stderr=err)
+        t0 = time.monotonic()
+        timed_out = False
+        init_seen = init_timeout_s is None and init_silence_s is None
+        size, t_grew = 0, t0
+        while True:
+            try:
+                p.wait(timeout=2)
+                break
+            except subprocess.TimeoutExpired:
+                pass
+            now = time.monotonic()
+            dt = now - t0
+            if not init_seen:
+                with open(log_path, 'rb') as f:
+                    data = f.read()
+                init_seen = INIT_MARKER.encode() in data
+                if len(data) != size:
+                    size, t_grew = len(data), now
+                if not init_seen and (
+                        (init_timeout_s and dt > init_timeout_s) or
+                        (init_silence_s and now - t_grew > init_silence_s)):
+                    timed_out = 'init'
+            if dt > timeout_s:
+                timed_out = True
+            if timed_out:
+                p.kill()
+                p.wait()
+                break
+    return timed_out, p.returncode, errf.read_text(errors='replace')
 
 
 def _qemu_version():
@@ -518,7 +546,8 @@ def select_accel(release, initramfs, workdir=None, probe_timeout_s=20,
 
 def boot(release, initramfs, log_path, smp=2, mem='4G', numa_nodes=2,
          timeout_s=600, cmdline_extra='', cpu_model=None, run=None,
-         accel=None, quiet=False, kernel=None):
+         accel=None, quiet=False, kernel=None, init_timeout_s=None,
+         init_silence_s=None, retries=1):
     """Boot /boot/vmlinuz-<release> with `initramfs`; return the console log.
 
     The console (ttyS0) goes to `log_path`; the returned ConsoleLog (a str)
@@ -529,6 +558,12 @@ def boot(release, initramfs, log_path, smp=2, mem='4G', numa_nodes=2,
     (select_accel).
     kernel: an image other than /boot/vmlinuz-<release> (e.g. a debug
     kernel's bzImage); `release` then only names the module directory.
+    init_timeout_s, init_silence_s: a guest that has not reached /init
+    after init_timeout_s, or printed nothing for init_silence_s before it,
+    hung in the kernel's own boot, before any module of ours (seen under
+    TCG: a debug kernel stuck in its RCU-tasks self-test); it is killed and
+    booted again, up to `retries` times, each hang's log kept as
+    <log>.hangN.  The returned ConsoleLog's .boot_retries says how many.
     Raises VMTimeout (QEMU killed, .text holds the log so far) if the guest
     has not powered off after timeout_s, VMError if QEMU fails.
     """
@@ -543,6 +578,7 @@ def boot(release, initramfs, log_path, smp=2, mem='4G', numa_nodes=2,
         accel = select_accel(release, initramfs, kernel=kernel)
     cmd = qemu_command(release, initramfs, log_path, smp, mem, numa_nodes,
                        cmdline_extra, cpu_model, accel, kernel)
+    log_path.parent.mkdir(parents=True, exist_ok=True)
     (log_path.parent / (log_path.name + '.cmd')).write_text(
         ' '.join("'%s'" % a if ' ' in a else a for a in cmd) + '\n')
     if not quiet:
@@ -552,13 +588,37 @@ def boot(release, initramfs, log_path, smp=2, mem='4G', numa_nodes=2,
                     numa_nodes > 1 else 'no NUMA',
                     cpu_model or 'default', log_path))
     t0 = time.monotonic()
-    timed_out, rc, err = _run_qemu(cmd, log_path, timeout_s)
+    hangs = 0
+    while True:
+        timed_out, rc, err = _run_qemu(cmd, log_path, timeout_s,
+                                       init_timeout_s, init_silence_s)
+        if timed_out != 'init' or hangs >= retries:
+            break
+        hangs += 1
+        last = [x for x in log_path.read_text(errors='replace')
+                .split('\n') if x.strip()][-1:] or ['(no console output)']
+        keep = log_path.with_name(log_path.name + '.hang%d' % hangs)
+        shutil.copy2(log_path, keep)
+        progress('guest hung before /init (%.0f s, last console line: %s); '
+                 'log kept as %s; booting again (%d of %d)'
+                 % (time.monotonic() - t0, last[0].strip()[:100], keep,
+                    hangs, retries))
     dt = time.monotonic() - t0
     text = log_path.read_text(errors='replace') if log_path.exists() else ''
     outp = output_path(log_path)
     out = outp.read_text(errors='replace') if outp.exists() else ''
     text = ConsoleLog(text.replace('\r\n', '\n'),
                       out.replace('\r\n', '\n'), log_path, outp)
+    text.boot_retries = hangs
+    if timed_out == 'init':
+        tail = '\n'.join(text.rstrip('\n').split('\n')[-15:])
+        msg = ('guest did not reach /init (limit %s s, or %s s without '
+               'output), %d time(s): a hang in the kernel\'s own boot; '
+               'console log %s\nlast console lines:\n%s'
+               % (init_timeout_s, init_silence_s, hangs + 1, log_path, tail))
+        if not quiet:
+            progress('guest hung before /init, %d time(s)' % (hangs + 1))
+        raise VMTimeout(msg, log_path, text)
     if timed_out:
         tail = '\n'.join(text.rstrip('\n').split('\n')[-15:])
         msg = ('guest did not power off within %d s, QEMU killed (a hang, or '

@@ -1,0 +1,27 @@
+# shellcheck shell=sh
+# Debug-kernel lane, before the suites: lockdep and kmemleak are live, so a
+# silent run means something.  No kmemleak baseline: kmemleak reports an
+# object only after two scans found it unreferenced and unchanged, and the
+# debug kernel's boot leaves no suspects (checked: two scans after boot
+# report nothing), so the final scans (debug-end.sh) report only what the
+# suites leaked; a boot-time suspect would show there with a kernel-only
+# backtrace.  Run by run.py's debug lane only (no NN- prefix).
+
+t_plan 2
+
+lockdep_live() {
+	grep -E '^ *debug_locks: +1$' /proc/lockdep_stats ||
+		{ grep debug_locks /proc/lockdep_stats; return 1; }
+}
+if [ -e /proc/lockdep_stats ]; then
+	t_check lockdep_live_at_start lockdep_live
+else
+	t_skip lockdep_live_at_start "no /proc/lockdep_stats: kernel without lockdep"
+fi
+
+kml=/sys/kernel/debug/kmemleak
+if [ -e $kml ]; then
+	t_check kmemleak_enabled_at_start cat $kml
+else
+	t_skip kmemleak_enabled_at_start "no $kml: kernel without kmemleak"
+fi
