@@ -63,6 +63,11 @@ INIT_TIMEOUT_S = 120
 DEBUG_INIT_TIMEOUT_S = 420
 INIT_SILENCE_S = 90
 
+# Every suite boot reserves 1 GiB at 8 GiB as legacy persistent memory
+# (e820 type 12, "Persistent Memory (legacy)" in /proc/iomem), above the
+# guest's RAM: 30-memmap.sh hotplugs over it with base= (the pmem case).
+SUITE_CMDLINE = 'memmap=1G!8G'
+
 KBUILD_PROGRESS = re.compile(r'^\s+(CC|LD|AR|AS|MODPOST|CHECK|BTF|OBJTOOL)\b')
 FINDING = re.compile(r'(?i)warning:|\berror\b|\*\*\*')
 
@@ -333,6 +338,8 @@ def _guest_lane(lane, label, rel, kos, suites, workdir, timeout_s,
     log = workdir / 'console.log'
     boot_kw.setdefault('init_timeout_s', INIT_TIMEOUT_S)
     boot_kw.setdefault('init_silence_s', INIT_SILENCE_S)
+    boot_kw['cmdline_extra'] = (SUITE_CMDLINE + ' ' +
+                                boot_kw.get('cmdline_extra', '')).strip()
     try:
         text = vm.boot(rel, img, log, timeout_s=timeout_s, **boot_kw)
     except vm.VMTimeout as e:
