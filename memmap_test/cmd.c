@@ -38,6 +38,7 @@ enum mt_key_id {
 	MT_K_POISON,
 	MT_K_SKIP,
 	MT_K_FAIL_PIECE,
+	MT_K_TWOPASS,
 	MT_K_NR,
 };
 
@@ -51,6 +52,7 @@ static const char * const mt_key_names[MT_K_NR] = {
 	[MT_K_POISON] = "poison",
 	[MT_K_SKIP] = "skip",
 	[MT_K_FAIL_PIECE] = "fail_piece",
+	[MT_K_TWOPASS] = "twopass",
 };
 
 #define K(k) BIT(MT_K_##k)
@@ -64,7 +66,8 @@ static const struct {
 		K(SIZE) | K(BASE) | K(THREADS) | K(PIECES) | K(NID) |
 		K(FAIL_PIECE), K(SIZE) },
 	[MT_CMD_UNPLUG] = { "unplug", K(THREADS), 0 },
-	[MT_CMD_REINIT] = { "reinit", K(THREADS) | K(POISON) | K(SKIP), 0 },
+	[MT_CMD_REINIT] = { "reinit",
+		K(THREADS) | K(POISON) | K(SKIP) | K(TWOPASS), 0 },
 	[MT_CMD_VERIFY] = { "verify", K(THREADS), 0 },
 	[MT_CMD_MEMSET] = { "memset", K(THREADS) | K(SIZE), 0 },
 	[MT_CMD_BENCH] = { "bench",
@@ -77,7 +80,7 @@ static const char * const mt_usage[] = {
 	"commands:",
 	"  hotplug size=SIZE [base=ADDR] [threads=N] [pieces=N] [nid=N] [fail_piece=K]",
 	"  unplug [threads=N]",
-	"  reinit [threads=N] [poison=0|1] [skip=INDEX]",
+	"  reinit [threads=N] [poison=0|1] [skip=INDEX] [twopass=0|1]",
 	"  verify [threads=N]",
 	"  memset [threads=N] [size=SIZE]",
 	"  bench size=SIZE [threads=N,N,...] [repeats=N] [pieces=N] [nid=N]",
@@ -318,6 +321,10 @@ static int mt_parse_key(struct mt_args *a, enum mt_key_id k, char *val)
 		a->has_fail_piece = true;
 		return mt_parse_uint(name, val, 0, MT_MAX_PIECES - 1,
 				     &a->fail_piece);
+	case MT_K_TWOPASS:
+		ret = mt_parse_uint(name, val, 0, 1, &x);
+		a->twopass = x;
+		return ret;
 	default:
 		return mt_bad("internal: key %d", k);
 	}
@@ -387,6 +394,8 @@ static int mt_parse(char *buf, size_t len, struct mt_args *a)
 		return mt_bad("%s: size= is required", mt_cmds[c].name);
 	if (a->has_skip && !a->poison)
 		return mt_bad("reinit: skip= needs poison=1");
+	if (a->has_skip && a->twopass)
+		return mt_bad("reinit: skip= is for the one-pass reinit");
 	return 0;
 }
 

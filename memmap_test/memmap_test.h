@@ -54,6 +54,7 @@ struct mt_args {
 	int nid;
 	unsigned int repeats;
 	bool poison;
+	bool twopass;
 	bool has_skip;
 	u64 skip;
 	bool has_fail_piece;
@@ -152,7 +153,8 @@ int mt_cmd_reinit(const struct mt_args *a, struct mt_out *o,
 int mt_cmd_verify(const struct mt_args *a, struct mt_out *o,
 		  const atomic_t *cancel);
 int mt_reinit(struct mt_region *r, unsigned int threads, bool poison,
-	      s64 skip, struct mt_out *o, const atomic_t *cancel, u64 *ns);
+	      bool twopass, s64 skip, struct mt_out *o,
+	      const atomic_t *cancel, u64 *ns, u64 *zero_ns);
 int mt_check_digest(struct mt_region *r, unsigned int threads,
 		    struct mt_out *o, const atomic_t *cancel);
 

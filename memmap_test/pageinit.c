@@ -102,11 +102,16 @@ static bool mt_refcount_zero(const struct dev_pagemap *pgmap)
 	       pgmap->type == MEMORY_DEVICE_COHERENT;
 }
 
+/*
+ * @zero false: the page is known to be zeroed already (the two-pass
+ * variant, whose first pass memsets the whole memmap).
+ */
 static __always_inline void mt_init_page(struct page *page, unsigned long pfn,
 					 int nid, struct dev_pagemap *pgmap,
-					 bool refcount_zero)
+					 bool refcount_zero, bool zero)
 {
-	mm_zero_struct_page(page);
+	if (zero)
+		mm_zero_struct_page(page);
 	set_page_links(page, ZONE_DEVICE, nid, pfn);
 	init_page_count(page);
 	page_mapcount_reset(page);
@@ -123,7 +128,10 @@ static __always_inline void mt_init_page(struct page *page, unsigned long pfn,
 		set_page_count(page, 0);
 }
 
-/* Initialise @n struct pages from @pfn on, all in one piece. */
+/*
+ * Initialise @n struct pages from @pfn on, all in one piece.  One-pass
+ * (Tatashin): each page is zeroed as part of its own initialisation.
+ */
 static void mt_init_pages(struct page *page, unsigned long pfn,
 			  unsigned long n, int nid, struct dev_pagemap *pgmap)
 {
@@ -131,7 +139,21 @@ static void mt_init_pages(struct page *page, unsigned long pfn,
 	unsigned long i;
 
 	for (i = 0; i < n; i++)
-		mt_init_page(page + i, pfn + i, nid, pgmap, refcount_zero);
+		mt_init_page(page + i, pfn + i, nid, pgmap, refcount_zero,
+			     true);
+}
+
+/* The same over pages a separate pass has zeroed already. */
+static void mt_init_pages_zeroed(struct page *page, unsigned long pfn,
+				 unsigned long n, int nid,
+				 struct dev_pagemap *pgmap)
+{
+	bool refcount_zero = mt_refcount_zero(pgmap);
+	unsigned long i;
+
+	for (i = 0; i < n; i++)
+		mt_init_page(page + i, pfn + i, nid, pgmap, refcount_zero,
+			     false);
 }
 
 static u64 mt_digest_pages(const struct page *page, unsigned long n,
@@ -170,6 +192,7 @@ struct mt_pass {
 	u64 *out;
 	/* reinit */
 	bool poison;
+	bool twopass;
 	s64 skip;
 	/* verify */
 	atomic_long_t bad;
@@ -235,6 +258,12 @@ static int mt_reinit_fn(unsigned long start, unsigned long end, void *arg)
 		n = mt_run_len(start, end);
 		if (mt_cancelled(ps->cancel))
 			return -ECANCELED;
+		if (ps->twopass) {
+			/* Zeroed (and poisoned before) by the first pass. */
+			mt_init_pages_zeroed(page, pfn, n, r->nid, pgmap);
+			cond_resched();
+			continue;
+		}
 		if (ps->poison)
 			memset(page, MT_POISON, n * sizeof(*page));
 		if (ps->skip >= (s64)start && ps->skip < (s64)(start + n)) {
@@ -246,6 +275,27 @@ static int mt_reinit_fn(unsigned long start, unsigned long end, void *arg)
 		} else {
 			mt_init_pages(page, pfn, n, r->nid, pgmap);
 		}
+		cond_resched();
+	}
+	return 0;
+}
+
+/* The first pass of the two-pass variant: memset the memmap to zero. */
+static int mt_zero_fn(unsigned long start, unsigned long end, void *arg)
+{
+	struct mt_pass *ps = arg;
+	struct mt_region *r = ps->r;
+	unsigned long n;
+
+	for (; start < end; start += n) {
+		struct page *page = pfn_to_page(r->start_pfn + start);
+
+		n = mt_run_len(start, end);
+		if (mt_cancelled(ps->cancel))
+			return -ECANCELED;
+		if (ps->poison)
+			memset(page, MT_POISON, n * sizeof(*page));
+		memset(page, 0, n * sizeof(*page));
 		cond_resched();
 	}
 	return 0;
@@ -271,7 +321,7 @@ static int mt_validate_layout(struct mt_region *r, struct mt_out *o)
 			int off;
 
 			mt_init_page(&scratch, pfn, r->nid, &p->pgmap,
-				     mt_refcount_zero(&p->pgmap));
+				     mt_refcount_zero(&p->pgmap), true);
 			off = mt_page_diff(&scratch, kp);
 			if (off < 0)
 				continue;
@@ -345,13 +395,15 @@ int mt_check_digest(struct mt_region *r, unsigned int threads,
 }
 
 int mt_reinit(struct mt_region *r, unsigned int threads, bool poison,
-	      s64 skip, struct mt_out *o, const atomic_t *cancel, u64 *ns)
+	      bool twopass, s64 skip, struct mt_out *o,
+	      const atomic_t *cancel, u64 *ns, u64 *zero_ns)
 {
 	struct mt_pass ps = {
 		.r = r, .cancel = cancel, .poison = poison, .skip = skip,
+		.twopass = twopass,
 	};
 	struct padata_mt_task task = {
-		.thread_fn = mt_reinit_fn,
+		.thread_fn = mt_zero_fn,
 		.fn_arg = &ps,
 		.size = r->nr_pages,
 		.align = PAGES_PER_SECTION,
@@ -386,7 +438,12 @@ int mt_reinit(struct mt_region *r, unsigned int threads, bool poison,
 	}
 
 	t0 = ktime_get_ns();
-	ret = mt_run_task(&task, threads);
+	ret = twopass ? mt_run_task(&task, threads) : 0;
+	if (zero_ns)
+		*zero_ns = ktime_get_ns() - t0;
+	task.thread_fn = mt_reinit_fn;
+	if (!ret)
+		ret = mt_run_task(&task, threads);
 	*ns = ktime_get_ns() - t0;
 	if (ret)
 		return mt_fail(o, ret, "reinit failed%s",
@@ -399,10 +456,11 @@ int mt_cmd_reinit(const struct mt_args *a, struct mt_out *o,
 {
 	unsigned int threads = mt_threads_arg(a);
 	struct mt_region *r = mt_region;
-	u64 ns = 0;
+	u64 ns = 0, zero_ns = 0;
 	int ret;
 
-	mt_kv(o, "threads=%u\npoison=%d\n", threads, a->poison);
+	mt_kv(o, "threads=%u\npoison=%d\ntwopass=%d\n", threads, a->poison,
+	      a->twopass);
 	if (!r)
 		return mt_fail(o, -ENOENT, "no region is plugged");
 	if (a->has_skip && a->skip >= r->nr_pages)
@@ -410,12 +468,14 @@ int mt_cmd_reinit(const struct mt_args *a, struct mt_out *o,
 			       a->skip, r->nr_pages);
 	if (a->has_skip)
 		mt_kv(o, "skip_pfn=%#llx\n", r->start_pfn + a->skip);
-	ret = mt_reinit(r, threads, a->poison, a->has_skip ? a->skip : -1,
-			o, cancel, &ns);
+	ret = mt_reinit(r, threads, a->poison, a->twopass,
+			a->has_skip ? a->skip : -1, o, cancel, &ns, &zero_ns);
 	mt_kv(o, "layout_validated=%d\n", r->layout_ok);
 	if (ret)
 		return ret;
 	mt_kv(o, "reinit_ns=%llu\nreinit_pages=%lu\n", ns, r->nr_pages);
+	if (a->twopass)
+		mt_kv(o, "reinit_zero_ns=%llu\n", zero_ns);
 	return mt_check_digest(r, threads, o, cancel);
 }
 
