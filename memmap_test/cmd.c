@@ -38,7 +38,10 @@ enum mt_key_id {
 	MT_K_POISON,
 	MT_K_SKIP,
 	MT_K_FAIL_PIECE,
+	MT_K_PFN,
+	MT_K_COUNT,
 	MT_K_TWOPASS,
+	MT_K_DELAY_MS,
 	MT_K_NR,
 };
 
@@ -52,8 +55,14 @@ static const char * const mt_key_names[MT_K_NR] = {
 	[MT_K_POISON] = "poison",
 	[MT_K_SKIP] = "skip",
 	[MT_K_FAIL_PIECE] = "fail_piece",
+	[MT_K_PFN] = "pfn",
+	[MT_K_COUNT] = "count",
 	[MT_K_TWOPASS] = "twopass",
+	[MT_K_DELAY_MS] = "delay_ms",
 };
+
+/* Test-only: longest time a background pass holds one section. */
+#define MT_MAX_DELAY_MS		1000
 
 #define K(k) BIT(MT_K_##k)
 
@@ -73,6 +82,8 @@ static const struct {
 	[MT_CMD_BENCH] = { "bench",
 		K(SIZE) | K(THREADS) | K(REPEATS) | K(PIECES) | K(NID),
 		K(SIZE) },
+	[MT_CMD_ASYNC] = { "async", K(THREADS) | K(POISON) | K(DELAY_MS), 0 },
+	[MT_CMD_SYNC] = { "sync", K(THREADS) | K(PFN) | K(COUNT), 0 },
 };
 
 static const char * const mt_usage[] = {
@@ -84,11 +95,14 @@ static const char * const mt_usage[] = {
 	"  verify [threads=N]",
 	"  memset [threads=N] [size=SIZE]",
 	"  bench size=SIZE [threads=N,N,...] [repeats=N] [pieces=N] [nid=N]",
+	"  async [threads=N] [poison=0|1] [delay_ms=N]   (background reinit; returns at once)",
+	"  sync [pfn=PFN] [count=N] [threads=N]   (returns when those struct pages are initialised)",
+	"every command but sync and verify cancels a running async pass first; the pass: read async",
 	"SIZE: a number with a unit K, M, G or T (powers of 1024), e.g. 64G; region sizes and base",
 	"  must be multiples of the memory section size (section_size_bytes below); others are refused",
 	"numbers: decimal or 0x hex; threads=1 plugs with one memremap_pages() (the stock path)",
-	"fail_piece=K (piece K fails with EIO) and skip=INDEX (page INDEX of the region is left",
-	"  poisoned; needs poison=1) are test-only fault injection",
+	"fail_piece=K (piece K fails with EIO), skip=INDEX (page INDEX of the region is left",
+	"  poisoned; needs poison=1) and delay_ms=N (async holds each section N ms) are test-only",
 	"errors: EINVAL malformed, EBUSY another command runs, EEXIST/ENOENT region state,",
 	"  E2BIG memmap above max_memmap_pct, EOPNOTSUPP struct page layout not validated,",
 	"  EIO digest mismatch (see mismatch_* keys), EINTR writer killed (job cancelled)",
@@ -321,10 +335,22 @@ static int mt_parse_key(struct mt_args *a, enum mt_key_id k, char *val)
 		a->has_fail_piece = true;
 		return mt_parse_uint(name, val, 0, MT_MAX_PIECES - 1,
 				     &a->fail_piece);
+	case MT_K_PFN:
+		a->has_pfn = true;
+		return mt_parse_u64(name, val, &a->pfn);
+	case MT_K_COUNT:
+		a->has_count = true;
+		ret = mt_parse_u64(name, val, &a->count);
+		if (!ret && !a->count)
+			return mt_bad("count=0");
+		return ret;
 	case MT_K_TWOPASS:
 		ret = mt_parse_uint(name, val, 0, 1, &x);
 		a->twopass = x;
 		return ret;
+	case MT_K_DELAY_MS:
+		return mt_parse_uint(name, val, 0, MT_MAX_DELAY_MS,
+				     &a->delay_ms);
 	default:
 		return mt_bad("internal: key %d", k);
 	}
@@ -451,6 +477,7 @@ static int mt_control_show(struct seq_file *m, void *unused)
 	for (i = 0; i < ARRAY_SIZE(mt_usage); i++)
 		seq_printf(m, "# %s\n", mt_usage[i]);
 	seq_printf(m, "busy=%d\n", mutex_is_locked(&mt_cmd_mutex));
+	seq_printf(m, "async_running=%d\n", mt_async_running());
 	seq_printf(m, "max_memmap_pct=%u\n", READ_ONCE(max_memmap_pct));
 	seq_printf(m, "section_size_bytes=%lu\n",
 		   PAGES_PER_SECTION << PAGE_SHIFT);
@@ -488,6 +515,13 @@ static int mt_table_show(struct seq_file *m, void *unused)
 }
 DEFINE_SHOW_ATTRIBUTE(mt_table);
 
+static int mt_async_show(struct seq_file *m, void *unused)
+{
+	mt_async_status(m);
+	return 0;
+}
+DEFINE_SHOW_ATTRIBUTE(mt_async);
+
 int mt_debugfs_init(struct dentry **dir)
 {
 	struct dentry *d = debugfs_create_dir(MT_NAME, NULL);
@@ -496,6 +530,7 @@ int mt_debugfs_init(struct dentry **dir)
 		return PTR_ERR(d);
 	debugfs_create_file("control", 0600, d, NULL, &mt_control_fops);
 	debugfs_create_file("table", 0400, d, NULL, &mt_table_fops);
+	debugfs_create_file("async", 0400, d, NULL, &mt_async_fops);
 	*dir = d;
 	return 0;
 }

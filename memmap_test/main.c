@@ -90,6 +90,10 @@ static int mt_exec(struct mt_job *job)
 	int ret;
 
 	mt_kv(o, "command=%s\n", mt_cmd_name(a->cmd));
+	/* Only sync and verify run beside a background pass. */
+	if (a->cmd != MT_CMD_SYNC && a->cmd != MT_CMD_VERIFY &&
+	    mt_async_stop())
+		mt_kv(o, "async_stopped=1\n");
 	switch (a->cmd) {
 	case MT_CMD_HOTPLUG:
 		ret = mt_cmd_hotplug(a, o, &job->cancel);
@@ -108,6 +112,12 @@ static int mt_exec(struct mt_job *job)
 		break;
 	case MT_CMD_BENCH:
 		ret = mt_cmd_bench(a, o, &job->cancel);
+		break;
+	case MT_CMD_ASYNC:
+		ret = mt_cmd_async(a, o, &job->cancel);
+		break;
+	case MT_CMD_SYNC:
+		ret = mt_cmd_sync(a, o, &job->cancel);
 		break;
 	default:
 		ret = -EINVAL;
@@ -178,6 +188,8 @@ static void __exit memmap_test_exit(void)
 	 */
 	debugfs_remove_recursive(mt_dir);
 	kthread_stop(mt_thread);
+	/* A background pass runs this module's code: cancel and wait. */
+	mt_async_exit();
 	if (mt_region)
 		mt_region_unplug(mt_default_threads(), NULL);
 	mt_debugfs_exit();

@@ -9,9 +9,12 @@
  *   region.c    claiming, plugging and unplugging a physical range
  *   pageinit.c  per-page init, per-section digests, reinit, verify
  *   bench.c     memset, bench, statistics and the table
+ *   async.c     the background re-initialisation and sync
  *
  * Only the command kthread touches the region and the result buffers it
- * builds; readers see results through cmd.c, under mt_res_lock.
+ * builds; readers see results through cmd.c, under mt_res_lock.  The one
+ * exception is a background pass (async.c): while it runs it initialises
+ * the sections it claims, and the region stays plugged until it stopped.
  */
 #ifndef _MEMMAP_TEST_H
 #define _MEMMAP_TEST_H
@@ -39,6 +42,8 @@ enum mt_cmd_id {
 	MT_CMD_VERIFY,
 	MT_CMD_MEMSET,
 	MT_CMD_BENCH,
+	MT_CMD_ASYNC,
+	MT_CMD_SYNC,
 	MT_CMD_NR,
 };
 
@@ -55,6 +60,11 @@ struct mt_args {
 	unsigned int repeats;
 	bool poison;
 	bool twopass;
+	bool has_pfn;
+	u64 pfn;
+	bool has_count;
+	u64 count;
+	unsigned int delay_ms;
 	bool has_skip;
 	u64 skip;
 	bool has_fail_piece;
@@ -96,7 +106,41 @@ struct mt_region {
 	bool layout_ok;
 	/* Test-only: the piece whose plug fails with -EIO, or -1. */
 	int fail_piece;
+	/*
+	 * Per-section init state (enum mt_sec_state), from the first async
+	 * pass on; NULL: every section is initialised.  And how many times
+	 * each section was initialised in the current async pass.
+	 */
+	atomic_t *sec_state;
+	atomic_t *sec_inits;
 };
+
+/*
+ * A section goes NOT_STARTED -> IN_PROGRESS only by atomic_cmpxchg(), so
+ * exactly one thread initialises it, and IN_PROGRESS -> DONE only once
+ * all its struct pages are written: a section being initialised when a
+ * pass is cancelled is finished first.  Only an async start (with no pass
+ * running) sets sections back to NOT_STARTED.
+ */
+enum mt_sec_state {
+	MT_SEC_NOT_STARTED,
+	MT_SEC_IN_PROGRESS,
+	MT_SEC_DONE,
+};
+
+/* Reinit (no pass running) has initialised section @s. */
+static inline void mt_section_done(struct mt_region *r, unsigned long s)
+{
+	if (r->sec_state)
+		atomic_set(&r->sec_state[s], MT_SEC_DONE);
+}
+
+static inline bool mt_section_is_done(const struct mt_region *r,
+				      unsigned long s)
+{
+	return !r->sec_state ||
+	       atomic_read_acquire(&r->sec_state[s]) == MT_SEC_DONE;
+}
 
 /* The job a writer hands to the command kthread. */
 struct mt_job {
@@ -114,6 +158,7 @@ int mt_run_job(struct mt_job *job);
 
 /* cmd.c */
 struct dentry;
+struct seq_file;
 int mt_debugfs_init(struct dentry **dir);
 void mt_debugfs_exit(void);
 __printf(2, 3) void mt_kv(struct mt_out *o, const char *fmt, ...);
@@ -152,16 +197,41 @@ int mt_cmd_reinit(const struct mt_args *a, struct mt_out *o,
 		  const atomic_t *cancel);
 int mt_cmd_verify(const struct mt_args *a, struct mt_out *o,
 		  const atomic_t *cancel);
+int mt_reinit_prepare(struct mt_region *r, unsigned int threads,
+		      struct mt_out *o, const atomic_t *cancel);
 int mt_reinit(struct mt_region *r, unsigned int threads, bool poison,
 	      bool twopass, s64 skip, struct mt_out *o,
 	      const atomic_t *cancel, u64 *ns, u64 *zero_ns);
 int mt_check_digest(struct mt_region *r, unsigned int threads,
 		    struct mt_out *o, const atomic_t *cancel);
+int mt_check_digest_range(struct mt_region *r, unsigned long s0,
+			  unsigned long s1, unsigned int threads,
+			  struct mt_out *o, const atomic_t *cancel);
+void mt_init_section(struct mt_region *r, unsigned long s);
+void mt_poison_section(struct mt_region *r, unsigned long s);
 
 /* bench.c */
 int mt_cmd_memset(const struct mt_args *a, struct mt_out *o,
 		  const atomic_t *cancel);
 int mt_cmd_bench(const struct mt_args *a, struct mt_out *o,
 		 const atomic_t *cancel);
+
+/* async.c */
+int mt_cmd_async(const struct mt_args *a, struct mt_out *o,
+		 const atomic_t *cancel);
+int mt_cmd_sync(const struct mt_args *a, struct mt_out *o,
+		const atomic_t *cancel);
+int mt_async_start(struct mt_region *r, unsigned int threads, bool poison,
+		   unsigned int delay_ms, bool check);
+int mt_async_wait(void);
+u64 mt_async_full_ns(void);
+bool mt_async_stop(void);
+bool mt_async_running(void);
+int mt_sync_sections(struct mt_region *r, unsigned long s0,
+		     unsigned long s1, unsigned int threads,
+		     const atomic_t *cancel, unsigned long *inited,
+		     unsigned long *waited);
+void mt_async_status(struct seq_file *m);
+void mt_async_exit(void);
 
 #endif /* _MEMMAP_TEST_H */

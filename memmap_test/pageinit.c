@@ -156,6 +156,33 @@ static void mt_init_pages_zeroed(struct page *page, unsigned long pfn,
 			     false);
 }
 
+/* Initialise every struct page of section @s of the region. */
+void mt_init_section(struct mt_region *r, unsigned long s)
+{
+	unsigned long pfn = r->start_pfn + s * PAGES_PER_SECTION;
+
+	mt_init_pages(pfn_to_page(pfn), pfn, PAGES_PER_SECTION, r->nid,
+		      &mt_piece_of_pfn(r, pfn)->pgmap);
+}
+
+/*
+ * Scribble section @s with the poison, except the first struct page of a
+ * piece: memunmap_pages() reads it (its zone and node), so a pass cancelled
+ * before it reached the section must leave that one page valid.
+ */
+void mt_poison_section(struct mt_region *r, unsigned long s)
+{
+	unsigned long pfn = r->start_pfn + s * PAGES_PER_SECTION;
+	struct page *page = pfn_to_page(pfn);
+	unsigned long n = PAGES_PER_SECTION;
+
+	if (mt_piece_of_pfn(r, pfn)->start_pfn == pfn) {
+		page++;
+		n--;
+	}
+	memset(page, MT_POISON, n * sizeof(*page));
+}
+
 static u64 mt_digest_pages(const struct page *page, unsigned long n,
 			   const struct dev_pagemap *pgmap)
 {
@@ -196,6 +223,7 @@ struct mt_pass {
 	s64 skip;
 	/* verify */
 	atomic_long_t bad;
+	atomic_long_t skipped;	/* sections not initialised yet */
 	spinlock_t lock;
 	unsigned long first_bad;	/* page index, ULONG_MAX: none */
 	const char *first_field;
@@ -220,14 +248,17 @@ static int mt_digest_fn(unsigned long start, unsigned long end, void *arg)
 	return 0;
 }
 
-static int mt_digest_region(struct mt_region *r, unsigned int threads,
-			    u64 *out, const atomic_t *cancel)
+/* Digests of sections [@s0, @s1) into @out[@s0 .. @s1 - 1]. */
+static int mt_digest_sections(struct mt_region *r, unsigned long s0,
+			      unsigned long s1, unsigned int threads, u64 *out,
+			      const atomic_t *cancel)
 {
 	struct mt_pass ps = { .r = r, .cancel = cancel, .out = out };
 	struct padata_mt_task task = {
 		.thread_fn = mt_digest_fn,
 		.fn_arg = &ps,
-		.size = r->nr_sections,
+		.start = s0,
+		.size = s1 - s0,
 		.align = 1,
 		.min_chunk = 1,
 		.max_threads = threads,
@@ -235,6 +266,12 @@ static int mt_digest_region(struct mt_region *r, unsigned int threads,
 	};
 
 	return mt_run_task(&task, threads);
+}
+
+static int mt_digest_region(struct mt_region *r, unsigned int threads,
+			    u64 *out, const atomic_t *cancel)
+{
+	return mt_digest_sections(r, 0, r->nr_sections, threads, out, cancel);
 }
 
 /* Pages from index @start to the next section boundary or @end. */
@@ -261,6 +298,7 @@ static int mt_reinit_fn(unsigned long start, unsigned long end, void *arg)
 		if (ps->twopass) {
 			/* Zeroed (and poisoned before) by the first pass. */
 			mt_init_pages_zeroed(page, pfn, n, r->nid, pgmap);
+			mt_section_done(r, start / PAGES_PER_SECTION);
 			cond_resched();
 			continue;
 		}
@@ -275,6 +313,7 @@ static int mt_reinit_fn(unsigned long start, unsigned long end, void *arg)
 		} else {
 			mt_init_pages(page, pfn, n, r->nid, pgmap);
 		}
+		mt_section_done(r, start / PAGES_PER_SECTION);
 		cond_resched();
 	}
 	return 0;
@@ -371,6 +410,38 @@ static void mt_report_mismatch(struct mt_region *r, unsigned long s,
 		mt_page_word(pfn_to_page(pfn), off), mt_page_word(&p->ref, off));
 }
 
+/*
+ * Digest sections [@s0, @s1) now and compare them with the kernel-written
+ * digests: sync_digest_match= and, on a difference, the mismatch keys.
+ * Uses its own array, so it may run during a background pass.
+ */
+int mt_check_digest_range(struct mt_region *r, unsigned long s0,
+			  unsigned long s1, unsigned int threads,
+			  struct mt_out *o, const atomic_t *cancel)
+{
+	unsigned long s;
+	u64 *d;
+	int ret;
+
+	d = kvcalloc(r->nr_sections, sizeof(u64), GFP_KERNEL);
+	if (!d)
+		return mt_fail(o, -ENOMEM, "no memory for digests");
+	ret = mt_digest_sections(r, s0, s1, threads, d, cancel);
+	if (ret) {
+		kvfree(d);
+		return mt_fail(o, ret, "digest pass failed");
+	}
+	for (s = s0; s < s1; s++)
+		if (d[s] != r->kdigest[s])
+			break;
+	kvfree(d);
+	mt_kv(o, "sync_digest_match=%d\n", s == s1);
+	if (s == s1)
+		return 0;
+	mt_report_mismatch(r, s, o);
+	return -EIO;
+}
+
 /* Digest the region now and compare with the kernel-written digests. */
 int mt_check_digest(struct mt_region *r, unsigned int threads,
 		    struct mt_out *o, const atomic_t *cancel)
@@ -394,24 +465,13 @@ int mt_check_digest(struct mt_region *r, unsigned int threads,
 	return -EIO;
 }
 
-int mt_reinit(struct mt_region *r, unsigned int threads, bool poison,
-	      bool twopass, s64 skip, struct mt_out *o,
-	      const atomic_t *cancel, u64 *ns, u64 *zero_ns)
+/*
+ * Before a region's first reinit (or async pass): validate the layout and
+ * record the digests of the kernel-written struct pages.
+ */
+int mt_reinit_prepare(struct mt_region *r, unsigned int threads,
+		      struct mt_out *o, const atomic_t *cancel)
 {
-	struct mt_pass ps = {
-		.r = r, .cancel = cancel, .poison = poison, .skip = skip,
-		.twopass = twopass,
-	};
-	struct padata_mt_task task = {
-		.thread_fn = mt_zero_fn,
-		.fn_arg = &ps,
-		.size = r->nr_pages,
-		.align = PAGES_PER_SECTION,
-		.min_chunk = PAGES_PER_SECTION,
-		.max_threads = threads,
-		.cancel = cancel,
-	};
-	u64 t0;
 	int ret;
 
 	if (!r->layout_ok) {
@@ -436,6 +496,32 @@ int mt_reinit(struct mt_region *r, unsigned int threads, bool poison,
 		}
 		r->kdigest = kd;
 	}
+	return 0;
+}
+
+int mt_reinit(struct mt_region *r, unsigned int threads, bool poison,
+	      bool twopass, s64 skip, struct mt_out *o,
+	      const atomic_t *cancel, u64 *ns, u64 *zero_ns)
+{
+	struct mt_pass ps = {
+		.r = r, .cancel = cancel, .poison = poison, .skip = skip,
+		.twopass = twopass,
+	};
+	struct padata_mt_task task = {
+		.thread_fn = mt_zero_fn,
+		.fn_arg = &ps,
+		.size = r->nr_pages,
+		.align = PAGES_PER_SECTION,
+		.min_chunk = PAGES_PER_SECTION,
+		.max_threads = threads,
+		.cancel = cancel,
+	};
+	u64 t0;
+	int ret;
+
+	ret = mt_reinit_prepare(r, threads, o, cancel);
+	if (ret)
+		return ret;
 
 	t0 = ktime_get_ns();
 	ret = twopass ? mt_run_task(&task, threads) : 0;
@@ -513,6 +599,11 @@ static int mt_verify_fn(unsigned long start, unsigned long end, void *arg)
 		n = mt_run_len(start, end);
 		if (mt_cancelled(ps->cancel))
 			return -ECANCELED;
+		if (!mt_section_is_done(r, start / PAGES_PER_SECTION)) {
+			/* Not initialised yet by an async pass: not counted. */
+			atomic_long_inc(&ps->skipped);
+			continue;
+		}
 		for (i = 0; i < n; i++) {
 			const char *f = mt_check_page(page + i, r->nid, pgmap);
 
@@ -553,7 +644,7 @@ int mt_cmd_verify(const struct mt_args *a, struct mt_out *o,
 		.max_threads = threads,
 		.cancel = cancel,
 	};
-	long bad;
+	long bad, skipped;
 	u64 t0;
 	int ret;
 
@@ -562,6 +653,7 @@ int mt_cmd_verify(const struct mt_args *a, struct mt_out *o,
 		return mt_fail(o, -ENOENT, "no region is plugged");
 	spin_lock_init(&ps.lock);
 	atomic_long_set(&ps.bad, 0);
+	atomic_long_set(&ps.skipped, 0);
 	task.size = r->nr_pages;
 	t0 = ktime_get_ns();
 	ret = mt_run_task(&task, threads);
@@ -569,7 +661,9 @@ int mt_cmd_verify(const struct mt_args *a, struct mt_out *o,
 	if (ret)
 		return mt_fail(o, ret, "verify failed");
 	bad = atomic_long_read(&ps.bad);
-	mt_kv(o, "verify_pages=%lu\nbad_pages=%ld\n", r->nr_pages, bad);
+	skipped = atomic_long_read(&ps.skipped);
+	mt_kv(o, "verify_pages=%lu\nverify_sections_skipped=%ld\nbad_pages=%ld\n",
+	      r->nr_pages - skipped * PAGES_PER_SECTION, skipped, bad);
 	if (!bad) {
 		mt_kv(o, "first_bad_pfn=none\nfirst_bad_field=none\n");
 		return 0;

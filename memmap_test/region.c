@@ -153,6 +153,8 @@ static void mt_region_free(struct mt_region *r)
 	kvfree(r->pieces);
 	kvfree(r->kdigest);
 	kvfree(r->digest);
+	kvfree(r->sec_state);
+	kvfree(r->sec_inits);
 	kfree(r);
 }
 
@@ -334,6 +336,8 @@ int mt_region_unplug(unsigned int threads, u64 *ns)
 
 	if (!r)
 		return -ENOENT;
+	/* No background pass may touch the memmap past this point. */
+	mt_async_stop();
 	task.fn_arg = r;
 	task.size = r->nr_pieces;
 	t0 = ktime_get_ns();
