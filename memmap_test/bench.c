@@ -11,14 +11,17 @@
  * bench plugs and unplugs a fresh region per repeat (hotplug, unplug), then
  * re-initialises one plugged region (reinit, one-pass; reinit_twopass, a
  * separate memset of the memmap then an init that does not zero; both
- * digest-checked after each thread count's runs), then memsets a
- * memmap-sized buffer (memset).  Each
- * operation gets one untimed warm-up per thread count first; the repeats
- * interleave the thread counts so that drift hits them alike.
+ * digest-checked after each thread count's runs), then times async passes
+ * on it at the top thread count (the latency of a sync of one random pfn
+ * issued right after the start, and start to every section done), then
+ * memsets a memmap-sized buffer (memset).  Each operation gets one untimed
+ * warm-up per thread count first; the repeats interleave the thread counts
+ * so that drift hits them alike.
  */
 #include <linux/cpumask.h>
 #include <linux/math64.h>
 #include <linux/mm.h>
+#include <linux/random.h>
 #include <linux/sched.h>
 #include <linux/slab.h>
 #include <linux/sort.h>
@@ -41,6 +44,10 @@ enum mt_op {
 	MT_OP_REINIT2,
 	MT_OP_MEMSET,
 	MT_OP_NR,
+	/* Not in the table's blocks: top thread count only (index 0). */
+	MT_OP_ASYNC_FIRST = MT_OP_NR,
+	MT_OP_ASYNC_FULL,
+	MT_OP_ALL,
 };
 
 static const char * const mt_op_names[MT_OP_NR] = {
@@ -231,6 +238,43 @@ static int mt_bench_hotplug(struct mt_bench *b)
 	return 0;
 }
 
+/*
+ * At the top thread count: start an async pass, at once sync the section of
+ * one random pfn (its latency: first touch), then wait for the pass (start
+ * to every section done: full).  The last pass is digest-checked.
+ */
+static int mt_bench_async(struct mt_bench *b)
+{
+	unsigned int top = b->threads[b->nr_threads - 1];
+	struct mt_region *r = mt_region;
+	unsigned long s, inited, waited;
+	int rep, ret = 0;
+	u64 t0, ns;
+
+	for (rep = -1; !ret && rep < (int)b->repeats; rep++) {
+		s = get_random_u32_below(min_t(unsigned long, r->nr_pages,
+					       U32_MAX)) / PAGES_PER_SECTION;
+		ret = mt_async_start(r, top, false, 0,
+				     rep == (int)b->repeats - 1);
+		if (ret)
+			break;
+		t0 = ktime_get_ns();
+		ret = mt_sync_sections(r, s, s + 1, top, b->cancel, &inited,
+				       &waited);
+		ns = ktime_get_ns() - t0;
+		if (ret) {
+			mt_async_stop();
+			break;
+		}
+		ret = mt_async_wait();
+		*mt_sample(b, MT_OP_ASYNC_FIRST, 0, rep) = ns;
+		*mt_sample(b, MT_OP_ASYNC_FULL, 0, rep) = mt_async_full_ns();
+	}
+	if (ret)
+		return mt_fail(b->o, ret, "async bench failed");
+	return 0;
+}
+
 static int mt_bench_reinit(struct mt_bench *b)
 {
 	unsigned int t, top = b->threads[b->nr_threads - 1];
@@ -258,6 +302,8 @@ static int mt_bench_reinit(struct mt_bench *b)
 						      b->cancel);
 		}
 	}
+	if (!ret)
+		ret = mt_bench_async(b);
 	if (mt_region)
 		mt_region_unplug(top, NULL);
 	return ret;
@@ -295,6 +341,32 @@ static unsigned int mt_node_cpus(int nid)
 	unsigned int n = cpumask_weight(cpumask_of_node(nid));
 
 	return n ? n : num_online_cpus();
+}
+
+static void mt_bench_report_async(struct mt_bench *b, struct mt_out *tab)
+{
+	unsigned int top = b->threads[b->nr_threads - 1];
+	struct mt_stat first, full;
+	char med[24], mn[24], mx[24];
+
+	mt_stats(mt_sample(b, MT_OP_ASYNC_FIRST, 0, 0), b->repeats, &first);
+	mt_stats(mt_sample(b, MT_OP_ASYNC_FULL, 0, 0), b->repeats, &full);
+	mt_kv(b->o, "bench_async_threads=%u\n", top);
+	mt_kv(b->o, "bench_async_first_touch_median_ns=%llu\nbench_async_first_touch_min_ns=%llu\nbench_async_first_touch_max_ns=%llu\n",
+	      first.median, first.min, first.max);
+	mt_kv(b->o, "bench_async_full_median_ns=%llu\nbench_async_full_min_ns=%llu\nbench_async_full_max_ns=%llu\n",
+	      full.median, full.min, full.max);
+	mt_kv(tab, "\nasync (%u threads): sync of one random pfn right after the start; start to every section done\n",
+	      top);
+	mt_kv(tab, "                        median_ms      min_ms      max_ms\n");
+	mt_ms(med, sizeof(med), first.median);
+	mt_ms(mn, sizeof(mn), first.min);
+	mt_ms(mx, sizeof(mx), first.max);
+	mt_kv(tab, "  first touch          %10s  %10s  %10s\n", med, mn, mx);
+	mt_ms(med, sizeof(med), full.median);
+	mt_ms(mn, sizeof(mn), full.min);
+	mt_ms(mx, sizeof(mx), full.max);
+	mt_kv(tab, "  full pass            %10s  %10s  %10s\n", med, mn, mx);
 }
 
 static void mt_bench_report(struct mt_bench *b, struct mt_out *tab)
@@ -349,6 +421,7 @@ static void mt_bench_report(struct mt_bench *b, struct mt_out *tab)
 			      mt_op_names[op], thr, st.stdev);
 		}
 	}
+	mt_bench_report_async(b, tab);
 }
 
 static unsigned int mt_default_sweep(unsigned int *thr)
@@ -385,7 +458,7 @@ int mt_cmd_bench(const struct mt_args *a, struct mt_out *o,
 		mt_kv(o, "%s%u", t ? "," : "", b.threads[t]);
 	mt_kv(o, "\n");
 
-	b.ns = kvcalloc(MT_OP_NR * MT_MAX_SWEEP * MT_MAX_REPEATS, sizeof(u64),
+	b.ns = kvcalloc(MT_OP_ALL * MT_MAX_SWEEP * MT_MAX_REPEATS, sizeof(u64),
 			GFP_KERNEL);
 	tab = mt_out_alloc();
 	if (!b.ns || !tab) {
