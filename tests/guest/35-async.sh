@@ -1,0 +1,291 @@
+# shellcheck shell=sh
+# memmap_test async re-initialisation with on-demand sync (issue 8): the
+# background pass completes with the kernel's digest; a sync range is fully
+# initialised when sync returns (its digest is checked at that moment), it
+# waits for a section in progress; 100 random syncs race a pass and every
+# section is initialised exactly once; a new command, unplug or rmmod
+# cancels a pass and leaves no section DONE that is not initialised; verify
+# during a pass checks only DONE sections; the two-pass reinit.  Passes run
+# with poison=1 (every section scribbled first, so a section nobody
+# initialised shows) and the test-only delay_ms= (each section held
+# IN_PROGRESS that long), so that they last long enough to race with.
+
+t_plan 18
+
+dbg=/sys/kernel/debug/memmap_test
+C=$dbg/control
+A=$dbg/async
+ncpu=$(nproc)
+[ "$ncpu" -gt 1 ] || ncpu=2
+
+mt() {
+	echo "$*" >$C
+}
+
+mt_err() {
+	if m_out=$( { echo "$*" >$C; } 2>&1); then
+		echo "'$*' succeeded"
+		return 1
+	fi
+	echo "$m_out"
+}
+
+# kv KEY: that key in the last command's results; st KEY: in the async file.
+kv() {
+	sed -n "s/^$1=//p" $C | tail -n 1
+}
+
+st() {
+	sed -n "s/^$1=//p" $A | tail -n 1
+}
+
+expect_errno() {
+	e_want=$1
+	shift
+	e_got=$(mt_err "$@") || { echo "$e_got"; return 1; }
+	case "$e_got" in
+	*"$e_want"*) return 0 ;;
+	esac
+	echo "'$*': expected '$e_want', got '$e_got'"
+	return 1
+}
+
+iomem_ours() {
+	grep -c memmap_test /proc/iomem
+}
+
+show() {
+	echo "-- control:"
+	grep -v '^#' $C
+	echo "-- async:"
+	cat $A
+}
+
+# Wait (at most 60 s) for the background pass to end.
+async_wait() {
+	w_i=0
+	while [ "$(st async_running)" = 1 ]; do
+		[ $w_i -lt 600 ] || { echo "async pass still running after 60 s"; return 1; }
+		sleep 0.1
+		w_i=$((w_i + 1))
+	done
+}
+
+# A completed pass: result 0, every section done exactly once, the digest
+# of the whole region equal to the kernel's.
+pass_complete_ok() {
+	if ! { [ "$(st async_result)" = 0 ] &&
+		[ "$(st async_sections_done)" = "$(st async_sections_total)" ] &&
+		[ "$(st async_sections_initialised_twice)" = 0 ] &&
+		[ "$(st async_sections_never_initialised)" = 0 ] &&
+		[ "$(st digest_match)" = 1 ] &&
+		[ "$(st digest)" = "$(st digest_kernel)" ]; }; then
+		show
+		return 1
+	fi
+}
+
+t_check memmap_test_loads modprobe memmap_test
+refused_without_region() {
+	expect_errno "No such file" async && expect_errno "No such file" sync &&
+		[ "$(st async_running)" = 0 ] &&
+		[ "$(stat -c %a $A)" = 400 ]
+}
+t_check async_and_sync_without_region_enoent refused_without_region
+
+mt hotplug size=8G threads="$ncpu"
+start=$(kv region_start_pfn)
+pages=$(kv region_pages)
+sections=$(kv region_sections)
+sec=32768
+
+# --- the strict parser ------------------------------------------------------------
+malformed() {
+	end=$((start + pages))
+	expect_errno "Invalid argument" sync pfn="$(printf '%#x' $((start - 1)))" &&
+		expect_errno "Invalid argument" sync pfn="$(printf '%#x' $end)" &&
+		expect_errno "Invalid argument" sync pfn="$(printf '%#x' $((end - 1)))" count=2 &&
+		expect_errno "Invalid argument" sync count=0 &&
+		expect_errno "Invalid argument" sync pfn=12x &&
+		expect_errno "Invalid argument" sync pfn=1 pfn=1 &&
+		expect_errno "Invalid argument" sync poison=1 &&
+		expect_errno "Invalid argument" async delay_ms=1001 &&
+		expect_errno "Invalid argument" async count=1 &&
+		expect_errno "Invalid argument" reinit twopass=2 &&
+		expect_errno "Invalid argument" reinit twopass=1 poison=1 skip=1 &&
+		[ "$(st async_running)" = 0 ]
+}
+t_check async_sync_twopass_malformed_einval malformed
+
+# --- a pass returns at once and completes with the kernel's digest ---------------
+at_once() {
+	mt async threads="$ncpu" poison=1 delay_ms=20 || { show; return 1; }
+	r=$(st async_running)
+	d=$(st async_sections_done)
+	echo "right after the write: running=$r done=$d of $sections"
+	[ "$r" = 1 ] && [ "$d" -lt "$sections" ] &&
+		grep -q '^async_running=1$' $C
+}
+t_check async_returns_while_pass_runs at_once
+completes() {
+	async_wait || return 1
+	pass_complete_ok || return 1
+	mt verify && [ "$(kv bad_pages)" = 0 ] &&
+		[ "$(kv verify_sections_skipped)" = 0 ] && [ "$(kv verify_pages)" = "$pages" ]
+}
+t_check async_complete_digest_equals_kernel completes
+
+# --- sync ----------------------------------------------------------------------
+# A range near the end (the pass works upward from section 0): sync
+# initialises it in the foreground while the pass runs, and its digest,
+# taken as sync returns, is the kernel's.
+sync_range() {
+	mt async threads="$ncpu" poison=1 delay_ms=20 || return 1
+	pfn=$(printf '%#x' $((start + (sections - 3) * sec + 100)))
+	mt sync pfn="$pfn" count=$((2 * sec)) || { show; return 1; }
+	grep -E '^sync_' $C
+	if ! { [ "$(kv sync_sections)" = 3 ] && [ "$(kv sync_digest_match)" = 1 ] &&
+		[ "$(kv sync_sections_not_done)" = 0 ] &&
+		[ "$(kv sync_sections_initialised)" -ge 1 ] &&
+		[ "$(st async_running)" = 1 ]; }; then
+		show
+		return 1
+	fi
+}
+t_check sync_range_initialised_when_it_returns sync_range
+# The pass holds section 0 IN_PROGRESS for 300 ms: a sync of it must wait
+# for the pass, not initialise it a second time.
+sync_waits() {
+	mt async threads="$ncpu" poison=1 delay_ms=300 || return 1
+	sleep 0.1
+	mt sync pfn="$(printf '%#x' "$start")" count=1 || { show; return 1; }
+	grep -E '^sync_' $C
+	if ! { [ "$(kv sync_sections_waited)" = 1 ] &&
+		[ "$(kv sync_sections_initialised)" = 0 ] &&
+		[ "$(kv sync_digest_match)" = 1 ]; }; then
+		show
+		return 1
+	fi
+}
+t_check sync_waits_for_section_in_progress sync_waits
+
+# --- 100 random syncs racing the pass; exactly once per section -------------------
+racing() {
+	mt async threads="$ncpu" poison=1 delay_ms=20 || return 1
+	pfns=$(awk -v s="$start" -v n="$pages" 'BEGIN { srand(8); for (i = 0; i < 100; i++) printf "%d ", s + int(rand() * n) }')
+	n=0
+	during=0
+	for p in $pfns; do
+		mt sync pfn="$p" count=1 || { echo "sync pfn=$p failed"; show; return 1; }
+		if ! { [ "$(kv sync_digest_match)" = 1 ] &&
+			[ "$(kv sync_sections_not_done)" = 0 ]; }; then
+			echo "sync pfn=$p"
+			show
+			return 1
+		fi
+		n=$((n + 1))
+		[ "$(st async_running)" = 1 ] && during=$((during + 1))
+	done
+	echo "$n syncs, $during returned while the pass was running"
+	async_wait || return 1
+	echo "sections by sync $(st async_sections_by_sync), by the pass $(st async_sections_by_background)"
+	[ $n = 100 ] && [ $during -ge 1 ] && pass_complete_ok
+}
+t_check hundred_random_syncs_race_the_pass racing
+exactly_once() {
+	if ! { [ "$(st async_sections_initialised_twice)" = 0 ] &&
+		[ "$(st async_sections_never_initialised)" = 0 ] &&
+		[ "$(st async_sections_by_sync)" -ge 1 ] &&
+		[ $(($(st async_sections_by_sync) + $(st async_sections_by_background))) = "$sections" ]; }; then
+		show
+		return 1
+	fi
+}
+t_check exactly_once_per_section exactly_once
+
+# --- verify during a pass ----------------------------------------------------------
+verify_during() {
+	mt async threads="$ncpu" poison=1 delay_ms=50 || return 1
+	mt verify || { show; return 1; }
+	grep -E '^(verify_|bad_pages)' $C
+	[ "$(kv bad_pages)" = 0 ] && [ "$(kv verify_sections_skipped)" -ge 1 ] &&
+		[ "$(st async_running)" = 1 ] && ! grep -q '^async_stopped=' $C
+}
+t_check verify_during_pass_checks_only_done_sections verify_during
+
+# --- cancel -------------------------------------------------------------------------
+# A new command cancels the pass; every section it left DONE verifies clean,
+# the others are skipped; a full reinit then gives the kernel's digest.
+cancelled() {
+	mt async threads="$ncpu" poison=1 delay_ms=50 || return 1
+	sleep 0.3
+	mt memset size=2M || { show; return 1; }
+	[ "$(kv async_stopped)" = 1 ] || { show; return 1; }
+	done_=$(st async_sections_done)
+	echo "cancelled with $done_ of $sections sections done"
+	if ! { [ "$(st async_running)" = 0 ] && [ "$(st async_result)" = -125 ] &&
+		[ "$done_" -lt "$sections" ]; }; then
+		show
+		return 1
+	fi
+	mt verify || { show; return 1; }
+	if ! { [ "$(kv bad_pages)" = 0 ] &&
+		[ "$(kv verify_sections_skipped)" = $((sections - done_)) ]; }; then
+		show
+		return 1
+	fi
+}
+t_check new_command_cancels_pass_no_half_done_section cancelled
+reinit_after_cancel() {
+	mt reinit threads="$ncpu" || { show; return 1; }
+	[ "$(kv digest_match)" = 1 ] && mt verify &&
+		[ "$(kv verify_sections_skipped)" = 0 ] && [ "$(kv bad_pages)" = 0 ]
+}
+t_check full_reinit_after_cancel_digest_equals_kernel reinit_after_cancel
+# A sync after a cancel initialises what the pass left.
+sync_after_cancel() {
+	mt async threads="$ncpu" poison=1 delay_ms=50 || return 1
+	mt async threads="$ncpu" poison=1 delay_ms=50 || return 1
+	[ "$(kv async_stopped)" = 1 ] || { show; return 1; }
+	mt memset size=2M || return 1
+	[ "$(st async_result)" = -125 ] || { show; return 1; }
+	mt sync || { show; return 1; }
+	[ "$(kv sync_digest_match)" = 1 ] && [ "$(kv sync_sections)" = "$sections" ] &&
+		[ "$(kv sync_sections_initialised)" -ge 1 ]
+}
+t_check new_async_cancels_and_sync_completes_the_rest sync_after_cancel
+
+# --- the two-pass variant ---------------------------------------------------------
+twopass() {
+	mt reinit threads="$ncpu" twopass=1 poison=1 || { show; return 1; }
+	grep -E '^(reinit_|digest)' $C
+	[ "$(kv twopass)" = 1 ] && [ "$(kv digest_match)" = 1 ] &&
+		[ -n "$(kv reinit_zero_ns)" ] && [ "$(kv reinit_zero_ns)" -le "$(kv reinit_ns)" ]
+}
+t_check reinit_twopass_digest_equals_kernel twopass
+
+# --- unplug and rmmod during a pass ----------------------------------------------
+unplug_during() {
+	mt async threads="$ncpu" poison=1 delay_ms=50 || return 1
+	mt unplug || { show; return 1; }
+	if ! { [ "$(kv async_stopped)" = 1 ] && [ "$(kv region_plugged)" = 0 ] &&
+		[ "$(iomem_ours)" = 0 ] && [ "$(st async_result)" = -125 ]; }; then
+		show
+		return 1
+	fi
+}
+t_check unplug_during_pass_cancels_it unplug_during
+rmmod_during() {
+	mt hotplug size=8G threads="$ncpu" || return 1
+	mt async threads="$ncpu" poison=1 delay_ms=50 || return 1
+	[ "$(st async_running)" = 1 ] || { show; return 1; }
+	rmmod memmap_test || return 1
+	[ "$(iomem_ours)" = 0 ]
+}
+t_check rmmod_during_pass_cancels_and_waits rmmod_during
+reloads() {
+	modprobe memmap_test && mt hotplug size=1G && mt async && async_wait &&
+		pass_complete_ok && mt unplug
+}
+t_check reloads_and_runs_a_pass reloads
+t_check unloads_clean rmmod memmap_test
