@@ -10,7 +10,7 @@
 # initialised shows) and the test-only delay_ms= (each section held
 # IN_PROGRESS that long), so that they last long enough to race with.
 
-t_plan 18
+t_plan 19
 
 dbg=/sys/kernel/debug/memmap_test
 C=$dbg/control
@@ -171,7 +171,7 @@ t_check sync_waits_for_section_in_progress sync_waits
 
 # --- 100 random syncs racing the pass; exactly once per section -------------------
 racing() {
-	mt async threads="$ncpu" poison=1 delay_ms=20 || return 1
+	mt async threads="$ncpu" poison=1 delay_ms=50 || return 1
 	pfns=$(awk -v s="$start" -v n="$pages" 'BEGIN { srand(8); for (i = 0; i < 100; i++) printf "%d ", s + int(rand() * n) }')
 	n=0
 	during=0
@@ -202,6 +202,18 @@ exactly_once() {
 	fi
 }
 t_check exactly_once_per_section exactly_once
+# A sync of the whole region during a pass claims every section not yet
+# claimed and waits for the ones in progress (held 50 ms each): no section
+# may be initialised by both.
+whole_sync() {
+	mt async threads="$ncpu" poison=1 delay_ms=50 || return 1
+	sleep 0.2
+	mt sync threads="$ncpu" || { show; return 1; }
+	grep -E '^sync_' $C
+	[ "$(kv sync_digest_match)" = 1 ] && [ "$(kv sync_sections_waited)" -ge 1 ] &&
+		async_wait && pass_complete_ok && exactly_once
+}
+t_check whole_region_sync_during_pass_exactly_once whole_sync
 
 # --- verify during a pass ----------------------------------------------------------
 verify_during() {
