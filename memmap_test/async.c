@@ -309,9 +309,11 @@ void mt_async_exit(void)
 /* The "async" debugfs file. */
 void mt_async_status(struct seq_file *m)
 {
-	u64 now = ktime_get_ns();
+	u64 now;
 
 	mutex_lock(&mt_async_lock);
+	/* Under the lock: a pass starting now cannot postdate it. */
+	now = ktime_get_ns();
 	seq_printf(m, "async_running=%d\n", mt_async.running);
 	seq_printf(m, "async_sections_done=%ld\nasync_sections_total=%lu\n",
 		   atomic_long_read(&mt_async.done), mt_async.total);
