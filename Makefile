@@ -18,7 +18,7 @@ PWD := $(shell pwd)
 VERSION := $(shell sed -n 's/^PACKAGE_VERSION="\(.*\)"$$/\1/p' dkms.conf)
 DKMS_SRC := /usr/src/padata_mt-$(VERSION)
 
-.PHONY: all modules clean install dkms-install dkms-remove check demo bench help kdir-check
+.PHONY: all modules clean install dkms-install dkms-remove check demo bench ablation help kdir-check
 
 all: modules
 
@@ -64,6 +64,10 @@ demo:
 bench:
 	python3 tests/demo.py --engine-only
 
+# The engine's changes one at a time, in one boot (see tests/README.md).
+ablation:
+	python3 tests/demo.py --engine-only --bench-args "ablation=1"
+
 help:
 	@echo "padata_mt $(VERSION) -- targets:"
 	@echo "  modules       build padata_mt.ko and memmap_test.ko (default) against KDIR"
@@ -74,5 +78,6 @@ help:
 	@echo "  check         the test suite (LANES=stock,... picks lanes)"
 	@echo "  demo          boot the distro kernel in QEMU, hotplug + re-init, timing table"
 	@echo "  bench         the engine benchmark alone"
+	@echo "  ablation      the engine's changes backed out one at a time, in one boot"
 	@echo "Variables: KVER=$(KVER) KDIR=$(KDIR)"
 

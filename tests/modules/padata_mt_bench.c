@@ -9,18 +9,27 @@
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
+#include <linux/atomic.h>
 #include <linux/completion.h>
+#include <linux/cpumask.h>
 #include <linux/debugfs.h>
 #include <linux/kthread.h>
 #include <linux/module.h>
+#include <linux/nodemask.h>
+#include <linux/ktime.h>
+#include <linux/sched.h>
 #include <linux/sched/clock.h>
 #include <linux/sizes.h>
 #include <linux/seq_buf.h>
 #include <linux/slab.h>
 #include <linux/sort.h>
+#include <linux/spinlock.h>
 #include <linux/string.h>
+#include <linux/topology.h>
 #include <linux/vmalloc.h>
+#include <linux/workqueue.h>
 #include <asm/processor.h>
+#include <asm/tsc.h>
 
 #include "padata_mt.h"
 
@@ -32,10 +41,19 @@ static unsigned int repeats = 5;
 module_param(repeats, uint, 0444);
 MODULE_PARM_DESC(repeats, "Timed repeats per measurement, after one warm-up (default 5, max 31)");
 
+static bool inline_only;
+module_param(inline_only, bool, 0444);
+MODULE_PARM_DESC(inline_only, "Only the one-chunk job against a direct call (quick)");
+
+static bool ablation;
+module_param(ablation, bool, 0444);
+MODULE_PARM_DESC(ablation, "Only the per-change ablation table (ablation.* rows)");
+
 #define BN_MAX_REPEATS	31
 #define BN_ROUNDS	11
 #define BN_SMALL_BYTES	(16 * 1024)
 #define BN_MAX_WORKS	64
+#define BN_OUT_BYTES	(4 * PAGE_SIZE)
 
 static char *bn_out;
 static struct seq_buf bn_buf;
@@ -54,6 +72,19 @@ static int bn_empty_fn(unsigned long s, unsigned long e, void *arg)
 }
 
 typedef int (*bn_fn)(unsigned long s, unsigned long e, void *arg);
+
+/*
+ * The guest marks its TSC unstable under QEMU TCG ("TSCs unsynchronized"),
+ * and local_clock() then clamps to a window of one tick past the last
+ * tick's timestamp: when the host delays the guest's ticks, local_clock()
+ * stalls, and a block of calls can measure 0 ns.  Blocks are timed with the
+ * clocksource instead (HPET here: slow to read, but right), single calls
+ * with the TSC on one CPU (bn_pair()).
+ */
+static u64 bn_now(void)
+{
+	return ktime_get_ns();
+}
 
 /* The compiler may not inline it: the direct call stays a real call. */
 static bn_fn bn_hidden(bn_fn fn)
@@ -99,43 +130,161 @@ static u64 bn_memset_ms_x1000(unsigned long bytes, unsigned long min_chunk,
 
 	padata_mt_run(&t);	/* warm-up */
 	for (i = 0; i < repeats; i++) {
-		t0 = local_clock();
+		t0 = bn_now();
 		padata_mt_run(&t);
-		v[i] = local_clock() - t0;
+		v[i] = bn_now() - t0;
 	}
 	return div64_u64(bn_median(v, repeats), 1000);	/* microseconds */
 }
 
-static void bn_inline(void)
-{
-	struct padata_mt_task t = {
-		.thread_fn = bn_memset_fn,
-		.fn_arg = bn_small,
-		.size = BN_SMALL_BYTES,
-		.min_chunk = BN_SMALL_BYTES,
-	};
-	u64 ratio[BN_ROUNDS], direct[BN_ROUNDS], t0, d, p;
-	unsigned int r, i, n = 2000;
+/* What a timed block of calls runs: the reference or a way through an engine. */
+enum bn_kind { BN_DIRECT, BN_ENGINE, BN_ABLATE };
 
-	bn_fn direct_fn = bn_hidden(bn_memset_fn);
+static void ab_run(const struct padata_mt_task *t, unsigned int feat);
+
+/* @n calls of @t one way. */
+static void bn_calls(enum bn_kind kind, const struct padata_mt_task *t,
+		     unsigned int feat, unsigned int n)
+{
+	bn_fn fn = bn_hidden(t->thread_fn);
+	unsigned int i;
+
+	switch (kind) {
+	case BN_DIRECT:
+		/* An indirect call, as the engine's call of thread_fn is. */
+		for (i = 0; i < n; i++)
+			fn(t->start, t->start + t->size, t->fn_arg);
+		break;
+	case BN_ENGINE:
+		for (i = 0; i < n; i++)
+			padata_mt_run(t);
+		break;
+	case BN_ABLATE:
+		for (i = 0; i < n; i++)
+			ab_run(t, feat);
+		break;
+	}
+}
+
+#define BN_PAIRS	4096
+#define BN_SEGMENTS	4
+
+static u32 bn_ta[BN_PAIRS], bn_tb[BN_PAIRS], bn_tc[BN_PAIRS];
+static u64 bn_seg[BN_PAIRS / BN_SEGMENTS];
+
+static u64 bn_median_u32(const u32 *v, unsigned int n)
+{
+	unsigned int i;
+
+	/* bn_median() sorts u64: copy, at most a segment at a time */
+	n = min_t(unsigned int, n, ARRAY_SIZE(bn_seg));
+	for (i = 0; i < n; i++)
+		bn_seg[i] = v[i];
+	return bn_median(bn_seg, n);
+}
+
+/*
+ * Time @b over @a, both ways of running @t, call by call: BN_PAIRS pairs,
+ * A then B in even pairs and B then A in odd ones, each call timed alone,
+ * and a third, empty, timing for the clock's own cost.  The host preempts
+ * QEMU's vCPU threads for milliseconds at a time: that lands on one call
+ * here, not on a whole block of them, and the median per-call time of each
+ * way drops it.  The ratio is (median B - clock) / (median A - clock) over
+ * BN_SEGMENTS consecutive segments of the pairs; returns the median segment
+ * x 10000 and the lowest and highest in @lo and @hi; @a_ns gets A's time.
+ */
+static u64 bn_pair(enum bn_kind a, enum bn_kind b,
+		   const struct padata_mt_task *t, unsigned int feat,
+		   u64 *lo, u64 *hi, u64 *a_ns)
+{
+	unsigned int i, seg, n = BN_PAIRS / BN_SEGMENTS;
+	u64 r[BN_SEGMENTS], ma, mb, mc, t0, t1, t2;
+
+	bn_calls(a, t, feat, 16);	/* warm-up; TSC cycles below */
+	bn_calls(b, t, feat, 16);
+	for (i = 0; i < BN_PAIRS; i++) {
+		/* TSCs of two vCPUs differ: both calls on one CPU. */
+		migrate_disable();
+		t0 = rdtsc_ordered();
+		bn_calls(i & 1 ? b : a, t, feat, 1);
+		t1 = rdtsc_ordered();
+		bn_calls(i & 1 ? a : b, t, feat, 1);
+		t2 = rdtsc_ordered();
+		bn_ta[i] = i & 1 ? t2 - t1 : t1 - t0;
+		bn_tb[i] = i & 1 ? t1 - t0 : t2 - t1;
+		t0 = rdtsc_ordered();
+		bn_tc[i] = rdtsc_ordered() - t0;
+		migrate_enable();
+	}
+	*a_ns = 0;
+	for (seg = 0; seg < BN_SEGMENTS; seg++) {
+		mc = bn_median_u32(bn_tc + seg * n, n);
+		ma = bn_median_u32(bn_ta + seg * n, n);
+		mb = bn_median_u32(bn_tb + seg * n, n);
+		ma = ma > mc ? ma - mc : 1;
+		mb = mb > mc ? mb - mc : 0;
+		r[seg] = div64_u64(mb * 10000, ma);
+		*a_ns += ma;
+	}
+	*a_ns = div64_u64(*a_ns * 1000000, BN_SEGMENTS * (u64)tsc_khz);
+	sort(r, BN_SEGMENTS, sizeof(*r), bn_cmp_u64, NULL);
+	*lo = r[0];
+	*hi = r[BN_SEGMENTS - 1];
+	return (r[(BN_SEGMENTS - 1) / 2] + r[BN_SEGMENTS / 2]) / 2;
+}
+
+static void bn_ratio4(const char *key, u64 r)
+{
+	seq_buf_printf(&bn_buf, "%s=%llu.%04llu\n", key, r / 10000, r % 10000);
+}
+
+/*
+ * The previous method, kept with its A/A twin (direct then direct) to show
+ * what it measured: 11 rounds of 2000 direct calls then 2000 calls of @b,
+ * always in that order, timed with local_clock().
+ */
+static u64 bn_fixed_order(enum bn_kind b, const struct padata_mt_task *t)
+{
+	u64 ratio[BN_ROUNDS], d, p;
+	unsigned int r, n = 2000;
 
 	for (r = 0; r < BN_ROUNDS; r++) {
-		t0 = local_clock();
-		for (i = 0; i < n; i++)
-			direct_fn(0, BN_SMALL_BYTES, bn_small);
-		d = local_clock() - t0;
-		t0 = local_clock();
-		for (i = 0; i < n; i++)
-			padata_mt_run(&t);
-		p = local_clock() - t0;
-		ratio[r] = div64_u64(p * 10000, d);
-		direct[r] = d;
+		d = local_clock();
+		bn_calls(BN_DIRECT, t, 0, n);
+		d = local_clock() - d;
+		p = local_clock();
+		bn_calls(b, t, 0, n);
+		p = local_clock() - p;
+		ratio[r] = d ? div64_u64(p * 10000, d) : 0;
 	}
-	seq_buf_printf(&bn_buf, "inline.direct_ns_per_call=%llu\n",
-		       div64_u64(bn_median(direct, BN_ROUNDS), n));
-	r = bn_median(ratio, BN_ROUNDS);
-	seq_buf_printf(&bn_buf, "engine.inline_over_direct=%u.%04u\n",
-		       r / 10000, r % 10000);
+	return bn_median(ratio, BN_ROUNDS);
+}
+
+static const struct padata_mt_task bn_one_chunk = {
+	.thread_fn = bn_memset_fn,
+	.fn_arg = bn_small,
+	.size = BN_SMALL_BYTES,
+	.min_chunk = BN_SMALL_BYTES,
+};
+
+static void bn_inline(void)
+{
+	u64 r, lo, hi, d;
+
+	/* A/A first: the method's own bias and spread, same calls both sides. */
+	r = bn_pair(BN_DIRECT, BN_DIRECT, &bn_one_chunk, 0, &lo, &hi, &d);
+	bn_ratio4("inline.direct_over_direct", r);
+	bn_ratio4("inline.direct_over_direct_lo", lo);
+	bn_ratio4("inline.direct_over_direct_hi", hi);
+	r = bn_pair(BN_DIRECT, BN_ENGINE, &bn_one_chunk, 0, &lo, &hi, &d);
+	seq_buf_printf(&bn_buf, "inline.direct_ns_per_call=%llu\n", d);
+	bn_ratio4("engine.inline_over_direct", r);
+	bn_ratio4("inline.engine_over_direct_lo", lo);
+	bn_ratio4("inline.engine_over_direct_hi", hi);
+	bn_ratio4("inline.fixed_order.direct_over_direct",
+		  bn_fixed_order(BN_DIRECT, &bn_one_chunk));
+	bn_ratio4("inline.fixed_order.engine_over_direct",
+		  bn_fixed_order(BN_ENGINE, &bn_one_chunk));
 }
 
 static void bn_tiny(void)
@@ -152,16 +301,16 @@ static void bn_tiny(void)
 	bn_fn direct_fn = bn_hidden(bn_empty_fn);
 
 	for (r = 0; r < BN_ROUNDS; r++) {
-		t0 = local_clock();
+		t0 = bn_now();
 		for (i = 0; i < n; i++)
 			padata_mt_run(&t);
-		per_job[r] = div64_u64(local_clock() - t0, n);
-		t0 = local_clock();
+		per_job[r] = div64_u64(bn_now() - t0, n);
+		t0 = bn_now();
 		for (i = 0; i < n; i++) {
 			direct_fn(0, 1, NULL);
 			direct_fn(1, 2, NULL);
 		}
-		direct[r] = div64_u64(local_clock() - t0, n);
+		direct[r] = div64_u64(bn_now() - t0, n);
 	}
 	t0 = bn_median(per_job, BN_ROUNDS);
 	r = bn_median(direct, BN_ROUNDS);
@@ -196,13 +345,13 @@ static void bn_memset(void)
 			if (thr == 1)
 				one = t;
 			seq_buf_printf(&bn_buf,
-				       "memset.min_chunk_kib=%lu.threads=%u.time_us=%llu\n",
+				       "memset.min_chunk_%luk.threads_%u_us=%llu\n",
 				       chunks[c] >> 10, thr, t);
 			if (thr > 1) {
 				char key[64];
 
 				snprintf(key, sizeof(key),
-					 "memset.min_chunk_kib=%lu.speedup_%uthr",
+					 "memset.min_chunk_%luk.speedup_%uthr",
 					 chunks[c] >> 10, thr);
 				bn_ratio(key, one, t);
 			}
@@ -362,10 +511,10 @@ static u64 bn_time(bn_runner run, const struct padata_mt_task *t,
 
 	run(t);
 	for (i = 0; i < reps; i++) {
-		t0 = local_clock();
+		t0 = bn_now();
 		for (b = 0; b < batch; b++)
 			run(t);
-		v[i] = div64_u64(local_clock() - t0, batch);
+		v[i] = div64_u64(bn_now() - t0, batch);
 	}
 	return bn_median(v, reps);
 }
@@ -415,6 +564,316 @@ static void bn_compare(void)
 		bn_ratio("engine.memset_1g_speedup_2thr", one[0], two[0]);
 }
 
+/*
+ * The per-change ablation (ablation=1).  ab_run() is the upstream-style
+ * baseline above with each change the engine makes to it behind a flag, so
+ * one boot measures the baseline, the baseline plus one change, all
+ * changes, and all changes but one, beside padata_mt_run() itself.  It is a
+ * model of the engine for measuring, not a second engine: "all" should
+ * measure like "engine", and where it does not, the model misses something.
+ */
+#define AB_CURSOR	BIT(0)	/* lock-free cmpxchg cursor, not a spinlock */
+#define AB_GUIDED	BIT(1)	/* guided chunks shrinking to min_chunk, not fixed */
+#define AB_RECLAIM	BIT(2)	/* cancel_work() helpers not started, not wait */
+#define AB_INLINE	BIT(3)	/* one-chunk/one-thread job: no setup, no helper */
+#define AB_PLACE	BIT(4)	/* never more threads on a node than its CPUs */
+#define AB_NR		5
+#define AB_ALL		(BIT(AB_NR) - 1)
+#define AB_ENGINE	UINT_MAX	/* padata_mt_run() itself */
+
+static const char * const ab_names[AB_NR] = {
+	"cursor", "guided", "reclaim", "inline", "place",
+};
+
+struct ab_job {
+	const struct padata_mt_task *t;
+	unsigned int feat;
+	spinlock_t lock;
+	unsigned long pos;
+	atomic_long_t apos;
+	unsigned long end, chunk, divisor, min_chunk, align;
+	atomic_t running;
+	struct completion done;
+};
+
+struct ab_work {
+	struct work_struct work;
+	struct ab_job *job;
+};
+
+static struct ab_work ab_works[BN_MAX_WORKS];
+
+/* The engine's guided chunk end (pmt_next() in padata_mt/core.c). */
+static unsigned long ab_guided_next(const struct ab_job *j, unsigned long pos)
+{
+	unsigned long left = j->end - pos;
+	unsigned long chunk = max(left / j->divisor, j->min_chunk);
+	unsigned long next, rem;
+
+	if (chunk >= left)
+		return j->end;
+	next = pos + chunk;
+	if (j->align > 1) {
+		rem = next % j->align;
+		if (!rem)
+			return next;
+		if (next - rem > pos && next - rem - pos >= j->min_chunk)
+			return next - rem;
+		if (j->align - rem >= j->end - next)
+			return j->end;
+		next += j->align - rem;
+	}
+	return next;
+}
+
+static unsigned long ab_next(const struct ab_job *j, unsigned long pos)
+{
+	if (j->feat & AB_GUIDED)
+		return ab_guided_next(j, pos);
+	return min(j->end, roundup(pos + 1, j->chunk));
+}
+
+static bool ab_claim(struct ab_job *j, unsigned long *s, unsigned long *e)
+{
+	long pos;
+
+	if (j->feat & AB_CURSOR) {
+		pos = atomic_long_read(&j->apos);
+		do {
+			if ((unsigned long)pos >= j->end)
+				return false;
+			*e = ab_next(j, pos);
+		} while (!atomic_long_try_cmpxchg(&j->apos, &pos, (long)*e));
+		*s = pos;
+		return true;
+	}
+	spin_lock(&j->lock);
+	if (j->pos >= j->end) {
+		spin_unlock(&j->lock);
+		return false;
+	}
+	*s = j->pos;
+	*e = ab_next(j, j->pos);
+	j->pos = *e;
+	spin_unlock(&j->lock);
+	return true;
+}
+
+static void ab_loop(struct ab_job *j)
+{
+	unsigned long s, e;
+
+	while (ab_claim(j, &s, &e))
+		j->t->thread_fn(s, e, j->t->fn_arg);
+}
+
+static void ab_work_fn(struct work_struct *w)
+{
+	struct ab_job *j = container_of(w, struct ab_work, work)->job;
+
+	ab_loop(j);
+	if (atomic_dec_and_test(&j->running))
+		complete(&j->done);
+}
+
+/* A node for helper @i: one with an online CPU no thread of the job has. */
+static int ab_place(int caller, const int *homes, unsigned int i)
+{
+	unsigned int tries, load, h;
+	int nid = caller;
+
+	for (tries = 0; tries < nr_node_ids; tries++) {
+		if (node_state(nid, N_CPU)) {
+			load = nid == caller;
+			for (h = 1; h < i; h++)
+				load += homes[h] == nid;
+			if (load < cpumask_weight_and(cpumask_of_node(nid),
+						      cpu_online_mask))
+				return nid;
+		}
+		nid = (nid + 1) % nr_node_ids;
+	}
+	return NUMA_NO_NODE;
+}
+
+static void ab_run(const struct padata_mt_task *t, unsigned int feat)
+{
+	unsigned long unit = max3(t->min_chunk, t->align, 1UL);
+	unsigned int i, n = t->max_threads > 0 ? t->max_threads :
+						 num_online_cpus();
+	int homes[BN_MAX_WORKS], caller;
+	struct ab_job j;
+
+	if (feat == AB_ENGINE) {
+		padata_mt_run(t);
+		return;
+	}
+	n = min3((unsigned long)n, max(t->size / unit, 1UL),
+		 (unsigned long)BN_MAX_WORKS);
+	if ((feat & AB_INLINE) && t->size <= max(t->min_chunk, 1UL)) {
+		t->thread_fn(t->start, t->start + t->size, t->fn_arg);
+		return;
+	}
+	j.t = t;
+	j.feat = feat;
+	j.end = t->start + t->size;
+	j.pos = t->start;
+	atomic_long_set(&j.apos, t->start);
+	j.min_chunk = max(t->min_chunk, 1UL);
+	j.align = max(t->align, 1UL);
+	j.divisor = n * 4UL;
+	j.chunk = roundup(max3(t->size / (n * 4UL), t->min_chunk, 1UL),
+			  j.align);
+	if ((feat & AB_INLINE) && n == 1) {
+		ab_loop(&j);	/* no lock taken: only the cursor */
+		return;
+	}
+	spin_lock_init(&j.lock);
+	init_completion(&j.done);
+	atomic_set(&j.running, n);
+	caller = numa_node_id();
+	for (i = 1; i < n; i++) {
+		ab_works[i].job = &j;
+		homes[i] = NUMA_NO_NODE;
+		if (feat & AB_PLACE)
+			homes[i] = ab_place(caller, homes, i);
+		if (homes[i] != NUMA_NO_NODE)
+			queue_work_node(homes[i], system_unbound_wq,
+					&ab_works[i].work);
+		else
+			queue_work(system_unbound_wq, &ab_works[i].work);
+	}
+	ab_loop(&j);
+	for (i = 1; (feat & AB_RECLAIM) && i < n; i++)
+		if (cancel_work(&ab_works[i].work))
+			atomic_dec(&j.running);
+	if (!atomic_dec_and_test(&j.running))
+		wait_for_completion(&j.done);
+}
+
+/* baseline, +each, all, all-each, engine */
+#define AB_VARIANTS	(2 * AB_NR + 3)
+
+static unsigned int ab_variant(unsigned int v, char *name, size_t len)
+{
+	if (v == 0) {
+		strscpy(name, "baseline", len);
+		return 0;
+	}
+	if (v <= AB_NR) {
+		snprintf(name, len, "+%s", ab_names[v - 1]);
+		return BIT(v - 1);
+	}
+	if (v == AB_NR + 1) {
+		strscpy(name, "all", len);
+		return AB_ALL;
+	}
+	if (v <= 2 * AB_NR + 1) {
+		snprintf(name, len, "all-%s", ab_names[v - AB_NR - 2]);
+		return AB_ALL & ~BIT(v - AB_NR - 2);
+	}
+	strscpy(name, "engine", len);
+	return AB_ENGINE;
+}
+
+static u64 ab_time(const struct padata_mt_task *t, unsigned int feat,
+		   unsigned int batch)
+{
+	u64 t0 = bn_now();
+	unsigned int b;
+
+	for (b = 0; b < batch; b++)
+		ab_run(t, feat);
+	return div64_u64(bn_now() - t0, batch);
+}
+
+/*
+ * Every variant in one boot, interleaved: each repeat runs every variant
+ * once (starting from a different one each time), so host load that comes
+ * and goes lands on all of them alike.
+ */
+static void bn_ablation(void)
+{
+	static u64 one[AB_VARIANTS][BN_MAX_REPEATS];
+	static u64 two[AB_VARIANTS][BN_MAX_REPEATS];
+	static u64 tiny[AB_VARIANTS][BN_ROUNDS];
+	struct padata_mt_task tj = {
+		.thread_fn = bn_empty_fn, .size = 2, .min_chunk = 1,
+		.max_threads = 2,
+	};
+	struct padata_mt_task big = {
+		.thread_fn = bn_memset_fn, .fn_arg = bn_mem,
+		.size = (unsigned long)memset_mb << 20,
+		.align = PAGE_SIZE, .min_chunk = SZ_2M,
+	};
+	unsigned int v, w, r, feat;
+	u64 m1, m2, lo, hi, x, d;
+	char name[24], key[96], mem[16];
+
+	if (memset_mb == 1024)
+		strscpy(mem, "1g", sizeof(mem));
+	else
+		snprintf(mem, sizeof(mem), "%umb", memset_mb);
+	seq_buf_printf(&bn_buf, "ablation.variants=%u\n", AB_VARIANTS);
+	for (v = 0; v < AB_VARIANTS; v++) {
+		feat = ab_variant(v, name, sizeof(name));
+		big.max_threads = 1;
+		ab_run(&big, feat);	/* warm-up */
+		big.max_threads = 2;
+		ab_run(&big, feat);
+		ab_run(&tj, feat);
+	}
+	for (r = 0; r < BN_ROUNDS; r++) {
+		for (w = 0; w < AB_VARIANTS; w++) {
+			v = (w + r) % AB_VARIANTS;
+			tiny[v][r] = ab_time(&tj, ab_variant(v, name,
+							     sizeof(name)), 200);
+		}
+	}
+	for (r = 0; r < repeats; r++) {
+		for (w = 0; w < AB_VARIANTS; w++) {
+			v = (w + r) % AB_VARIANTS;
+			feat = ab_variant(v, name, sizeof(name));
+			big.max_threads = 1;
+			one[v][r] = ab_time(&big, feat, 1);
+			big.max_threads = 2;
+			two[v][r] = ab_time(&big, feat, 1);
+		}
+	}
+	for (v = 0; v < AB_VARIANTS; v++) {
+		feat = ab_variant(v, name, sizeof(name));
+		lo = U64_MAX;
+		hi = 0;
+		for (r = 0; r < repeats; r++) {
+			x = div64_u64(one[v][r] * 100, two[v][r]);
+			lo = min(lo, x);
+			hi = max(hi, x);
+		}
+		m1 = bn_median(one[v], repeats);
+		m2 = bn_median(two[v], repeats);
+		snprintf(key, sizeof(key), "ablation.%s.memset_%s_speedup_2thr",
+			 name, mem);
+		bn_ratio(key, m1, m2);
+		seq_buf_printf(&bn_buf,
+			       "ablation.%s.speedup_range=%llu.%02llu-%llu.%02llu\n",
+			       name, lo / 100, lo % 100, hi / 100, hi % 100);
+		seq_buf_printf(&bn_buf, "ablation.%s.memset_1thr_ms=%llu\n",
+			       name, div64_u64(m1, 1000000));
+		seq_buf_printf(&bn_buf, "ablation.%s.memset_2thr_ms=%llu\n",
+			       name, div64_u64(m2, 1000000));
+		x = bn_median(tiny[v], BN_ROUNDS);
+		seq_buf_printf(&bn_buf, "ablation.%s.tiny_job_us=%llu.%02llu\n",
+			       name, x / 1000, (x % 1000) / 10);
+		x = bn_pair(BN_DIRECT, BN_ABLATE, &bn_one_chunk, feat, &lo, &hi,
+			    &d);
+		snprintf(key, sizeof(key), "ablation.%s.inline_over_direct",
+			 name);
+		bn_ratio4(key, x);
+	}
+	for (v = 1; v < BN_MAX_WORKS; v++)
+		flush_work(&ab_works[v].work);
+}
+
 static DECLARE_COMPLETION(bn_done);
 
 static int bn_main(void *unused)
@@ -424,9 +883,23 @@ static int bn_main(void *unused)
 	seq_buf_printf(&bn_buf, "context=kthread\n");
 	seq_buf_printf(&bn_buf, "memset_mb=%u\n", memset_mb);
 	seq_buf_printf(&bn_buf, "repeats=%u\n", repeats);
-	bn_inline();
-	bn_tiny();
-	bn_memset();
+	if (ablation) {
+		bn_mem = vmalloc((unsigned long)memset_mb << 20);
+		if (bn_mem) {
+			memset(bn_mem, 0, (unsigned long)memset_mb << 20);
+			bn_ablation();
+			vfree(bn_mem);
+		} else {
+			seq_buf_printf(&bn_buf, "# ablation: cannot vmalloc %u MiB\n",
+				       memset_mb);
+		}
+	} else {
+		bn_inline();
+		if (!inline_only) {
+			bn_tiny();
+			bn_memset();
+		}
+	}
 	kthread_complete_and_exit(&bn_done, 0);
 }
 
@@ -448,16 +921,19 @@ static struct dentry *bn_dir;
 static int __init bn_init(void)
 {
 	struct task_struct *t;
+	int i;
 
 	if (!repeats || repeats > BN_MAX_REPEATS || !memset_mb) {
 		pr_warn("repeats must be 1..%d and memset_mb > 0\n",
 			BN_MAX_REPEATS);
 		return -EINVAL;
 	}
-	bn_out = kzalloc(PAGE_SIZE * 2, GFP_KERNEL);
+	bn_out = kzalloc(BN_OUT_BYTES, GFP_KERNEL);
 	if (!bn_out)
 		return -ENOMEM;
-	seq_buf_init(&bn_buf, bn_out, PAGE_SIZE * 2);
+	seq_buf_init(&bn_buf, bn_out, BN_OUT_BYTES);
+	for (i = 0; i < BN_MAX_WORKS; i++)
+		INIT_WORK(&ab_works[i].work, ab_work_fn);
 	t = kthread_run(bn_main, NULL, "pmt_bench");
 	if (IS_ERR(t)) {
 		kfree(bn_out);
