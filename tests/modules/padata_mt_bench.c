@@ -16,6 +16,7 @@
 #include <linux/kthread.h>
 #include <linux/module.h>
 #include <linux/nodemask.h>
+#include <linux/percpu.h>
 #include <linux/ktime.h>
 #include <linux/sched.h>
 #include <linux/sched/clock.h>
@@ -138,7 +139,22 @@ static u64 bn_memset_ms_x1000(unsigned long bytes, unsigned long min_chunk,
 }
 
 /* What a timed block of calls runs: the reference or a way through an engine. */
-enum bn_kind { BN_DIRECT, BN_ENGINE, BN_ABLATE };
+enum bn_kind {
+	BN_DIRECT, BN_ENGINE, BN_ABLATE,
+	/* the pieces of the engine's one-chunk path, each before the call */
+	BN_MIGHT_SLEEP, BN_PERCPU, BN_CALL_LEVEL,
+};
+
+static DEFINE_PER_CPU(u64, bn_counter_a);
+static DEFINE_PER_CPU(u64, bn_counter_b);
+
+/* One more call level, as a call into padata_mt_run() adds. */
+static noinline int bn_call_level(const struct padata_mt_task *t)
+{
+	return t->thread_fn(t->start, t->start + t->size, t->fn_arg);
+}
+
+#define AB_ENGINE	UINT_MAX	/* ablation variant: padata_mt_run() itself */
 
 static void ab_run(const struct padata_mt_task *t, unsigned int feat);
 
@@ -160,8 +176,30 @@ static void bn_calls(enum bn_kind kind, const struct padata_mt_task *t,
 			padata_mt_run(t);
 		break;
 	case BN_ABLATE:
+		if (feat == AB_ENGINE) {	/* as BN_ENGINE: no ab_run() between */
+			for (i = 0; i < n; i++)
+				padata_mt_run(t);
+			break;
+		}
 		for (i = 0; i < n; i++)
 			ab_run(t, feat);
+		break;
+	case BN_MIGHT_SLEEP:
+		for (i = 0; i < n; i++) {
+			might_sleep();
+			fn(t->start, t->start + t->size, t->fn_arg);
+		}
+		break;
+	case BN_PERCPU:
+		for (i = 0; i < n; i++) {
+			this_cpu_inc(bn_counter_a);
+			this_cpu_inc(bn_counter_b);
+			fn(t->start, t->start + t->size, t->fn_arg);
+		}
+		break;
+	case BN_CALL_LEVEL:
+		for (i = 0; i < n; i++)
+			bn_call_level(t);
 		break;
 	}
 }
@@ -191,11 +229,12 @@ static u64 bn_median_u32(const u32 *v, unsigned int n)
  * here, not on a whole block of them, and the median per-call time of each
  * way drops it.  The ratio is (median B - clock) / (median A - clock) over
  * BN_SEGMENTS consecutive segments of the pairs; returns the median segment
- * x 10000 and the lowest and highest in @lo and @hi; @a_ns gets A's time.
+ * x 10000 and the lowest and highest in @lo and @hi; @a_ns gets A's time
+ * per call and @diff_ns B's minus A's, in ns.
  */
 static u64 bn_pair(enum bn_kind a, enum bn_kind b,
 		   const struct padata_mt_task *t, unsigned int feat,
-		   u64 *lo, u64 *hi, u64 *a_ns)
+		   u64 *lo, u64 *hi, u64 *a_ns, s64 *diff_ns)
 {
 	unsigned int i, seg, n = BN_PAIRS / BN_SEGMENTS;
 	u64 r[BN_SEGMENTS], ma, mb, mc, t0, t1, t2;
@@ -217,6 +256,7 @@ static u64 bn_pair(enum bn_kind a, enum bn_kind b,
 		migrate_enable();
 	}
 	*a_ns = 0;
+	*diff_ns = 0;
 	for (seg = 0; seg < BN_SEGMENTS; seg++) {
 		mc = bn_median_u32(bn_tc + seg * n, n);
 		ma = bn_median_u32(bn_ta + seg * n, n);
@@ -225,8 +265,10 @@ static u64 bn_pair(enum bn_kind a, enum bn_kind b,
 		mb = mb > mc ? mb - mc : 0;
 		r[seg] = div64_u64(mb * 10000, ma);
 		*a_ns += ma;
+		*diff_ns += (s64)mb - (s64)ma;
 	}
 	*a_ns = div64_u64(*a_ns * 1000000, BN_SEGMENTS * (u64)tsc_khz);
+	*diff_ns = div64_s64(*diff_ns * 1000000, BN_SEGMENTS * (s64)tsc_khz);
 	sort(r, BN_SEGMENTS, sizeof(*r), bn_cmp_u64, NULL);
 	*lo = r[0];
 	*hi = r[BN_SEGMENTS - 1];
@@ -267,17 +309,51 @@ static const struct padata_mt_task bn_one_chunk = {
 	.min_chunk = BN_SMALL_BYTES,
 };
 
+static const struct padata_mt_task bn_one_empty = {
+	.thread_fn = bn_empty_fn,
+	.size = 1,
+	.min_chunk = 1,
+};
+
+/* What each piece of the one-chunk path costs, in ns, around an empty call. */
+static void bn_inline_pieces(void)
+{
+	static const struct {
+		const char *name;
+		enum bn_kind kind;
+	} piece[] = {
+		{ "direct", BN_DIRECT },	/* the method's error */
+		{ "padata_mt_run", BN_ENGINE },
+		{ "might_sleep", BN_MIGHT_SLEEP },
+		{ "two_percpu_inc", BN_PERCPU },
+		{ "call_level", BN_CALL_LEVEL },
+	};
+	unsigned int i;
+	u64 lo, hi, d;
+	s64 x;
+
+	for (i = 0; i < ARRAY_SIZE(piece); i++) {
+		bn_pair(BN_DIRECT, piece[i].kind, &bn_one_empty, 0, &lo, &hi,
+			&d, &x);
+		seq_buf_printf(&bn_buf, "inline.extra_ns.%s=%lld\n",
+			       piece[i].name, x);
+	}
+	seq_buf_printf(&bn_buf, "inline.empty_direct_ns=%llu\n", d);
+}
+
 static void bn_inline(void)
 {
 	u64 r, lo, hi, d;
+	s64 x;
 
 	/* A/A first: the method's own bias and spread, same calls both sides. */
-	r = bn_pair(BN_DIRECT, BN_DIRECT, &bn_one_chunk, 0, &lo, &hi, &d);
+	r = bn_pair(BN_DIRECT, BN_DIRECT, &bn_one_chunk, 0, &lo, &hi, &d, &x);
 	bn_ratio4("inline.direct_over_direct", r);
 	bn_ratio4("inline.direct_over_direct_lo", lo);
 	bn_ratio4("inline.direct_over_direct_hi", hi);
-	r = bn_pair(BN_DIRECT, BN_ENGINE, &bn_one_chunk, 0, &lo, &hi, &d);
+	r = bn_pair(BN_DIRECT, BN_ENGINE, &bn_one_chunk, 0, &lo, &hi, &d, &x);
 	seq_buf_printf(&bn_buf, "inline.direct_ns_per_call=%llu\n", d);
+	seq_buf_printf(&bn_buf, "inline.engine_extra_ns=%lld\n", x);
 	bn_ratio4("engine.inline_over_direct", r);
 	bn_ratio4("inline.engine_over_direct_lo", lo);
 	bn_ratio4("inline.engine_over_direct_hi", hi);
@@ -285,6 +361,7 @@ static void bn_inline(void)
 		  bn_fixed_order(BN_DIRECT, &bn_one_chunk));
 	bn_ratio4("inline.fixed_order.engine_over_direct",
 		  bn_fixed_order(BN_ENGINE, &bn_one_chunk));
+	bn_inline_pieces();
 }
 
 static void bn_tiny(void)
@@ -579,7 +656,6 @@ static void bn_compare(void)
 #define AB_PLACE	BIT(4)	/* never more threads on a node than its CPUs */
 #define AB_NR		5
 #define AB_ALL		(BIT(AB_NR) - 1)
-#define AB_ENGINE	UINT_MAX	/* padata_mt_run() itself */
 
 static const char * const ab_names[AB_NR] = {
 	"cursor", "guided", "reclaim", "inline", "place",
@@ -708,12 +784,12 @@ static void ab_run(const struct padata_mt_task *t, unsigned int feat)
 		padata_mt_run(t);
 		return;
 	}
-	n = min3((unsigned long)n, max(t->size / unit, 1UL),
-		 (unsigned long)BN_MAX_WORKS);
 	if ((feat & AB_INLINE) && t->size <= max(t->min_chunk, 1UL)) {
 		t->thread_fn(t->start, t->start + t->size, t->fn_arg);
 		return;
 	}
+	n = min3((unsigned long)n, max(t->size / unit, 1UL),
+		 (unsigned long)BN_MAX_WORKS);
 	j.t = t;
 	j.feat = feat;
 	j.end = t->start + t->size;
@@ -808,6 +884,7 @@ static void bn_ablation(void)
 	};
 	unsigned int v, w, r, feat;
 	u64 m1, m2, lo, hi, x, d;
+	s64 diff;
 	char name[24], key[96], mem[16];
 
 	if (memset_mb == 1024)
@@ -865,7 +942,7 @@ static void bn_ablation(void)
 		seq_buf_printf(&bn_buf, "ablation.%s.tiny_job_us=%llu.%02llu\n",
 			       name, x / 1000, (x % 1000) / 10);
 		x = bn_pair(BN_DIRECT, BN_ABLATE, &bn_one_chunk, feat, &lo, &hi,
-			    &d);
+			    &d, &diff);
 		snprintf(key, sizeof(key), "ablation.%s.inline_over_direct",
 			 name);
 		bn_ratio4(key, x);
