@@ -772,7 +772,9 @@ static int ab_place(int caller, const int *homes, unsigned int i)
 	return NUMA_NO_NODE;
 }
 
-static void ab_run(const struct padata_mt_task *t, unsigned int feat)
+/* Out of line, as pmt_run_job(): its frame is zeroed on every entry. */
+static noinline void ab_run_job(const struct padata_mt_task *t,
+				unsigned int feat)
 {
 	unsigned long unit = max3(t->min_chunk, t->align, 1UL);
 	unsigned int i, n = t->max_threads > 0 ? t->max_threads :
@@ -780,14 +782,6 @@ static void ab_run(const struct padata_mt_task *t, unsigned int feat)
 	int homes[BN_MAX_WORKS], caller;
 	struct ab_job j;
 
-	if (feat == AB_ENGINE) {
-		padata_mt_run(t);
-		return;
-	}
-	if ((feat & AB_INLINE) && t->size <= max(t->min_chunk, 1UL)) {
-		t->thread_fn(t->start, t->start + t->size, t->fn_arg);
-		return;
-	}
 	n = min3((unsigned long)n, max(t->size / unit, 1UL),
 		 (unsigned long)BN_MAX_WORKS);
 	j.t = t;
@@ -825,6 +819,19 @@ static void ab_run(const struct padata_mt_task *t, unsigned int feat)
 			atomic_dec(&j.running);
 	if (!atomic_dec_and_test(&j.running))
 		wait_for_completion(&j.done);
+}
+
+static void ab_run(const struct padata_mt_task *t, unsigned int feat)
+{
+	if (feat == AB_ENGINE) {
+		padata_mt_run(t);
+		return;
+	}
+	if ((feat & AB_INLINE) && t->size <= max(t->min_chunk, 1UL)) {
+		t->thread_fn(t->start, t->start + t->size, t->fn_arg);
+		return;
+	}
+	ab_run_job(t, feat);
 }
 
 /* baseline, +each, all, all-each, engine */
