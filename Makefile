@@ -64,9 +64,10 @@ demo:
 bench:
 	python3 tests/demo.py --engine-only
 
-# The engine's changes one at a time, in one boot (see tests/README.md).
+# The engine's changes one at a time, in one boot (README.md, "The engine");
+# more module parameters with BENCH_ARGS, e.g. BENCH_ARGS=repeats=9.
 ablation:
-	python3 tests/demo.py --engine-only --bench-args "ablation=1"
+	python3 tests/demo.py --engine-only --bench-args "ablation=1 $(BENCH_ARGS)"
 
 help:
 	@echo "padata_mt $(VERSION) -- targets:"

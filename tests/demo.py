@@ -210,6 +210,7 @@ def children_cpu_seconds():
 
 ABLATION_METRICS = (('memset_1g_speedup_2thr', 'speedup 2thr', '>=1.9'),
                     ('speedup_range', '(range)', ''),
+                    ('best_speedup_2thr', 'best-of', ''),
                     ('tiny_job_us', 'tiny_job_us', '<=20'),
                     ('inline_over_direct', 'inline/direct', '<=1.02'))
 
