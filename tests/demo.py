@@ -227,7 +227,8 @@ def ablation_table(kv):
     if not names:
         return []
     mem = next((k.split('.')[2] for k in kv if k.startswith('ablation.') and
-                '_speedup_2thr' in k), 'memset_1g_speedup_2thr')
+                '.memset_' in k and k.endswith('_speedup_2thr')),
+               'memset_1g_speedup_2thr')
     metrics = [(mem if m == 'memset_1g_speedup_2thr' else m, h, g)
                for m, h, g in ABLATION_METRICS]
     head = ['variant'] + [h + (' ' + g if g else '') for _, h, g in metrics]
