@@ -899,6 +899,10 @@ static void bn_ablation(void)
 	else
 		snprintf(mem, sizeof(mem), "%umb", memset_mb);
 	seq_buf_printf(&bn_buf, "ablation.variants=%u\n", AB_VARIANTS);
+	/* the engine's one-chunk ratio also before anything else ran */
+	x = bn_pair(BN_DIRECT, BN_ENGINE, &bn_one_chunk, 0, &lo, &hi, &d,
+		    &diff);
+	bn_ratio4("ablation.engine_first.inline_over_direct", x);
 	for (v = 0; v < AB_VARIANTS; v++) {
 		feat = ab_variant(v, name, sizeof(name));
 		big.max_threads = 1;
