@@ -119,8 +119,9 @@ struct mt_region {
  * A section goes NOT_STARTED -> IN_PROGRESS only by atomic_cmpxchg(), so
  * exactly one thread initialises it, and IN_PROGRESS -> DONE only once
  * all its struct pages are written: a section being initialised when a
- * pass is cancelled is finished first.  Only an async start (with no pass
- * running) sets sections back to NOT_STARTED.
+ * pass is cancelled is finished first.  Only an async start and the first
+ * pass of a two-pass reinit (with no pass running) set sections back to
+ * NOT_STARTED.
  */
 enum mt_sec_state {
 	MT_SEC_NOT_STARTED,

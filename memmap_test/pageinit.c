@@ -319,7 +319,14 @@ static int mt_reinit_fn(unsigned long start, unsigned long end, void *arg)
 	return 0;
 }
 
-/* The first pass of the two-pass variant: memset the memmap to zero. */
+/*
+ * The first pass of the two-pass variant: memset the memmap to zero.  A
+ * zeroed section is no longer initialised: it goes back to NOT_STARTED
+ * (the second pass marks it DONE), so a cancelled reinit leaves no section
+ * DONE with zeroed struct pages.  The first struct page of a piece is
+ * initialised again at once: memunmap_pages() reads its zone, and a
+ * cancelled reinit must leave the region unpluggable.
+ */
 static int mt_zero_fn(unsigned long start, unsigned long end, void *arg)
 {
 	struct mt_pass *ps = arg;
@@ -327,14 +334,22 @@ static int mt_zero_fn(unsigned long start, unsigned long end, void *arg)
 	unsigned long n;
 
 	for (; start < end; start += n) {
-		struct page *page = pfn_to_page(r->start_pfn + start);
+		unsigned long pfn = r->start_pfn + start;
+		struct mt_piece *p = mt_piece_of_pfn(r, pfn);
+		struct page *page = pfn_to_page(pfn);
 
 		n = mt_run_len(start, end);
 		if (mt_cancelled(ps->cancel))
 			return -ECANCELED;
+		if (r->sec_state)
+			atomic_set(&r->sec_state[start / PAGES_PER_SECTION],
+				   MT_SEC_NOT_STARTED);
 		if (ps->poison)
 			memset(page, MT_POISON, n * sizeof(*page));
 		memset(page, 0, n * sizeof(*page));
+		if (p->start_pfn == pfn)
+			mt_init_page(page, pfn, r->nid, &p->pgmap,
+				     mt_refcount_zero(&p->pgmap), true);
 		cond_resched();
 	}
 	return 0;
