@@ -241,6 +241,15 @@ static bool pmt_should_stop(struct pmt_job *job, bool caller)
 	return atomic_read(&job->error) != 0;
 }
 
+/* thread_fn returned @ret > 0: a bug in the caller, treated as -EIO. */
+static noinline int pmt_positive_ret(const struct padata_mt_task *task,
+				     int ret)
+{
+	pr_warn_once("thread_fn %ps returned %d, not 0 or -errno\n",
+		     task->thread_fn, ret);
+	return -EIO;
+}
+
 /* Run chunks until none is left for @home or the job stops. */
 static void pmt_run_chunks(struct pmt_job *job, int home, bool steal,
 			   struct pmt_failure *fail, bool caller)
@@ -260,11 +269,8 @@ static void pmt_run_chunks(struct pmt_job *job, int home, bool steal,
 		pmt_stat_inc(chunks);
 		trace_padata_mt_chunk(task, start, end, ret);
 		if (ret) {
-			if (ret > 0) {
-				pr_warn_once("thread_fn %ps returned %d, not 0 or -errno\n",
-					     task->thread_fn, ret);
-				ret = -EIO;
-			}
+			if (ret > 0)
+				ret = pmt_positive_ret(task, ret);
 			fail->failed = true;
 			fail->range = idx;
 			fail->start = start;
@@ -725,10 +731,11 @@ account:
 }
 
 /* A one-chunk job's failure: the rare half of the inline path. */
-static noinline int pmt_inline_failed(int ret)
+static noinline int pmt_inline_failed(const struct padata_mt_task *task,
+				      int ret)
 {
 	if (ret > 0)
-		ret = -EIO;
+		ret = pmt_positive_ret(task, ret);
 	pmt_account(ret);
 	return ret;
 }
@@ -774,7 +781,7 @@ int padata_mt_run(const struct padata_mt_task *task)
 		ret = task->thread_fn(task->start, task->start + size,
 				      task->fn_arg);
 	if (unlikely(ret))
-		return pmt_inline_failed(ret);
+		return pmt_inline_failed(task, ret);
 	return 0;
 }
 EXPORT_SYMBOL_GPL(padata_mt_run);
