@@ -794,11 +794,12 @@ static noinline void ab_run_job(const struct padata_mt_task *t,
 	j.divisor = n * 4UL;
 	j.chunk = roundup(max3(t->size / (n * 4UL), t->min_chunk, 1UL),
 			  j.align);
+	/* ab_claim() takes it unless AB_CURSOR, one-thread jobs included. */
+	spin_lock_init(&j.lock);
 	if ((feat & AB_INLINE) && n == 1) {
-		ab_loop(&j);	/* no lock taken: only the cursor */
+		ab_loop(&j);	/* no helper, no completion */
 		return;
 	}
-	spin_lock_init(&j.lock);
 	init_completion(&j.done);
 	atomic_set(&j.running, n);
 	caller = numa_node_id();
