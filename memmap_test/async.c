@@ -6,6 +6,11 @@
  * "async" sets every section of the plugged region to NOT_STARTED and
  * queues one background work item that re-initialises them with
  * padata_mt_run(), one unit per section; the command returns at once.
+ * The work runs on an ordered workqueue of the module's own, not on
+ * system_unbound_wq: on a NUMA machine (6.1) that one runs a work on the
+ * queuing node's CPUs only, and padata_mt_run() gives a caller restricted
+ * to some CPUs at most that many threads.  An ordered workqueue's one pool
+ * spans every CPU.
  * "sync" makes a pfn range usable: it runs the same thread function over
  * the range's sections in the command kthread, so it initialises in the
  * foreground whatever the background pass has not claimed yet, then waits
@@ -48,6 +53,7 @@ struct mt_claim {
 
 static void mt_async_fn(struct work_struct *work);
 static DECLARE_WORK(mt_async_work, mt_async_fn);
+static struct workqueue_struct *mt_async_queue;
 static DECLARE_WAIT_QUEUE_HEAD(mt_async_wq);
 static DEFINE_MUTEX(mt_async_lock);
 
@@ -260,7 +266,7 @@ int mt_async_start(struct mt_region *r, unsigned int threads, bool poison,
 	mt_async.t_start = ktime_get_ns();
 	WRITE_ONCE(mt_async.running, true);
 	mutex_unlock(&mt_async_lock);
-	queue_work(system_unbound_wq, &mt_async_work);
+	queue_work(mt_async_queue, &mt_async_work);
 	return 0;
 }
 
@@ -299,11 +305,18 @@ bool mt_async_stop(void)
 	return was;
 }
 
+int mt_async_init(void)
+{
+	mt_async_queue = alloc_ordered_workqueue(MT_NAME "_async", 0);
+	return mt_async_queue ? 0 : -ENOMEM;
+}
+
 void mt_async_exit(void)
 {
 	mt_async_stop();
 	mt_out_free(mt_async.out);
 	mt_async.out = NULL;
+	destroy_workqueue(mt_async_queue);
 }
 
 /* The "async" debugfs file. */

@@ -168,13 +168,19 @@ static int __init memmap_test_init(void)
 {
 	int ret;
 
+	ret = mt_async_init();
+	if (ret)
+		return ret;
 	mt_thread = kthread_run(mt_thread_fn, NULL, MT_NAME);
-	if (IS_ERR(mt_thread))
+	if (IS_ERR(mt_thread)) {
+		mt_async_exit();
 		return PTR_ERR(mt_thread);
+	}
 
 	ret = mt_debugfs_init(&mt_dir);
 	if (ret) {
 		kthread_stop(mt_thread);
+		mt_async_exit();
 		return ret;
 	}
 	return 0;
@@ -188,10 +194,11 @@ static void __exit memmap_test_exit(void)
 	 */
 	debugfs_remove_recursive(mt_dir);
 	kthread_stop(mt_thread);
-	/* A background pass runs this module's code: cancel and wait. */
-	mt_async_exit();
+	/* Unplug cancels a background pass and waits for it first. */
 	if (mt_region)
 		mt_region_unplug(mt_default_threads(), NULL);
+	/* The pass runs this module's code: cancel, wait, then its queue. */
+	mt_async_exit();
 	mt_debugfs_exit();
 }
 

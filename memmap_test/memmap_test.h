@@ -233,6 +233,7 @@ int mt_sync_sections(struct mt_region *r, unsigned long s0,
 		     const atomic_t *cancel, unsigned long *inited,
 		     unsigned long *waited);
 void mt_async_status(struct seq_file *m);
+int mt_async_init(void);
 void mt_async_exit(void);
 
 #endif /* _MEMMAP_TEST_H */
