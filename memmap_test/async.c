@@ -139,16 +139,6 @@ int mt_sync_sections(struct mt_region *r, unsigned long s0,
 		     unsigned long *waited)
 {
 	struct mt_claim c = { .r = r, .cancel = cancel };
-	struct padata_mt_task task = {
-		.thread_fn = mt_claim_fn,
-		.fn_arg = &c,
-		.start = s0,
-		.size = s1 - s0,
-		.align = 1,
-		.min_chunk = 1,
-		.max_threads = threads,
-		.cancel = cancel,
-	};
 	int ret;
 
 	*inited = 0;
@@ -156,7 +146,7 @@ int mt_sync_sections(struct mt_region *r, unsigned long s0,
 	if (!r->sec_state)
 		return 0;
 	atomic_long_set(&c.inited, 0);
-	ret = mt_run_task(&task, threads);
+	ret = mt_run_sections(mt_claim_fn, &c, s0, s1, threads, cancel);
 	*inited = atomic_long_read(&c.inited);
 	*waited = mt_wait_sections(r, s0, s1);
 	return ret;
@@ -169,22 +159,14 @@ static void mt_async_fn(struct work_struct *work)
 		.r = r, .cancel = &mt_async.cancel, .background = true,
 		.delay_ms = mt_async.delay_ms,
 	};
-	struct padata_mt_task task = {
-		.thread_fn = mt_claim_fn,
-		.fn_arg = &c,
-		.size = r->nr_sections,
-		.align = 1,
-		.min_chunk = 1,
-		.max_threads = mt_async.threads,
-		.cancel = &mt_async.cancel,
-	};
 	unsigned long s, twice = 0, never = 0;
 	struct mt_out *o = mt_out_alloc();
 	u64 t_end;
 	int ret;
 
 	atomic_long_set(&c.inited, 0);
-	ret = mt_run_task(&task, mt_async.threads);
+	ret = mt_run_sections(mt_claim_fn, &c, 0, r->nr_sections,
+			      mt_async.threads, &mt_async.cancel);
 	/* A sync that claimed a section finishes it; the pass ends after. */
 	mt_wait_sections(r, 0, r->nr_sections);
 	t_end = ktime_get_ns();

@@ -83,6 +83,26 @@ int mt_run_task(const struct padata_mt_task *task, unsigned int threads)
 			       task->fn_arg);
 }
 
+/* A job of one unit per section, over sections [@s0, @s1) of the region. */
+int mt_run_sections(int (*fn)(unsigned long start, unsigned long end,
+			      void *arg),
+		    void *arg, unsigned long s0, unsigned long s1,
+		    unsigned int threads, const atomic_t *cancel)
+{
+	struct padata_mt_task task = {
+		.thread_fn = fn,
+		.fn_arg = arg,
+		.start = s0,
+		.size = s1 - s0,
+		.align = 1,
+		.min_chunk = 1,
+		.max_threads = threads,
+		.cancel = cancel,
+	};
+
+	return mt_run_task(&task, threads);
+}
+
 static int mt_exec(struct mt_job *job)
 {
 	const struct mt_args *a = &job->args;

@@ -172,6 +172,10 @@ const char *mt_cmd_name(enum mt_cmd_id cmd);
 /* Run a job: directly when threads == 1, else with padata_mt_run(). */
 struct padata_mt_task;
 int mt_run_task(const struct padata_mt_task *task, unsigned int threads);
+int mt_run_sections(int (*fn)(unsigned long start, unsigned long end,
+			      void *arg),
+		    void *arg, unsigned long s0, unsigned long s1,
+		    unsigned int threads, const atomic_t *cancel);
 unsigned int mt_default_threads(void);
 int mt_check_share(u64 bytes, const char *what, struct mt_out *o);
 

@@ -254,18 +254,8 @@ static int mt_digest_sections(struct mt_region *r, unsigned long s0,
 			      const atomic_t *cancel)
 {
 	struct mt_pass ps = { .r = r, .cancel = cancel, .out = out };
-	struct padata_mt_task task = {
-		.thread_fn = mt_digest_fn,
-		.fn_arg = &ps,
-		.start = s0,
-		.size = s1 - s0,
-		.align = 1,
-		.min_chunk = 1,
-		.max_threads = threads,
-		.cancel = cancel,
-	};
 
-	return mt_run_task(&task, threads);
+	return mt_run_sections(mt_digest_fn, &ps, s0, s1, threads, cancel);
 }
 
 static int mt_digest_region(struct mt_region *r, unsigned int threads,
