@@ -112,7 +112,8 @@ fault_job_failslab() {
 		fj_clean >/dev/null || return 1
 		if [ "$k" -le 256 ]; then
 			# The kth allocation failed: the job says so.
-			[ "$t" = 0 ] && case "$r" in ret=-12\ *) ;; *) return 1 ;; esac
+			[ "$t" = 0 ] || return 1
+			case "$r" in ret=-12\ *) ;; *) return 1 ;; esac
 		else
 			case "$r" in ret=0\ *) ;; *) return 1 ;; esac
 		fi
