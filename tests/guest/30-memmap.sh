@@ -8,46 +8,11 @@
 
 t_plan 37
 
+# mt, mt_err, expect_errno, kv, iomem_ours: lib.sh.
 dbg=/sys/kernel/debug/memmap_test
-C=$dbg/control
+C=$MT_CONTROL
 ncpu=$(nproc)
 [ "$ncpu" -gt 1 ] || ncpu=2
-
-# mt CMD...: one command; the exit status of the write.
-mt() {
-	echo "$*" >$C
-}
-
-# mt_err CMD...: the write must fail; prints the shell's error message
-# (strerror of the errno, e.g. "Invalid argument").
-mt_err() {
-	if m_out=$( { echo "$*" >$C; } 2>&1); then
-		echo "'$*' succeeded"
-		return 1
-	fi
-	echo "$m_out"
-}
-
-# kv KEY: that key's value in the last results.
-kv() {
-	sed -n "s/^$1=//p" $C | tail -n 1
-}
-
-# expect_errno STRERROR CMD...: the write fails with that errno.
-expect_errno() {
-	e_want=$1
-	shift
-	e_got=$(mt_err "$@") || { echo "$e_got"; return 1; }
-	case "$e_got" in
-	*"$e_want"*) return 0 ;;
-	esac
-	echo "'$*': expected '$e_want', got '$e_got'"
-	return 1
-}
-
-iomem_ours() {
-	grep -c memmap_test /proc/iomem
-}
 
 # Free memory in kB: MemFree plus the pages on the per-CPU free lists
 # (/proc/zoneinfo "count:"), which MemFree leaves out; freed 2 MiB vmemmap

@@ -12,46 +12,16 @@
 
 t_plan 19
 
+# mt, mt_err, expect_errno, kv, iomem_ours: lib.sh.
 dbg=/sys/kernel/debug/memmap_test
-C=$dbg/control
+C=$MT_CONTROL
 A=$dbg/async
 ncpu=$(nproc)
 [ "$ncpu" -gt 1 ] || ncpu=2
 
-mt() {
-	echo "$*" >$C
-}
-
-mt_err() {
-	if m_out=$( { echo "$*" >$C; } 2>&1); then
-		echo "'$*' succeeded"
-		return 1
-	fi
-	echo "$m_out"
-}
-
-# kv KEY: that key in the last command's results; st KEY: in the async file.
-kv() {
-	sed -n "s/^$1=//p" $C | tail -n 1
-}
-
+# st KEY: that key in the async status file.
 st() {
 	sed -n "s/^$1=//p" $A | tail -n 1
-}
-
-expect_errno() {
-	e_want=$1
-	shift
-	e_got=$(mt_err "$@") || { echo "$e_got"; return 1; }
-	case "$e_got" in
-	*"$e_want"*) return 0 ;;
-	esac
-	echo "'$*': expected '$e_want', got '$e_got'"
-	return 1
-}
-
-iomem_ours() {
-	grep -c memmap_test /proc/iomem
 }
 
 show() {
@@ -119,7 +89,7 @@ t_check async_sync_twopass_malformed_einval malformed
 
 # --- a pass returns at once and completes with the kernel's digest ---------------
 at_once() {
-	mt async threads="$ncpu" poison=1 delay_ms=20 || { show; return 1; }
+	mt async threads="$ncpu" poison=1 delay_ms=100 || { show; return 1; }
 	r=$(st async_running)
 	d=$(st async_sections_done)
 	echo "right after the write: running=$r done=$d of $sections"
@@ -138,19 +108,22 @@ t_check async_complete_digest_equals_kernel completes
 # --- sync ----------------------------------------------------------------------
 # A range near the end (the pass works upward from section 0): sync
 # initialises it in the foreground while the pass runs, and its digest,
-# taken as sync returns, is the kernel's.
+# taken as sync returns, is the kernel's.  That sync initialised a section
+# itself proves the pass had not reached it; whether the pass still runs
+# once sync has returned depends on the guest's speed, so it is shown, not
+# asserted.
 sync_range() {
-	mt async threads="$ncpu" poison=1 delay_ms=20 || return 1
+	mt async threads="$ncpu" poison=1 delay_ms=100 || return 1
 	pfn=$(printf '%#x' $((start + (sections - 3) * sec + 100)))
 	mt sync pfn="$pfn" count=$((2 * sec)) || { show; return 1; }
 	grep -E '^sync_' $C
 	if ! { [ "$(kv sync_sections)" = 3 ] && [ "$(kv sync_digest_match)" = 1 ] &&
 		[ "$(kv sync_sections_not_done)" = 0 ] &&
-		[ "$(kv sync_sections_initialised)" -ge 1 ] &&
-		[ "$(st async_running)" = 1 ]; }; then
+		[ "$(kv sync_sections_initialised)" -ge 1 ]; }; then
 		show
 		return 1
 	fi
+	echo "after sync: async_running=$(st async_running)"
 }
 t_check sync_range_initialised_when_it_returns sync_range
 # The pass holds each section IN_PROGRESS for 1 s; it claims section 0
@@ -218,10 +191,10 @@ exactly_once() {
 }
 t_check exactly_once_per_section exactly_once
 # A sync of the whole region during a pass claims every section not yet
-# claimed and waits for the ones in progress (held 50 ms each): no section
+# claimed and waits for the ones in progress (held 100 ms each): no section
 # may be initialised by both.
 whole_sync() {
-	mt async threads="$ncpu" poison=1 delay_ms=50 || return 1
+	mt async threads="$ncpu" poison=1 delay_ms=100 || return 1
 	sleep 0.2
 	mt sync threads="$ncpu" || { show; return 1; }
 	grep -E '^sync_' $C
@@ -231,20 +204,25 @@ whole_sync() {
 t_check whole_region_sync_during_pass_exactly_once whole_sync
 
 # --- verify during a pass ----------------------------------------------------------
+# Sections are held 1 s each, so the pass (32 s on 64 sections and two
+# threads) outlasts even a debug kernel's verify; the next test cancels it.
 verify_during() {
-	mt async threads="$ncpu" poison=1 delay_ms=50 || return 1
+	mt async threads="$ncpu" poison=1 delay_ms=1000 || return 1
 	mt verify || { show; return 1; }
 	grep -E '^(verify_|bad_pages)' $C
 	[ "$(kv bad_pages)" = 0 ] && [ "$(kv verify_sections_skipped)" -ge 1 ] &&
-		[ "$(st async_running)" = 1 ] && ! grep -q '^async_stopped=' $C
+		! grep -q '^async_stopped=' $C
 }
 t_check verify_during_pass_checks_only_done_sections verify_during
 
 # --- cancel -------------------------------------------------------------------------
+# The passes below hold each section 200 ms (at least 6 s in all), so they
+# are still running when the next command comes, however slow the guest;
+# each is cancelled, so the long holds cost at most one hold.
 # A new command cancels the pass; every section it left DONE verifies clean,
 # the others are skipped; a full reinit then gives the kernel's digest.
 cancelled() {
-	mt async threads="$ncpu" poison=1 delay_ms=50 || return 1
+	mt async threads="$ncpu" poison=1 delay_ms=200 || return 1
 	sleep 0.3
 	mt memset size=2M || { show; return 1; }
 	[ "$(kv async_stopped)" = 1 ] || { show; return 1; }
@@ -271,8 +249,8 @@ reinit_after_cancel() {
 t_check full_reinit_after_cancel_digest_equals_kernel reinit_after_cancel
 # A sync after a cancel initialises what the pass left.
 sync_after_cancel() {
-	mt async threads="$ncpu" poison=1 delay_ms=50 || return 1
-	mt async threads="$ncpu" poison=1 delay_ms=50 || return 1
+	mt async threads="$ncpu" poison=1 delay_ms=200 || return 1
+	mt async threads="$ncpu" poison=1 delay_ms=200 || return 1
 	[ "$(kv async_stopped)" = 1 ] || { show; return 1; }
 	mt memset size=2M || return 1
 	[ "$(st async_result)" = -125 ] || { show; return 1; }
@@ -295,7 +273,7 @@ t_check reinit_twopass_digest_equals_kernel twopass
 
 # --- unplug and rmmod during a pass ----------------------------------------------
 unplug_during() {
-	mt async threads="$ncpu" poison=1 delay_ms=50 || return 1
+	mt async threads="$ncpu" poison=1 delay_ms=200 || return 1
 	mt unplug || { show; return 1; }
 	if ! { [ "$(kv async_stopped)" = 1 ] && [ "$(kv region_plugged)" = 0 ] &&
 		[ "$(iomem_ours)" = 0 ] && [ "$(st async_result)" = -125 ]; }; then
@@ -306,7 +284,7 @@ unplug_during() {
 t_check unplug_during_pass_cancels_it unplug_during
 rmmod_during() {
 	mt hotplug size=8G threads="$ncpu" || return 1
-	mt async threads="$ncpu" poison=1 delay_ms=50 || return 1
+	mt async threads="$ncpu" poison=1 delay_ms=200 || return 1
 	[ "$(st async_running)" = 1 ] || { show; return 1; }
 	rmmod memmap_test || return 1
 	[ "$(iomem_ours)" = 0 ]

@@ -156,16 +156,7 @@ t_expect_splat_end allocfail fault_job_sweep
 t_diag "$(cat "$T_STATE/out")"
 t_check padata_mt_selftest_unloads rmmod padata_mt_selftest
 
-# --- memmap_test: hotplug and reinit --------------------------------------
-mt() {
-	echo "$*" >$C
-}
-kv() {
-	sed -n "s/^$1=//p" $C | tail -n 1
-}
-iomem_ours() {
-	grep -c memmap_test /proc/iomem
-}
+# --- memmap_test: hotplug and reinit (mt, kv, iomem_ours: lib.sh) ---------
 mt_pid() {
 	for d in /proc/[0-9]*; do
 		[ "$(cat "$d/comm" 2>/dev/null)" = memmap_test ] && echo "${d#/proc/}" && return 0

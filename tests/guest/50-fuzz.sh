@@ -197,7 +197,6 @@ gen() {
 }
 
 stat_of() { sed -n "s/^$1=//p" "$stats"; }
-iomem_ours() { grep -c memmap_test /proc/iomem; }
 
 # nothing_left: no memmap_test range in /proc/iomem, padata_mt's refcount as
 # expected ($1: 1 with memmap_test loaded), memmap_test's 0, the engine's

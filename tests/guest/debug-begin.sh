@@ -9,12 +9,8 @@
 
 t_plan 2
 
-lockdep_live() {
-	grep -E '^ *debug_locks: +1$' /proc/lockdep_stats ||
-		{ grep debug_locks /proc/lockdep_stats; return 1; }
-}
 if [ -e /proc/lockdep_stats ]; then
-	t_check lockdep_live_at_start lockdep_live
+	t_check lockdep_live_at_start t_lockdep_live
 else
 	t_skip lockdep_live_at_start "no /proc/lockdep_stats: kernel without lockdep"
 fi

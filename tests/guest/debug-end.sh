@@ -41,12 +41,8 @@ else
 	t_skip kmemleak_no_leaks "no $kml: kernel without kmemleak"
 fi
 
-lockdep_live() {
-	grep -E '^ *debug_locks: +1$' /proc/lockdep_stats ||
-		{ grep debug_locks /proc/lockdep_stats; return 1; }
-}
 if [ -e /proc/lockdep_stats ]; then
-	t_check lockdep_still_live lockdep_live
+	t_check lockdep_still_live t_lockdep_live
 else
 	t_skip lockdep_still_live "no /proc/lockdep_stats: kernel without lockdep"
 fi

@@ -30,8 +30,18 @@
 #	                          bracket a kernel report provoked on purpose
 #	                          (KIND lockdep or allocfail; see
 #	                          tests/lib/ktap.py): markers in the kernel log
+#	t_lockdep_live            status 0 if lockdep is on (debug_locks 1)
 # Variables: PMT_VERSION (dkms.conf PACKAGE_VERSION), PMT_RELEASE (the
 # kernel release the modules were built for), T_STATE (this suite's state).
+#
+# memmap_test's debugfs control file ($MT_CONTROL), for the suites that
+# drive it:
+#	mt CMD...                 write one command; the write's exit status
+#	mt_err CMD...             the write must fail: prints the shell's error
+#	                          message (strerror, e.g. "Invalid argument")
+#	expect_errno STRERROR CMD...  the write fails with that errno
+#	kv KEY                    that key's value in the last command's results
+#	iomem_ours                how many memmap_test ranges /proc/iomem has
 #
 # CMD runs in the suite's own shell (shell functions work, variables they set
 # persist), stdin from /dev/null, output kept in $T_STATE/out.
@@ -135,6 +145,44 @@ t_eq() {
 
 t_module_loaded() {
 	grep -q "^$1 " /proc/modules
+}
+
+t_lockdep_live() {
+	grep -E '^ *debug_locks: +1$' /proc/lockdep_stats ||
+		{ grep debug_locks /proc/lockdep_stats; return 1; }
+}
+
+MT_CONTROL=/sys/kernel/debug/memmap_test/control
+
+mt() {
+	echo "$*" >$MT_CONTROL
+}
+
+mt_err() {
+	if m_out=$( { echo "$*" >$MT_CONTROL; } 2>&1); then
+		echo "'$*' succeeded"
+		return 1
+	fi
+	echo "$m_out"
+}
+
+expect_errno() {
+	e_want=$1
+	shift
+	e_got=$(mt_err "$@") || { echo "$e_got"; return 1; }
+	case "$e_got" in
+	*"$e_want"*) return 0 ;;
+	esac
+	echo "'$*': expected '$e_want', got '$e_got'"
+	return 1
+}
+
+kv() {
+	sed -n "s/^$1=//p" $MT_CONTROL | tail -n 1
+}
+
+iomem_ours() {
+	grep -c memmap_test /proc/iomem
 }
 
 # The markers go through /dev/kmsg, so they keep their place among the

@@ -15,7 +15,7 @@ if [ ! -e /proc/lockdep_stats ]; then
 	t_skip_all "kernel without lockdep"
 fi
 
-t_check lockdep_live_before grep -Eq '^ *debug_locks: +1$' /proc/lockdep_stats
+t_check lockdep_live_before t_lockdep_live
 t_check padata_mt_loads modprobe padata_mt
 t_expect_splat_begin lockdep caller_lock_inversion
 modprobe padata_mt_selftest lockdep_splat=1
