@@ -232,10 +232,17 @@ injected() {
 t_check injected_piece_failure_leaves_nothing injected
 
 # --- SIGKILL of the writer: the job is cancelled, never half done -----------------
+# The kill comes once the command runs (busy=1), unless the writer is done
+# by then (at most 5 s).
 killed() {
 	sh -c "echo hotplug size=16G threads=$ncpu pieces=16 >$C" &
 	pid=$!
-	sleep 0.2
+	i=0
+	while [ "$(sed -n 's/^busy=//p' $C)" != 1 ] && kill -0 $pid 2>/dev/null &&
+		[ $i -lt 100 ]; do
+		sleep 0.05
+		i=$((i + 1))
+	done
 	kill -9 $pid
 	wait $pid
 	echo "writer status $?; $(grep -E '^(command|result|message|region_plugged)=' $C | tr '\n' ' ')"
@@ -273,10 +280,16 @@ busy() {
 	echo "bench size=4G threads=1,$ncpu repeats=2" >$C 2>/tmp/bench.err &
 	pid=$!
 	i=0
-	while [ "$(sed -n 's/^busy=//p' $C)" != 1 ] && [ $i -lt 100 ]; do
+	while [ "$(sed -n 's/^busy=//p' $C)" != 1 ] && [ $i -lt 200 ]; do
 		sleep 0.05
 		i=$((i + 1))
 	done
+	if [ "$(sed -n 's/^busy=//p' $C)" != 1 ]; then
+		echo "the bench never showed busy=1 within 10 s"
+		wait $pid
+		cat /tmp/bench.err
+		return 1
+	fi
 	expect_errno "Device or resource busy" verify
 	r=$?
 	wait $pid
