@@ -159,7 +159,7 @@ t_check sync_waits_for_section_in_progress sync_waits
 
 # --- 100 random syncs racing the pass; exactly once per section -------------------
 racing() {
-	mt async threads="$ncpu" poison=1 delay_ms=50 || return 1
+	mt async threads="$ncpu" poison=1 delay_ms=100 || return 1
 	pfns=$(awk -v s="$start" -v n="$pages" 'BEGIN { srand(8); for (i = 0; i < 100; i++) printf "%d ", s + int(rand() * n) }')
 	n=0
 	during=0
@@ -190,15 +190,19 @@ exactly_once() {
 	fi
 }
 t_check exactly_once_per_section exactly_once
-# A sync of the whole region during a pass claims every section not yet
-# claimed and waits for the ones in progress (held 100 ms each): no section
-# may be initialised by both.
+# A sync of the whole region during a pass (at least 3.2 s with sections
+# held 100 ms) claims every section not yet claimed, initialises them, then
+# waits for the ones in progress: no section may be initialised by both.
+# Whether any is still in progress once sync has initialised its own
+# depends on the guest's speed (on a debug kernel sync's share outlasts the
+# holds), so sync_sections_waited is shown; the waiting itself is
+# sync_waits_for_section_in_progress.
 whole_sync() {
 	mt async threads="$ncpu" poison=1 delay_ms=100 || return 1
 	sleep 0.2
 	mt sync threads="$ncpu" || { show; return 1; }
 	grep -E '^sync_' $C
-	[ "$(kv sync_digest_match)" = 1 ] && [ "$(kv sync_sections_waited)" -ge 1 ] &&
+	[ "$(kv sync_digest_match)" = 1 ] && [ "$(kv sync_sections_initialised)" -ge 1 ] &&
 		async_wait && pass_complete_ok && exactly_once
 }
 t_check whole_region_sync_during_pass_exactly_once whole_sync
