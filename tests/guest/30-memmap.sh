@@ -238,7 +238,7 @@ killed() {
 	sh -c "echo hotplug size=16G threads=$ncpu pieces=16 >$C" &
 	pid=$!
 	i=0
-	while [ "$(sed -n 's/^busy=//p' $C)" != 1 ] && kill -0 $pid 2>/dev/null &&
+	while [ "$(kv busy)" != 1 ] && kill -0 $pid 2>/dev/null &&
 		[ $i -lt 100 ]; do
 		sleep 0.05
 		i=$((i + 1))
@@ -280,11 +280,11 @@ busy() {
 	echo "bench size=4G threads=1,$ncpu repeats=2" >$C 2>/tmp/bench.err &
 	pid=$!
 	i=0
-	while [ "$(sed -n 's/^busy=//p' $C)" != 1 ] && [ $i -lt 200 ]; do
+	while [ "$(kv busy)" != 1 ] && [ $i -lt 200 ]; do
 		sleep 0.05
 		i=$((i + 1))
 	done
-	if [ "$(sed -n 's/^busy=//p' $C)" != 1 ]; then
+	if [ "$(kv busy)" != 1 ]; then
 		echo "the bench never showed busy=1 within 10 s"
 		wait $pid
 		cat /tmp/bench.err
