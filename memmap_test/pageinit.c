@@ -114,7 +114,7 @@ static __always_inline void mt_init_page(struct page *page, unsigned long pfn,
 		mm_zero_struct_page(page);
 	set_page_links(page, ZONE_DEVICE, nid, pfn);
 	init_page_count(page);
-	page_mapcount_reset(page);
+	pmt_page_mapcount_reset(page);
 	page_cpupid_reset_last(page);
 	page_kasan_tag_reset(page);
 #ifdef WANT_PAGE_VIRTUAL

@@ -9,6 +9,8 @@
 
 #include <linux/version.h>
 
+#include "pmt_probes.h"
+
 #if LINUX_VERSION_CODE < KERNEL_VERSION(6, 1, 0)
 #error "padata_mt needs Linux 6.1 or later"
 #endif
@@ -22,5 +24,20 @@
 #ifndef DEFINE_DEBUGFS_ATTRIBUTE_SIGNED
 #define DEFINE_DEBUGFS_ATTRIBUTE_SIGNED DEFINE_DEBUGFS_ATTRIBUTE
 #endif
+
+/*
+ * 6.11 removed page_mapcount_reset() ("mm: remove page_mapcount_reset()"):
+ * what it did is set _mapcount to -1, which is what later kernels' init
+ * writes in its place.  Probed: PMT_HAVE_PAGE_MAPCOUNT_RESET.
+ */
+#include <linux/mm.h>
+static inline void pmt_page_mapcount_reset(struct page *page)
+{
+#if PMT_HAVE_PAGE_MAPCOUNT_RESET
+	page_mapcount_reset(page);
+#else
+	atomic_set(&page->_mapcount, -1);
+#endif
+}
 
 #endif /* _PADATA_MT_COMPAT_H */
