@@ -26,6 +26,13 @@
 #endif
 
 /*
+ * The kernel series being built for, for data keyed by series (memmap_test's
+ * validated struct page layouts): not a shim, and never a feature test.
+ */
+#define PMT_SERIES_CODE(major, minor)	((major) << 8 | (minor))
+#define PMT_SERIES	(LINUX_VERSION_CODE >> 8)
+
+/*
  * 6.11 removed page_mapcount_reset() ("mm: remove page_mapcount_reset()"):
  * what it did is set _mapcount to -1, which is what later kernels' init
  * writes in its place.  Probed: PMT_HAVE_PAGE_MAPCOUNT_RESET.
@@ -39,5 +46,17 @@ static inline void pmt_page_mapcount_reset(struct page *page)
 	atomic_set(&page->_mapcount, -1);
 #endif
 }
+
+/*
+ * 6.16 renamed struct page's index to __folio_index ("mm: rename
+ * page->index to page->__folio_index"); the word is the same.  The name of
+ * the field, for offsetof() and for reading it.  Probed:
+ * PMT_HAVE_PAGE_INDEX.  Written, never compiled: no 6.16 header here.
+ */
+#if PMT_HAVE_PAGE_INDEX
+#define PMT_PAGE_INDEX	index
+#else
+#define PMT_PAGE_INDEX	__folio_index
+#endif
 
 #endif /* _PADATA_MT_COMPAT_H */

@@ -383,9 +383,12 @@ def _print_ktap(rep):
 
 
 def _guest_lane(lane, label, rel, kos, suites, workdir, timeout_s,
-                expect_splats=None, **boot_kw):
-    """Boot `suites` with `kos`; count the KTAP leaves into `lane`."""
-    img = vm.build_initramfs(rel, kos, suites, workdir)
+                expect_splats=None, extra_files=None, **boot_kw):
+    """Boot `suites` with `kos` (and extra_files, {guest path: host
+    path}); count the KTAP leaves into `lane`."""
+    files = {'/tests/' + Path(p).name: p for p in suites}
+    files.update(extra_files or {})
+    img = vm.build_initramfs(rel, kos, files, workdir)
     log = workdir / 'console.log'
     boot_kw.setdefault('init_timeout_s', INIT_TIMEOUT_S)
     boot_kw.setdefault('init_silence_s', INIT_SILENCE_S)
@@ -555,6 +558,22 @@ def _module_build(ctx, lane, label, rel, kdir=None):
     return b
 
 
+# The stock lanes' test build of memmap_test without the running kernel's
+# struct page layout row, for tests/guest/15-layout.sh.
+LAYOUT_OMIT_KO = '/tests/variants/memmap_test-nolayout.ko'
+
+
+def _layout_omit_build(ctx, lane, rel):
+    """{guest path: memmap_test.ko built with PMT_LAYOUT_OMIT=1}."""
+    b = ctx.module_build(rel, make_args=['PMT_LAYOUT_OMIT=1'],
+                         sub='%s-nolayout' % lane.name)
+    if not lane.check('make PMT_LAYOUT_OMIT=1 (%s)' % rel, b.ok,
+                      'make exited %d; log %s' % (b.returncode, b.log),
+                      tail(b.output)):
+        return {}
+    return {LAYOUT_OMIT_KO: b.srcdir / 'memmap_test.ko'}
+
+
 def _distro_lane(ctx, lane, flav, series):
     """A Debian kernel of `series` and flavour `flav` (generic for the
     stock lanes): build against its headers, boot every suite."""
@@ -563,12 +582,15 @@ def _distro_lane(ctx, lane, flav, series):
     b = _module_build(ctx, lane, 'make (%s)' % rel, rel)
     if not b:
         return
+    extra_files = _layout_omit_build(ctx, lane, rel) \
+        if flav == 'generic' else {}
     suites, extra = ctx.suites()
     say('  %d suites: %s' % (len(suites), ' '.join(s.stem for s in suites)))
     ctx.phase(lane, 'booting %s' % rel)
     _guest_lane(lane, lane.name, rel, b.ko_files, suites,
                 LANES_DIR / lane.name, ctx.args.timeout, smp=2, mem='4G',
-                numa_nodes=2, cpu_model=ctx.args.cpu, cmdline_extra=extra)
+                numa_nodes=2, cpu_model=ctx.args.cpu, cmdline_extra=extra,
+                extra_files=extra_files)
 
 
 def lane_stock(ctx, lane, series):
