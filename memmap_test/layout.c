@@ -10,9 +10,10 @@
  * offset and expected content, the shifts of the flags fields, the
  * PG_reserved bit and the refcount of each pgmap type.  The row matching
  * the kernel being built against is checked against its headers with
- * static_assert(), so a header that moved a field fails the build; the
- * refcounts, which live in mm's code rather than its headers, are checked
- * at the first reinit against the kernel-written pages (pageinit.c).
+ * static_assert() and BUILD_BUG_ON(), so a header that moved a field fails
+ * the build; the refcounts, which live in mm's code rather than in its
+ * headers, are checked with every word at the first reinit against the
+ * kernel-written pages (pageinit.c).
  *
  * On a kernel no row matches, the module still builds, loads and
  * hotplugs; reinit, async and sync refuse with -EOPNOTSUPP, naming the
@@ -38,36 +39,73 @@ static const enum mt_word mt_words[MT_PAGE_WORDS] = {
 	MT_W_ZERO, MT_W_ZERO, MT_W_COUNTS, MT_W_ZERO,
 };
 
-#define MT_REFCOUNTS_6_1						\
+/*
+ * Up to 6.14 PRIVATE and COHERENT pages start at refcount 0, the others at
+ * 1.  From 6.15 FS_DAX and PCI_P2PDMA pages start at 0 too (compat.h):
+ * a row for 6.15 or later takes its refcounts from that rule.
+ */
+#define MT_REFCOUNTS_TO_6_14						\
 	{ [MEMORY_DEVICE_PRIVATE] = 0, [MEMORY_DEVICE_COHERENT] = 0,	\
 	  [MEMORY_DEVICE_FS_DAX] = 1, [MEMORY_DEVICE_GENERIC] = 1,	\
 	  [MEMORY_DEVICE_PCI_P2PDMA] = 1 }
 
 /*
- * X(name, major, minor, NODES_SHIFT, NUMA_BALANCING, MEMCG, PG_reserved,
- *   NODES_PGSHIFT, ZONES_PGSHIFT, LAST_CPUPID_PGSHIFT or -1 when the last
- *   cpupid is not in page->flags)
- *
- * Debian's generic and cloud flavours enable NUMA_BALANCING, its rt
- * flavour does not; the debug kernels are defconfig-based (tests/kernels/).
+ * The rows.  Debian's generic and cloud flavours enable NUMA_BALANCING
+ * (the last cpupid lives in page->flags), its rt flavour does not; the
+ * debug kernels are defconfig-based (tests/kernels/).  last_cpupid_pgshift
+ * is -1 where the last cpupid is not in page->flags.
  */
-#define MT_LAYOUT_ROWS(X)						\
-	X("6.1 Debian generic/cloud", 6, 1, 10, 1, 1, 12, 54, 51, 30)	\
-	X("6.1 Debian rt", 6, 1, 10, 0, 1, 12, 54, 51, -1)		\
-	X("6.1 debug (defconfig)", 6, 1, 6, 0, 1, 12, 58, 55, -1)	\
-	X("6.12 Debian generic/cloud", 6, 12, 10, 1, 1, 13, 54, 51, 30)	\
-	X("6.12 Debian rt", 6, 12, 10, 0, 1, 13, 54, 51, -1)		\
-	X("6.12 debug (defconfig)", 6, 12, 6, 0, 0, 13, 58, 55, -1)
+#define MT_ROW_6_1_DEBIAN {						\
+	.name = "6.1 Debian generic/cloud",				\
+	.series = PMT_SERIES_CODE(6, 1), .nodes_shift = 10,		\
+	.numa_balancing = true, .memcg = true,				\
+	.pg_reserved = 12, .nodes_pgshift = 54, .zones_pgshift = 51,	\
+	.last_cpupid_pgshift = 30,					\
+	.refcount = MT_REFCOUNTS_TO_6_14, .words = mt_words }
+#define MT_ROW_6_1_DEBIAN_RT {						\
+	.name = "6.1 Debian rt",					\
+	.series = PMT_SERIES_CODE(6, 1), .nodes_shift = 10,		\
+	.numa_balancing = false, .memcg = true,				\
+	.pg_reserved = 12, .nodes_pgshift = 54, .zones_pgshift = 51,	\
+	.last_cpupid_pgshift = -1,					\
+	.refcount = MT_REFCOUNTS_TO_6_14, .words = mt_words }
+#define MT_ROW_6_1_DEBUG {						\
+	.name = "6.1 debug (defconfig)",				\
+	.series = PMT_SERIES_CODE(6, 1), .nodes_shift = 6,		\
+	.numa_balancing = false, .memcg = true,				\
+	.pg_reserved = 12, .nodes_pgshift = 58, .zones_pgshift = 55,	\
+	.last_cpupid_pgshift = -1,					\
+	.refcount = MT_REFCOUNTS_TO_6_14, .words = mt_words }
+#define MT_ROW_6_12_DEBIAN {						\
+	.name = "6.12 Debian generic/cloud",				\
+	.series = PMT_SERIES_CODE(6, 12), .nodes_shift = 10,		\
+	.numa_balancing = true, .memcg = true,				\
+	.pg_reserved = 13, .nodes_pgshift = 54, .zones_pgshift = 51,	\
+	.last_cpupid_pgshift = 30,					\
+	.refcount = MT_REFCOUNTS_TO_6_14, .words = mt_words }
+#define MT_ROW_6_12_DEBIAN_RT {						\
+	.name = "6.12 Debian rt",					\
+	.series = PMT_SERIES_CODE(6, 12), .nodes_shift = 10,		\
+	.numa_balancing = false, .memcg = true,				\
+	.pg_reserved = 13, .nodes_pgshift = 54, .zones_pgshift = 51,	\
+	.last_cpupid_pgshift = -1,					\
+	.refcount = MT_REFCOUNTS_TO_6_14, .words = mt_words }
+#define MT_ROW_6_12_DEBUG {						\
+	.name = "6.12 debug (defconfig)",				\
+	.series = PMT_SERIES_CODE(6, 12), .nodes_shift = 6,		\
+	.numa_balancing = false, .memcg = false,			\
+	.pg_reserved = 13, .nodes_pgshift = 58, .zones_pgshift = 55,	\
+	.last_cpupid_pgshift = -1,					\
+	.refcount = MT_REFCOUNTS_TO_6_14, .words = mt_words }
 
-#define MT_ROW_MATCHES(maj, min, nodes, numab, memcg)			\
-	(PMT_SERIES == PMT_SERIES_CODE(maj, min) &&			\
-	 NODES_SHIFT == (nodes) &&					\
-	 IS_ENABLED(CONFIG_NUMA_BALANCING) == (numab) &&		\
-	 IS_ENABLED(CONFIG_MEMCG) == (memcg))
+static const struct mt_layout mt_layouts[] = {
+	MT_ROW_6_1_DEBIAN, MT_ROW_6_1_DEBIAN_RT, MT_ROW_6_1_DEBUG,
+	MT_ROW_6_12_DEBIAN, MT_ROW_6_12_DEBIAN_RT, MT_ROW_6_12_DEBUG,
+};
 
 #ifdef LAST_CPUPID_NOT_IN_PAGE_FLAGS
 #define MT_LAST_CPUPID_PGSHIFT	-1
-#elif defined(LAST_CPUPID_PGSHIFT) && LAST_CPUPID_WIDTH
+#elif LAST_CPUPID_WIDTH
 #define MT_LAST_CPUPID_PGSHIFT	LAST_CPUPID_PGSHIFT
 #else
 #define MT_LAST_CPUPID_PGSHIFT	-1
@@ -76,7 +114,7 @@ static const enum mt_word mt_words[MT_PAGE_WORDS] = {
 /* What every row assumes of the headers, whichever matches. */
 static_assert(sizeof(struct page) == MT_PAGE_WORDS * sizeof(u64));
 static_assert(offsetof(struct page, flags) == 0 * sizeof(u64));
-static_assert(offsetof(struct page, pgmap) == 1 * sizeof(u64));
+static_assert(PMT_PGMAP_OFFSET == 1 * sizeof(u64));
 static_assert(offsetof(struct page, zone_device_data) == 2 * sizeof(u64));
 static_assert(offsetof(struct page, mapping) == 3 * sizeof(u64));
 static_assert(offsetof(struct page, PMT_PAGE_INDEX) == 4 * sizeof(u64));
@@ -89,42 +127,56 @@ static_assert(offsetof(struct page, memcg_data) == 7 * sizeof(u64));
 static_assert(SECTIONS_WIDTH == 0);	/* SPARSEMEM_VMEMMAP */
 static_assert(KASAN_TAG_WIDTH == 0);
 
-/* The matching row, if any, against the headers. */
-#define MT_ASSERT_ROW(name, maj, min, nodes, numab, memcg, pgres,	\
-		      nshift, zshift, cshift)				\
-	static_assert(!MT_ROW_MATCHES(maj, min, nodes, numab, memcg) ||	\
-		      (PG_reserved == (pgres) &&			\
-		       NODES_PGSHIFT == (nshift) &&			\
-		       ZONES_PGSHIFT == (zshift) &&			\
-		       MT_LAST_CPUPID_PGSHIFT == (cshift)),		\
-		      name ": the headers differ from the validated row");
-MT_LAYOUT_ROWS(MT_ASSERT_ROW)
+/* Does row @l describe the kernel being built against? */
+static inline bool mt_row_is_build(const struct mt_layout *l)
+{
+	return l->series == PMT_SERIES && l->nodes_shift == NODES_SHIFT &&
+	       l->numa_balancing == IS_ENABLED(CONFIG_NUMA_BALANCING) &&
+	       l->memcg == IS_ENABLED(CONFIG_MEMCG);
+}
 
-#define MT_ROW(name, maj, min, nodes, numab, memcg, pgres, nshift,	\
-	       zshift, cshift)						\
-	{ name, pgres, nshift, zshift, cshift, MT_REFCOUNTS_6_1, mt_words },
-static const struct mt_layout mt_layouts[] = {
-	MT_LAYOUT_ROWS(MT_ROW)
-};
-
-#define MT_ROW_IS_BUILD(name, maj, min, nodes, numab, memcg, pgres,	\
-			nshift, zshift, cshift)				\
-	MT_ROW_MATCHES(maj, min, nodes, numab, memcg) ? (name) :
-/* The name of the row the build matched, or NULL. */
-static const char *const mt_build_row = MT_LAYOUT_ROWS(MT_ROW_IS_BUILD) NULL;
+/*
+ * The row's flags-field data against the headers, at build time (the row
+ * is a constant: the compiler folds the test, and a row that matches the
+ * build but not its headers fails it).
+ */
+#define MT_CHECK_ROW(row) do {						\
+	const struct mt_layout r = row;					\
+									\
+	BUILD_BUG_ON_MSG(mt_row_is_build(&r) &&				\
+			 (r.pg_reserved != PG_reserved ||		\
+			  r.nodes_pgshift != NODES_PGSHIFT ||		\
+			  r.zones_pgshift != ZONES_PGSHIFT ||		\
+			  r.last_cpupid_pgshift != MT_LAST_CPUPID_PGSHIFT), \
+			 "the headers differ from the struct page layout row that matches them"); \
+} while (0)
 
 static const struct mt_layout *mt_this_layout;
+/* The row a PMT_LAYOUT_OMIT=1 build left out, so the message omits it too. */
+static const struct mt_layout *mt_omitted;
 
-/* Find the build's row once, at module load. */
+/* Find the row of the kernel this module was built for, once. */
 void mt_layout_init(void)
 {
 	unsigned int i;
 
-	if (IS_ENABLED(MT_LAYOUT_OMIT) || !mt_build_row)
-		return;
+	MT_CHECK_ROW(MT_ROW_6_1_DEBIAN);
+	MT_CHECK_ROW(MT_ROW_6_1_DEBIAN_RT);
+	MT_CHECK_ROW(MT_ROW_6_1_DEBUG);
+	MT_CHECK_ROW(MT_ROW_6_12_DEBIAN);
+	MT_CHECK_ROW(MT_ROW_6_12_DEBIAN_RT);
+	MT_CHECK_ROW(MT_ROW_6_12_DEBUG);
+
 	for (i = 0; i < ARRAY_SIZE(mt_layouts); i++)
-		if (!strcmp(mt_layouts[i].name, mt_build_row))
-			mt_this_layout = &mt_layouts[i];
+		if (mt_row_is_build(&mt_layouts[i]))
+			break;
+	if (i == ARRAY_SIZE(mt_layouts))
+		return;
+#ifdef MT_LAYOUT_OMIT
+	mt_omitted = &mt_layouts[i];
+#else
+	mt_this_layout = &mt_layouts[i];
+#endif
 }
 
 const struct mt_layout *mt_layout(void)
@@ -183,10 +235,9 @@ int mt_layout_refuse(struct mt_out *o)
 	if (mt_this_layout)
 		return 0;
 	for (i = 0; i < ARRAY_SIZE(mt_layouts); i++) {
-		if (IS_ENABLED(MT_LAYOUT_OMIT) && mt_build_row &&
-		    !strcmp(mt_layouts[i].name, mt_build_row))
+		if (&mt_layouts[i] == mt_omitted)
 			continue;
-		strlcat(rows, i ? "; " : "", sizeof(rows));
+		strlcat(rows, rows[0] ? "; " : "", sizeof(rows));
 		strlcat(rows, mt_layouts[i].name, sizeof(rows));
 	}
 	mt_kv(o, "layout_row=none\n");

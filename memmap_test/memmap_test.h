@@ -158,6 +158,12 @@ enum mt_word {
 /* One validated row (see layout.c). */
 struct mt_layout {
 	const char *name;
+	/* What the row applies to: PMT_SERIES_CODE() and the config. */
+	unsigned int series;
+	int nodes_shift;
+	bool numa_balancing;
+	bool memcg;
+	/* What was validated there. */
 	int pg_reserved;
 	int nodes_pgshift;
 	int zones_pgshift;

@@ -39,7 +39,7 @@
 #define MT_HASH_MUL		0x9e3779b97f4a7c15ULL
 #define MT_PGMAP_TOKEN		0x70676d6170ULL
 #define MT_WORDS		(sizeof(struct page) / sizeof(u64))
-#define MT_PGMAP_WORD		(offsetof(struct page, pgmap) / sizeof(u64))
+#define MT_PGMAP_WORD		(PMT_PGMAP_OFFSET / sizeof(u64))
 
 #define MT_FIELD(f) { #f, offsetof(struct page, f), sizeof_field(struct page, f) }
 static const struct {
@@ -48,7 +48,7 @@ static const struct {
 	size_t len;
 } mt_fields[] = {
 	MT_FIELD(flags),
-	MT_FIELD(pgmap),
+	{ "pgmap", PMT_PGMAP_OFFSET, sizeof(void *) },
 	MT_FIELD(zone_device_data),
 	MT_FIELD(mapping),
 	/* MT_FIELD() would name the compat macro, not the field. */
@@ -126,7 +126,7 @@ static __always_inline void mt_init_page(struct page *page, unsigned long pfn,
 #endif
 	/* page->lru shares its two words with the next two fields. */
 	__SetPageReserved(page);
-	page->pgmap = pgmap;
+	pmt_page_set_pgmap(page, pgmap);
 	page->zone_device_data = NULL;
 	if (refcount_zero)
 		set_page_count(page, 0);
@@ -598,7 +598,7 @@ static const char *mt_check_page(struct page *page, int nid,
 		return "zone";
 	if (page_to_nid(page) != nid)
 		return "node";
-	if (page->pgmap != pgmap)
+	if (pmt_page_pgmap(page) != pgmap)
 		return "pgmap";
 	/* Without a validated row the expected refcount is not known. */
 	if (mt_layout() &&
