@@ -166,12 +166,10 @@ class Context:
         build/lanes/<sub>, once per run.  A W=1 build serves the lanes that
         want a plain one (W=1 adds warnings, not code)."""
         key = (rel, str(kdir), tuple(make_args))
-        if key not in self._builds and not make_args and \
-                (rel, str(kdir), ('W=1',)) in self._builds and \
-                self._builds[(rel, str(kdir), ('W=1',))].ok:
-            b = self._builds[(rel, str(kdir), ('W=1',))]
-            say('  using the W=1 build of %s (%s)' % (rel, b.srcdir))
-            return b
+        w1 = self._builds.get((rel, str(kdir), ('W=1',)))
+        if not make_args and key not in self._builds and w1 and w1.ok:
+            say('  using the W=1 build of %s (%s)' % (rel, w1.srcdir))
+            return w1
         if key not in self._builds:
             sub = sub or 'src-' + rel
             b = vm.build_modules(rel, LANES_DIR / sub, tests=True,
