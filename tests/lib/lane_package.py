@@ -251,7 +251,8 @@ def leftovers(h, kernels):
 
 
 def booted_from(r, rel):
-    """APT's environment with a uname that says the machine runs `rel`."""
+    """apt-get options giving dpkg's maintainer scripts a PATH (apt sets
+    it from DPkg::Path) where uname says the machine runs `rel`."""
     d = r.work / 'bin'
     d.mkdir(parents=True, exist_ok=True)
     real = shutil.which('uname') or '/usr/bin/uname'
@@ -261,7 +262,7 @@ def booted_from(r, rel):
                     '[ "$1" = -r ] && [ $# = 1 ] && exec echo %s\n'
                     'exec %s "$@"\n' % (rel, rel, real))
     shim.chmod(0o755)
-    return dict(APT_ENV, PATH='%s:%s' % (d, os.environ.get('PATH', '')))
+    return ['-o', 'DPkg::Path=%s:/usr/sbin:/usr/bin:/sbin:/bin' % d]
 
 
 # ------------------------------------------------------------ the checks
@@ -451,11 +452,11 @@ def _install_and_check(r, src, deb, prev, prev_ver, rel, late):
     h, lane, ver = r.h, r.lane, r.ctx.version
     kernels = kernels_with_headers()
 
-    env = booted_from(r, rel)
+    booted = booted_from(r, rel)
     r.phase('apt install ./%s (fresh install, booted from %s)'
             % (prev.name, rel))
     t0 = time.monotonic()
-    rc, out = r.run(APT + ['install', str(prev)], env=env)
+    rc, out = r.run(APT + booted + ['install', str(prev)])
     notes = out.count(SECURE_BOOT_NOTE)
     ko = installed_ko(rel, 'padata_mt')
     v = h.modinfo(ko, 'version') if ko else None
@@ -473,7 +474,7 @@ def _install_and_check(r, src, deb, prev, prev_ver, rel, late):
 
     r.phase('apt install ./%s (upgrade from %s)' % (deb.name, prev_ver))
     t0 = time.monotonic()
-    rc, out = r.run(APT + ['install', str(deb)], env=env)
+    rc, out = r.run(APT + booted + ['install', str(deb)])
     state = package_state(h)
     old = [str(p) for p in Path('/usr/src').glob('padata_mt-%s' % prev_ver)]
     old += [x for x in registrations(h, 'padata_mt')
@@ -489,8 +490,8 @@ def _install_and_check(r, src, deb, prev, prev_ver, rel, late):
                SECURE_BOOT_NOTE not in out, 'printed again')
     lane.check('dkms saw %s running' % rel, 'chroot\'s host' not in out,
                'common.postinst took this machine for a chroot: the '
-               'stand-in uname (%s) was not on its PATH' % env['PATH']
-               .split(':')[0], detail='common.postinst built for it and '
+               'stand-in uname was not on its PATH (%s)' % booted[1],
+               detail='common.postinst built for it and '
                'the newest kernel, the postinst for the others')
     check_built(r, kernels)
     check_header(r, src)
