@@ -480,12 +480,15 @@ def _install_and_check(r, src, deb, prev, prev_ver, rel, late):
     old += [x for x in registrations(h, 'padata_mt')
             if re.match(r'padata_mt/%s[,:]' % re.escape(prev_ver), x)]
     if not lane.check('apt install %s (upgrade)' % deb.name, rc == 0 and
-                      state == ('installed', ver) and not old,
-                      'exit %d; dpkg %s; of %s left: %s; log %s'
-                      % (rc, state, prev_ver, old or 'nothing', r.log),
-                      h.tail(out, 30), detail='%s -> %s, %.1f s'
+                      state == ('installed', ver), 'exit %d; dpkg %s; log %s'
+                      % (rc, state, r.log), h.tail(out, 30),
+                      detail='%s -> %s, %.1f s'
                       % (prev_ver, ver, time.monotonic() - t0)):
         return []
+    lane.check('the upgrade leaves nothing of %s' % prev_ver, not old,
+               'left: %s' % ', '.join(old),
+               detail='no /usr/src/padata_mt-%s, no DKMS registration'
+               % prev_ver)
     lane.check('postinst: no Secure Boot note on an upgrade',
                SECURE_BOOT_NOTE not in out, 'printed again')
     lane.check('dkms saw %s running' % rel, 'chroot\'s host' not in out,
