@@ -231,6 +231,28 @@ def clean_slate(h):
                   '--all'])
     for d in Path('/usr/src').glob(CONSUMER + '-*'):
         shutil.rmtree(d, ignore_errors=True)
+    # What dkms no longer lists (a registration whose source went with a
+    # package that did not unregister it) it cannot remove either.
+    for name in (CONSUMER, 'padata_mt'):
+        tree = DKMS_TREE / name
+        if not tree.exists():
+            continue
+        h.say('  removing %s, which dkms no longer lists, and its modules'
+              % tree)
+        for kver in [p.name for p in Path('/lib/modules').glob('*')]:
+            kos = [installed_ko(kver, m) for m in
+                   (('padata_mt', 'memmap_test') if name == 'padata_mt'
+                    else (CONSUMER,))]
+            for ko in [k for k in kos if k]:
+                ko.unlink()
+            if any(kos):
+                h.sh(['depmod', '-a', kver])
+                for d in ('updates/dkms', 'updates'):   # as dkms does
+                    try:
+                        (Path('/lib/modules') / kver / d).rmdir()
+                    except OSError:
+                        break
+        shutil.rmtree(tree, ignore_errors=True)
 
 
 def leftovers(h, kernels):
@@ -479,6 +501,9 @@ def _install_and_check(r, src, deb, prev, prev_ver, rel, late):
     old = [str(p) for p in Path('/usr/src').glob('padata_mt-%s' % prev_ver)]
     old += [x for x in registrations(h, 'padata_mt')
             if re.match(r'padata_mt/%s[,:]' % re.escape(prev_ver), x)]
+    # dkms status does not list a registration whose source is gone.
+    old += [str(p) for p in [DKMS_TREE / 'padata_mt' / prev_ver]
+            if os.path.lexists(p)]
     if not lane.check('apt install %s (upgrade)' % deb.name, rc == 0 and
                       state == ('installed', ver), 'exit %d; dpkg %s; log %s'
                       % (rc, state, r.log), h.tail(out, 30),
