@@ -481,9 +481,9 @@ def lane_dkms(ctx, lane):
         left = dkms_status()
         leftovers = [str(p) for p in
                      [Path('/usr/src/padata_mt-%s' % ver)] +
-                     [Path('/lib/modules') / rel / 'updates' / 'dkms' /
-                      (m + '.ko') for m in MAIN_MODULES for rel in rels]
-                     if p.exists()]
+                     [lane_package.installed_ko(rel, m)
+                      for m in MAIN_MODULES for rel in rels]
+                     if p and p.exists()]
         lane.check('make dkms-remove leaves nothing', not left and
                    not leftovers, 'dkms status: %s; files: %s'
                    % (left or 'empty', leftovers or 'none'),
@@ -506,12 +506,11 @@ def _dkms_one(ctx, lane, src, env, log, rel):
     dest = Path('/lib/modules') / rel / 'updates' / 'dkms'
     kos = []
     for m in MAIN_MODULES:
-        ko = dest / (m + '.ko')
-        if not lane.check('%s installed for %s' % (m, rel), ko.exists(),
-                          '%s missing (compressed: %s)' % (
-                              ko, ', '.join(p.name for p in
-                                            dest.glob(m + '.ko.*'))
-                              or 'no')):
+        # .ko.xz where the kernel's own modules are compressed (6.12).
+        ko = lane_package.installed_ko(rel, m)
+        if not lane.check('%s installed for %s' % (m, rel), ko,
+                          'no %s.ko* in %s' % (m, dest),
+                          detail=ko.name if ko else ''):
             continue
         kos.append(ko)
         v = modinfo(ko, 'version')
@@ -526,16 +525,18 @@ def _dkms_one(ctx, lane, src, env, log, rel):
         else:
             lane.skip('%s signed (%s)' % (m, rel), 'unsigned (dkms had no '
                       'signing key); the Debian kernel loads it and taints E')
-    if (dest / 'memmap_test.ko').exists():
-        deps = modinfo(dest / 'memmap_test.ko', 'depends') or ''
+    if lane_package.installed_ko(rel, 'memmap_test'):
+        deps = modinfo(lane_package.installed_ko(rel, 'memmap_test'),
+                       'depends') or ''
         lane.check('memmap_test depends on padata_mt (%s)' % rel,
                    'padata_mt' in deps.split(','),
                    'modinfo depends: %r' % deps)
     if len(kos) == len(MAIN_MODULES):
         ctx.phase(lane, 'booting %s with the DKMS-built modules' % rel)
+        work = LANES_DIR / ('dkms-' + vm.series(rel))
+        kos = [lane_package.guest_copy(ko, work / 'modules') for ko in kos]
         _guest_lane(lane, 'dkms-' + rel, rel, kos,
-                    [vm.GUEST_DIR / '10-load.sh'],
-                    LANES_DIR / ('dkms-' + vm.series(rel)),
+                    [vm.GUEST_DIR / '10-load.sh'], work,
                     ctx.args.timeout, smp=2, mem='2G', numa_nodes=2)
 
 

@@ -403,7 +403,7 @@ def late_kernel(r, src, kver):
                detail='dkms autoinstall, %.1f s' % (time.monotonic() - t0))
 
 
-def _guest_copy(ko, dest_dir):
+def guest_copy(ko, dest_dir):
     """An uncompressed copy of `ko` for the initramfs (.ko.xz: DKMS
     compresses like the kernel's own modules, 6.12 here)."""
     dest_dir.mkdir(parents=True, exist_ok=True)
@@ -526,7 +526,7 @@ def _install_and_check(r, src, deb, prev, prev_ver, rel, late):
 
     guest = r.work / 'guest-modules'
     shutil.rmtree(guest, ignore_errors=True)
-    kos = [_guest_copy(installed_ko(rel, m), guest) for m in h.MAIN_MODULES
+    kos = [guest_copy(installed_ko(rel, m), guest) for m in h.MAIN_MODULES
            if installed_ko(rel, m)]
     signer = h.modinfo(kos[0], 'signer') if kos else None
     if signer:
