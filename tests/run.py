@@ -242,7 +242,7 @@ def expected_probes():
 def _check_probes(lane, rel, b):
     """What padata_mt/probes/run.sh detected for `rel` is what
     tests/kernels/probes.expected says of its series, probe by probe."""
-    hdr = b.srcdir / 'padata_mt' / 'pmt_probes.h'
+    hdr = b.srcdir / 'padata_mt' / 'generated' / 'pmt_probes.h'
     if not hdr.exists():
         lane.fail('probes (%s)' % rel, 'no %s after the build' % hdr)
         return
@@ -419,8 +419,10 @@ def _guest_lane(lane, label, rel, kos, suites, workdir, timeout_s,
 
 
 def dkms_status(name='padata_mt'):
+    """The registration lines of `dkms status name` (not the warnings some
+    dkms versions print among them, e.g. readelf's)."""
     rc, out = sh(['dkms', 'status', name])
-    return [line for line in out.split('\n') if line.strip()]
+    return [line for line in out.split('\n') if line.startswith(name + '/')]
 
 
 def lane_dkms(ctx, lane):
