@@ -8,7 +8,9 @@ The lanes are listed, with what each checks, by `python3 tests/run.py
 --list` (and in tests/README.md).  Guest lanes are named <kind>-<series>
 (stock-6.1, rt-6.12, debug-6.12, ...); a bare kind (stock, rt, cloud,
 debug) means the newest series.  --kver REL narrows the default lanes to
-REL's series and builds and boots REL itself.
+REL's series; the lanes of REL's flavour (build, sparse, version, dkms and
+stock for a generic REL) build for REL itself rather than the newest
+release of the series.
 
 Every build happens in a fresh copy of the tree under build/lanes/, so the
 developer's tree is never touched and nothing stale is reused.  Guest console
@@ -825,6 +827,13 @@ def main():
             ap.error('--kver %s: series %s is not one the suite knows (%s)'
                      % (args.kver, vm.series(args.kver), ', '.join(SERIES)))
     lanes = pick_lanes(args.lanes, args.kver)
+    if args.kver:
+        other = [x.name for x in lanes if x.series and
+                 x.series != vm.series(args.kver)]
+        if other:
+            ap.error('--kver %s is a %s kernel; lanes %s are of another '
+                     'series' % (args.kver, vm.series(args.kver),
+                                 ','.join(other)))
 
     LANES_DIR.mkdir(parents=True, exist_ok=True)
     lock = open(vm.BUILD_DIR / '.check.lock', 'w')
