@@ -37,7 +37,6 @@ The helpers of tests/run.py come in as `h` (the run module), so this file
 adds a lane without a second copy of them.
 """
 
-import lzma
 import os
 import re
 import shutil
@@ -211,12 +210,6 @@ def package_state(h):
     return words[0], (words[1] if len(words) > 1 else '')
 
 
-def registrations(h, name):
-    """`dkms status NAME` lines (NAME/version[, kernel, arch]: state)."""
-    rc, out = h.sh(['dkms', 'status', name])
-    return [line for line in out.splitlines() if line.startswith(name + '/')]
-
-
 def clean_slate(h):
     """Purge the package and drop every padata_mt and hello_pmt DKMS
     registration an earlier run left (the caller holds the DKMS lock)."""
@@ -225,7 +218,7 @@ def clean_slate(h):
               % (PACKAGE, ' '.join(package_state(h))))
         h.sh(APT + ['purge', PACKAGE], env=APT_ENV)
     for name in (CONSUMER, 'padata_mt'):
-        for line in registrations(h, name):
+        for line in h.dkms_status(name):
             h.say('  removing a previous DKMS registration: ' + line)
             h.sh(['dkms', 'remove', line.split(',')[0].split(':')[0],
                   '--all'])
@@ -257,7 +250,7 @@ def clean_slate(h):
 
 def leftovers(h, kernels):
     """Whatever of the package, its modules and hello_pmt is still here."""
-    left = registrations(h, 'padata_mt') + registrations(h, CONSUMER)
+    left = h.dkms_status('padata_mt') + h.dkms_status(CONSUMER)
     state = package_state(h)
     if state[0]:
         left.append('dpkg: %s %s' % (PACKAGE, ' '.join(state)))
@@ -404,14 +397,11 @@ def late_kernel(r, src, kver):
 
 
 def guest_copy(ko, dest_dir):
-    """An uncompressed copy of `ko` for the initramfs (.ko.xz: DKMS
-    compresses like the kernel's own modules, 6.12 here)."""
+    """A copy of `ko` that outlives the purge (vm.build_initramfs
+    decompresses a .ko.xz, as DKMS installs them for 6.12)."""
     dest_dir.mkdir(parents=True, exist_ok=True)
-    name = ko.name.split('.ko')[0] + '.ko'
-    data = lzma.open(ko).read() if ko.name.endswith('.xz') else \
-        ko.read_bytes()
-    (dest_dir / name).write_bytes(data)
-    return dest_dir / name
+    shutil.copy2(ko, dest_dir / ko.name)
+    return dest_dir / ko.name
 
 
 # ------------------------------------------------------------ the lane
@@ -499,7 +489,7 @@ def _install_and_check(r, src, deb, prev, prev_ver, rel, late):
     rc, out = r.run(APT + booted + ['install', str(deb)])
     state = package_state(h)
     old = [str(p) for p in Path('/usr/src').glob('padata_mt-%s' % prev_ver)]
-    old += [x for x in registrations(h, 'padata_mt')
+    old += [x for x in h.dkms_status('padata_mt')
             if re.match(r'padata_mt/%s[,:]' % re.escape(prev_ver), x)]
     # dkms status does not list a registration whose source is gone.
     old += [str(p) for p in [DKMS_TREE / 'padata_mt' / prev_ver]
