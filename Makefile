@@ -32,7 +32,7 @@ PWD := $(shell pwd)
 VERSION := $(shell sed -n 's/^PACKAGE_VERSION="\(.*\)"$$/\1/p' dkms.conf)
 DKMS_SRC := /usr/src/padata_mt-$(VERSION)
 
-.PHONY: all modules clean install dkms-install dkms-remove check demo bench ablation help kdir-check kver
+.PHONY: all modules clean install dkms-install dkms-remove deb check demo bench ablation help kdir-check kver
 
 all: modules
 
@@ -88,6 +88,28 @@ dkms-remove:
 	-dkms remove padata_mt/$(VERSION) --all
 	rm -rf $(DKMS_SRC)
 
+# The Debian package padata-mt-dkms (debian/), built with debhelper and
+# dh-dkms in a copy of the project's files (git's list when this is a
+# checkout), so the tree is never touched: build/deb/<name>_<version>_all.deb.
+DEB_DIR := build/deb
+DEB_FILES := debian dkms.conf Kbuild Makefile padata_mt memmap_test docs
+DEB_LIST = $(if $(filter $(CURDIR),$(shell git rev-parse --show-toplevel 2>/dev/null)),\
+	git ls-files -co --exclude-standard -- $(DEB_FILES),\
+	find $(DEB_FILES) -type f ! -name '*.o' ! -name '*.ko' ! -name '*.cmd' \
+		! -name '*.mod' ! -name '*.mod.c' ! -name pmt_probes.h)
+
+deb:
+	@command -v dpkg-buildpackage >/dev/null && command -v dh_dkms >/dev/null || \
+		{ echo "make deb needs dpkg-dev, debhelper and dh-dkms:" \
+		"apt-get install dpkg-dev debhelper dh-dkms (or run tests/deps.sh)" >&2; exit 1; }
+	rm -rf $(DEB_DIR)
+	mkdir -p $(DEB_DIR)/src
+	$(DEB_LIST) | while read -r f; do [ -f "$$f" ] && echo "$$f"; done | \
+		tar -cf - --no-recursion -T - | tar -xf - -C $(DEB_DIR)/src
+	cd $(DEB_DIR)/src && dpkg-buildpackage --build=all --no-sign
+	@echo "padata_mt: $(DEB_DIR)/padata-mt-dkms_$(VERSION)_all.deb" \
+		"(install: apt install ./$(DEB_DIR)/padata-mt-dkms_$(VERSION)_all.deb)"
+
 # Only a KVER= (or KERNELRELEASE=) given by the user narrows the test suite
 # to that kernel's series and pins the demo's kernel; otherwise tests/run.py
 # and tests/demo.py ask `make kver` for the choice above.
@@ -118,6 +140,7 @@ help:
 	@echo "  install       modules_install + depmod for KVER"
 	@echo "  dkms-install  copy to $(DKMS_SRC), dkms add/build/install for KVER"
 	@echo "  dkms-remove   dkms remove --all and delete $(DKMS_SRC)"
+	@echo "  deb           the Debian package $(DEB_DIR)/padata-mt-dkms_$(VERSION)_all.deb"
 	@echo "  check         the test suite (LANES=stock-6.1,... picks lanes; KVER= one series)"
 	@echo "  demo          boot the distro kernel in QEMU, hotplug + re-init, timing table"
 	@echo "  bench         the engine benchmark alone"

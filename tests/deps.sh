@@ -30,6 +30,9 @@ set -euo pipefail
 #   busybox-static          the guest userland
 #   cpio                    initramfs tooling
 #   dkms openssl            the DKMS lane (openssl: dkms's signing key)
+#   dpkg-dev debhelper dh-dkms  make deb: dpkg-buildpackage, dh and its
+#                           compat 13, dh_dkms (the -dkms maintainer scripts)
+#   lintian                 the package lanes check the .deb with it
 #   sparse                  the sparse lane (make C=1)
 #   linux-source-6.12 xz-utils perl   the debug-6.12 lane's kernel (built once,
 #                           cached, see tests/README.md) and checkpatch.pl
@@ -44,6 +47,7 @@ PACKAGES=(
 	linux-headers-amd64 linux-headers-6.12-amd64 dwarves
 	gcc make kmod
 	qemu-system-x86 busybox-static cpio dkms openssl sparse
+	dpkg-dev debhelper dh-dkms lintian
 	linux-source-6.12 xz-utils perl python3 gnuplot-nox
 	linux-headers-rt-amd64 linux-headers-6.12-rt-amd64
 	linux-headers-cloud-amd64 linux-headers-6.12-cloud-amd64

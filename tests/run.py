@@ -33,6 +33,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent / 'lib'))
 import debugkernel  # noqa: E402
 import ktap  # noqa: E402
+import lane_package  # noqa: E402
 import vm  # noqa: E402
 
 REPO = vm.REPO
@@ -40,7 +41,8 @@ LANES_DIR = vm.BUILD_DIR / 'lanes'
 SERIES = vm.SERIES
 NEWEST = SERIES[-1]
 MAIN_MODULES = ('padata_mt', 'memmap_test')
-SOURCE_DIRS = ('padata_mt/', 'memmap_test/', 'tests/modules/')
+SOURCE_DIRS = ('padata_mt/', 'memmap_test/', 'tests/modules/',
+               'docs/examples/')
 
 # A guest that has not reached /init by then, or printed nothing for
 # INIT_SILENCE_S before it, hung in the kernel's own boot (before any module
@@ -420,6 +422,23 @@ def _guest_lane(lane, label, rel, kos, suites, workdir, timeout_s,
     return rep
 
 
+# The machine's DKMS tree and dpkg database are one for every run: whatever
+# touches padata_mt's there (the dkms and package lanes, experiments by
+# hand: `flock /run/lock/padata_mt-dkms.lock CMD`) holds this lock.
+DKMS_LOCK = Path('/run/lock/padata_mt-dkms.lock' if os.path.isdir('/run/lock')
+                 else '/tmp/padata_mt-dkms.lock')
+
+
+def dkms_lock():
+    """The DKMS lock, held (flock) until the returned file is closed."""
+    lock = open(DKMS_LOCK, 'w')
+    if not _try_lock(lock):
+        say('  waiting for another run\'s dkms or package lane (%s)'
+            % DKMS_LOCK)
+        fcntl.flock(lock, fcntl.LOCK_EX)
+    return lock
+
+
 def dkms_status(name='padata_mt'):
     """The registration lines of `dkms status name` (not the warnings some
     dkms versions print among them, e.g. readelf's)."""
@@ -437,18 +456,11 @@ def lane_dkms(ctx, lane):
                         '/lib/modules: run as root (sudo make check)')
     if not shutil.which('dkms'):
         raise LaneError('dkms is not installed: run tests/deps.sh as root')
-    # One DKMS tree per machine: never two runs at once.
-    lock = open('/run/lock/padata_mt-dkms.lock' if os.path.isdir('/run/lock')
-                else '/tmp/padata_mt-dkms.lock', 'w')
-    if not _try_lock(lock):
-        say('  waiting for another run\'s dkms lane to finish')
-        fcntl.flock(lock, fcntl.LOCK_EX)
+    # One DKMS tree per machine: never two runs at once.  A package
+    # installed earlier owns /usr/src/padata_mt-<ver>: it goes first.
+    lock = dkms_lock()
     ver = ctx.version
-    for line in dkms_status():
-        say('  removing a previous registration: ' + line)
-        m = re.match(r'padata_mt/([^,:\s]+)', line)
-        if m:
-            sh(['dkms', 'remove', 'padata_mt/' + m.group(1), '--all'])
+    lane_package.clean_slate(sys.modules[__name__])
     src = vm.copy_sources(LANES_DIR / 'dkms-src')
     env = vm.clean_env()
     log = LANES_DIR / 'dkms.log'
@@ -744,6 +756,15 @@ def lane_registry():
                  'modinfo checks, each kernel boots the DKMS-built modules '
                  '(10-load), make dkms-remove leaves nothing'),
     ]
+    this = sys.modules[__name__]
+    for series in SERIES:
+        lanes.append(LaneSpec(
+            'package-%s' % series, lane_package.lane_package,
+            'make deb, lintian; apt install (previous version, then this '
+            'one): modules for every kernel with headers; hello_pmt built '
+            'against the package; a later kernel; apt purge leaves '
+            'nothing; %s boots the package\'s modules + hello_pmt' % series,
+            args=(series, this), series=series))
     kinds = (
         ('stock', lane_stock, 'Debian %s generic kernel in QEMU, every '
          'guest suite', lambda s: True),
