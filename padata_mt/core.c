@@ -295,6 +295,7 @@ static void pmt_helper_fn(struct work_struct *work)
 	/* The job lives on the caller's stack: the last touch is complete(). */
 	if (atomic_dec_and_test(&job->running))
 		complete(&job->done);
+	pmt_test_exit_delay();
 }
 
 static bool pmt_current_is_helper(void)
@@ -707,6 +708,7 @@ static noinline int pmt_run_job(const struct padata_mt_task *task,
 		h->home = NUMA_NO_NODE;
 		h->steal = false;
 	}
+	pmt_test_hold();
 	home = numa_node_id();
 	steal = pmt_place(&job, home, got);
 	trace_padata_mt_job_start(task, size, got + 1, got);
