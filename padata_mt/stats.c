@@ -17,7 +17,7 @@
  *   it (or disarm).  A test takes a CPU offline meanwhile.
  * - helper_exit_delay_ms: the next helper to finish sleeps that long
  *   (0..10000 ms) after its last touch of its job, still in padata_mt's
- *   code: rmmod must wait for it.
+ *   code, then logs that it leaves: rmmod must wait for it.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
@@ -194,8 +194,11 @@ void pmt_test_exit_delay(void)
 {
 	int ms = atomic_xchg(&pmt_exit_delay_ms, 0);
 
-	if (ms > 0)
+	if (ms > 0) {
 		msleep(ms);
+		pr_info("helper_exit_delay_ms: the delayed helper leaves after %d ms\n",
+			ms);
+	}
 }
 
 static int pmt_exit_delay_get(void *data, u64 *val)
