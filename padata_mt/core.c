@@ -548,12 +548,12 @@ static int pmt_validate(const struct padata_mt_task *task, unsigned long *size)
 		*size = task->size;
 		return 0;
 	}
-	if (task->start || task->size)
+	if (task->start || task->size || !task->nr_ranges)
 		return -EINVAL;
 	for (i = 0; i < task->nr_ranges; i++) {
 		const struct padata_mt_range *r = &task->ranges[i];
 
-		if (r->start + r->size < r->start ||
+		if (!r->size || r->start + r->size < r->start ||
 		    total + r->size < total)
 			return -EINVAL;
 		if (r->nid != NUMA_NO_NODE &&

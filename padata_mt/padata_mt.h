@@ -20,7 +20,7 @@
 /**
  * struct padata_mt_range - one piece of a job with a home NUMA node
  * @start: first unit of the piece
- * @size: number of units in the piece
+ * @size: number of units in the piece, at least 1
  * @nid: node the piece's memory lives on, or NUMA_NO_NODE
  * @pos: private to the engine (the piece's chunk cursor)
  * @owned: private to the engine (a participant runs on @nid)
@@ -67,7 +67,7 @@ struct padata_mt_range {
  * @ranges: optional, instead of @start/@size: @nr_ranges pieces with home
  *          nodes (see &struct padata_mt_range).  @start and @size must then
  *          be 0.  Chunks never span two ranges.
- * @nr_ranges: number of entries in @ranges.
+ * @nr_ranges: number of entries in @ranges, at least 1 with @ranges.
  * @cancel: optional.  When the pointed-to value becomes non-zero the job
  *          stops starting chunks and padata_mt_run() returns -ECANCELED
  *          (after undo).  For callers that run a job on behalf of a waiter
@@ -116,7 +116,8 @@ struct padata_mt_task {
  * Return: 0 on success; the first error a @thread_fn returned; -EINTR when
  * the caller got a fatal signal; -ECANCELED when @task->cancel was set;
  * -EINVAL for an invalid descriptor (no @thread_fn, @start + @size
- * overflows, @ranges with @start/@size set, an empty or overflowing range).
+ * overflows, @ranges with @start/@size set, @nr_ranges 0, an empty or
+ * overflowing range, a range's @nid out of bounds).
  * On any error except -EINVAL, @undo_fn (if set) has been called for
  * every chunk that had completed.
  */
