@@ -732,7 +732,7 @@ account:
 	return ret;
 }
 
-/* A one-chunk job's failure: the rare half of the inline path. */
+/* A one-chunk job's failure or stop: the rare half of the inline path. */
 static noinline int pmt_inline_failed(const struct padata_mt_task *task,
 				      int ret)
 {
@@ -742,15 +742,23 @@ static noinline int pmt_inline_failed(const struct padata_mt_task *task,
 	return ret;
 }
 
+/* A one-chunk job that must not start: -ECANCELED or -EINTR. */
+static noinline int pmt_inline_stopped(const struct padata_mt_task *task)
+{
+	if (task->cancel && atomic_read(task->cancel))
+		return pmt_inline_failed(task, -ECANCELED);
+	return pmt_inline_failed(task, -EINTR);
+}
+
 /**
  * padata_mt_run() - run a job on several CPUs and wait for it
  * @task: the job
  *
  * See the kernel-doc in padata_mt.h.  A job that fits in one chunk runs
  * here, inline, with nothing on the way to thread_fn but the validation,
- * two per-CPU counters and the fault-injection check: it costs about as
- * much as calling thread_fn directly (engine.inline_over_direct in the
- * engine benchmark).
+ * the cancel and fatal-signal checks, two per-CPU counters and the
+ * fault-injection check: it costs about as much as calling thread_fn
+ * directly (engine.inline_over_direct in the engine benchmark).
  *
  * Return: 0, the first thread_fn error, -EINTR, -ECANCELED or -EINVAL.
  */
@@ -777,6 +785,9 @@ int padata_mt_run(const struct padata_mt_task *task)
 
 	/* One chunk: inline, no helper, no lock, nothing to undo. */
 	pmt_stat_inc(inline_jobs);
+	if (unlikely((task->cancel && atomic_read(task->cancel)) ||
+		     fatal_signal_pending(current)))
+		return pmt_inline_stopped(task);
 	if (unlikely(pmt_inject_take() == 0))
 		ret = -EIO;
 	else
