@@ -632,10 +632,14 @@ static void pmt_wait_helpers(struct pmt_job *job)
 	}
 	if (atomic_dec_and_test(&job->running))
 		return;
-	/* Killable: a long wait is not a hung task, and a kill stops the job. */
+	/*
+	 * Killable: a kill stops the job.  Either way the wait does not count
+	 * as a hung task, however long a helper's chunk runs: TASK_KILLABLE is
+	 * not what the detector watches, TASK_IDLE neither.
+	 */
 	if (wait_for_completion_killable(&job->done)) {
 		pmt_stop(job, -EINTR);
-		wait_for_completion(&job->done);
+		wait_for_completion_state(&job->done, TASK_IDLE);
 	}
 }
 
