@@ -23,6 +23,7 @@
 #include <linux/sched/signal.h>
 #include <linux/slab.h>
 #include <linux/spinlock.h>
+#include <linux/timekeeping.h>
 #include <linux/topology.h>
 #include <linux/workqueue.h>
 
@@ -281,6 +282,17 @@ static void pmt_run_chunks(struct pmt_job *job, int home, bool steal,
 	}
 }
 
+/*
+ * A duration from two local_clock() readings: monotonic on one CPU, but
+ * two CPUs' clocks may disagree (an unstable TSC), so a reading taken after
+ * a migration can be the smaller one.  Such a duration counts as 0, never
+ * as a wrapped u64.
+ */
+static u64 pmt_elapsed(u64 t0, u64 t1)
+{
+	return t1 > t0 ? t1 - t0 : 0;
+}
+
 static void pmt_helper_fn(struct work_struct *work)
 {
 	struct pmt_helper *h = container_of(work, struct pmt_helper, work);
@@ -291,7 +303,7 @@ static void pmt_helper_fn(struct work_struct *work)
 	lock_map_acquire_read(&pmt_lockdep_map);
 	pmt_run_chunks(job, h->home, h->steal, &h->fail, false);
 	lock_map_release(&pmt_lockdep_map);
-	pmt_stats_helper_exit(local_clock() - t0);
+	pmt_stats_helper_exit(pmt_elapsed(t0, local_clock()));
 	/* The job lives on the caller's stack: the last touch is complete(). */
 	if (atomic_dec_and_test(&job->running))
 		complete(&job->done);
@@ -692,7 +704,8 @@ static noinline int pmt_run_job(const struct padata_mt_task *task,
 		goto account;
 	}
 
-	t0 = local_clock();
+	/* The caller may migrate: a global clock, read only when traced. */
+	t0 = trace_padata_mt_job_end_enabled() ? ktime_get_ns() : 0;
 	if (!pmt_current_is_helper()) {
 		lock_map_acquire(&pmt_lockdep_map);
 		lock_map_release(&pmt_lockdep_map);
@@ -730,7 +743,8 @@ static noinline int pmt_run_job(const struct padata_mt_task *task,
 	if (ret && task->undo_fn)
 		pmt_undo(&job, &mine);
 	pmt_pool_put(job.helpers);
-	trace_padata_mt_job_end(task, ret, local_clock() - t0);
+	if (trace_padata_mt_job_end_enabled() && t0)
+		trace_padata_mt_job_end(task, ret, ktime_get_ns() - t0);
 account:
 	pmt_account(ret);
 	return ret;
