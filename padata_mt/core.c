@@ -65,6 +65,7 @@ struct pmt_helper;
  * @done: completed by whoever drops @running to zero
  * @helpers: this job's helpers, linked through pmt_helper.next
  * @single: the range used when the task gives start and size
+ * @site: the call site's lockdep map, or NULL
  * @inject_at: test-only: the chunk (in claim order) that fails, or -1
  * @seq: chunks claimed so far, counted only while @inject_at >= 0
  */
@@ -80,6 +81,7 @@ struct pmt_job {
 	struct completion done;
 	struct pmt_helper *helpers;
 	struct padata_mt_range single;
+	struct lockdep_map *site;
 	int inject_at;
 	atomic_t seq;
 };
@@ -125,13 +127,39 @@ static struct workqueue_struct *pmt_bound_wq;
 static atomic_t pmt_node_rotor = ATOMIC_INIT(0);
 
 /*
- * Waiting for helpers while holding a lock their thread_fn takes deadlocks.
- * Helpers hold this map (as a recursive reader) while running chunks, and a
- * caller acquires it (as a writer) before it waits, like flush_work() does
- * with a work's map: lockdep then reports the inversion.
+ * Lockdep: waiting for helpers while holding a lock their thread_fn takes
+ * deadlocks.  Each call site has a map (padata_mt_run() is a macro); every
+ * participant holds it as a recursive reader around thread_fn, and the
+ * caller acquires it as a writer before it may wait, on every path, like a
+ * work's map in process_one_work() and flush_work().  A job nested in a
+ * thread_fn of the same site skips the writer: its caller is a reader of
+ * that map already, and its helpers never wait for the outer job.
  */
-static struct lock_class_key pmt_lock_key __maybe_unused;
-static struct lockdep_map pmt_lockdep_map __maybe_unused;
+static inline void pmt_site_wait(struct lockdep_map *site)
+{
+#ifdef CONFIG_DEBUG_LOCK_ALLOC
+	if (site && !lock_is_held(site)) {
+		lock_map_acquire(site);
+		lock_map_release(site);
+	}
+#endif
+}
+
+static inline void pmt_site_enter(struct lockdep_map *site)
+{
+#ifdef CONFIG_DEBUG_LOCK_ALLOC
+	if (site)
+		lock_map_acquire_read(site);
+#endif
+}
+
+static inline void pmt_site_exit(struct lockdep_map *site)
+{
+#ifdef CONFIG_DEBUG_LOCK_ALLOC
+	if (site)
+		lock_map_release(site);
+#endif
+}
 
 /* The end of the chunk that starts at @pos in a range ending at @end. */
 static unsigned long pmt_next(const struct pmt_job *job, unsigned long pos,
@@ -260,6 +288,7 @@ static void pmt_run_chunks(struct pmt_job *job, int home, bool steal,
 	unsigned int idx;
 	int ret;
 
+	pmt_site_enter(job->site);
 	while (!pmt_should_stop(job, caller) &&
 	       pmt_pick(job, home, steal, &idx, &start, &end)) {
 		if (unlikely(job->inject_at >= 0) &&
@@ -276,10 +305,11 @@ static void pmt_run_chunks(struct pmt_job *job, int home, bool steal,
 			fail->range = idx;
 			fail->start = start;
 			pmt_stop(job, ret);
-			return;
+			break;
 		}
 		cond_resched();
 	}
+	pmt_site_exit(job->site);
 }
 
 /*
@@ -300,21 +330,12 @@ static void pmt_helper_fn(struct work_struct *work)
 	u64 t0 = local_clock();
 
 	pmt_stats_helper_enter();
-	lock_map_acquire_read(&pmt_lockdep_map);
 	pmt_run_chunks(job, h->home, h->steal, &h->fail, false);
-	lock_map_release(&pmt_lockdep_map);
 	pmt_stats_helper_exit(pmt_elapsed(t0, local_clock()));
 	/* The job lives on the caller's stack: the last touch is complete(). */
 	if (atomic_dec_and_test(&job->running))
 		complete(&job->done);
 	pmt_test_exit_delay();
-}
-
-static bool pmt_current_is_helper(void)
-{
-	struct work_struct *w = current_work();
-
-	return w && w->func == pmt_helper_fn;
 }
 
 static struct pmt_helper *pmt_pool_get(unsigned int want, unsigned int *got)
@@ -599,11 +620,12 @@ static unsigned int pmt_nr_threads(const struct padata_mt_task *task,
 }
 
 static void pmt_job_init(struct pmt_job *job, const struct padata_mt_task *task,
-			 unsigned int threads)
+			 unsigned int threads, struct lockdep_map *site)
 {
 	unsigned int i;
 
 	job->task = task;
+	job->site = site;
 	job->min_chunk = max(task->min_chunk, 1UL);
 	job->align = max(task->align, 1UL);
 	job->divisor = (unsigned long)threads * PMT_CHUNKS_PER_THREAD;
@@ -656,14 +678,15 @@ static void pmt_wait_helpers(struct pmt_job *job)
 }
 
 /* A job the caller runs alone: no helper, no lock, no completion. */
-static int pmt_run_alone(const struct padata_mt_task *task)
+static int pmt_run_alone(const struct padata_mt_task *task,
+			 struct lockdep_map *site)
 {
 	struct pmt_failure mine = { };
 	struct pmt_job job;
 	int ret;
 
 	pmt_stat_inc(inline_jobs);
-	pmt_job_init(&job, task, 1);
+	pmt_job_init(&job, task, 1, site);
 	pmt_run_chunks(&job, NUMA_NO_NODE, true, &mine, true);
 	ret = atomic_read(&job.error);
 	if (ret && task->undo_fn)
@@ -686,7 +709,7 @@ static void pmt_account(int ret)
  * callee-saved register.
  */
 static noinline int pmt_run_job(const struct padata_mt_task *task,
-				unsigned long size)
+				unsigned long size, struct lockdep_map *site)
 {
 	struct pmt_failure mine = { };
 	struct pmt_job job;
@@ -700,17 +723,13 @@ static noinline int pmt_run_job(const struct padata_mt_task *task,
 	cpus = pmt_caller_cpus(&restricted);
 	threads = pmt_nr_threads(task, size, cpus);
 	if (threads == 1) {
-		ret = pmt_run_alone(task);
+		ret = pmt_run_alone(task, site);
 		goto account;
 	}
 
 	/* The caller may migrate: a global clock, read only when traced. */
 	t0 = trace_padata_mt_job_end_enabled() ? ktime_get_ns() : 0;
-	if (!pmt_current_is_helper()) {
-		lock_map_acquire(&pmt_lockdep_map);
-		lock_map_release(&pmt_lockdep_map);
-	}
-	pmt_job_init(&job, task, threads);
+	pmt_job_init(&job, task, threads, site);
 	job.helpers = pmt_pool_get(threads - 1, &got);
 	if (got < threads - 1)
 		pmt_stat_inc(pool_exhausted);
@@ -769,18 +788,21 @@ static noinline int pmt_inline_stopped(const struct padata_mt_task *task)
 }
 
 /**
- * padata_mt_run() - run a job on several CPUs and wait for it
+ * __padata_mt_run() - run a job on several CPUs and wait for it
  * @task: the job
+ * @site: the call site's lockdep map (padata_mt_run() passes it), or NULL
  *
- * See the kernel-doc in padata_mt.h.  A job that fits in one chunk runs
+ * See padata_mt_run() in padata_mt.h.  A job that fits in one chunk runs
  * here, inline, with nothing on the way to thread_fn but the validation,
  * the cancel and fatal-signal checks, two per-CPU counters and the
- * fault-injection check: it costs about as much as calling thread_fn
- * directly (engine.inline_over_direct in the engine benchmark).
+ * fault-injection check (and, on lockdep kernels, the site's annotation):
+ * it costs about as much as calling thread_fn directly
+ * (engine.inline_over_direct in the engine benchmark).
  *
  * Return: 0, the first thread_fn error, -EINTR, -ECANCELED or -EINVAL.
  */
-int padata_mt_run(const struct padata_mt_task *task)
+int __padata_mt_run(const struct padata_mt_task *task,
+		    struct lockdep_map *site)
 {
 	unsigned long size;
 	int ret;
@@ -794,35 +816,40 @@ int padata_mt_run(const struct padata_mt_task *task)
 	 */
 	__might_sleep(__FILE__, __LINE__);
 	ret = pmt_validate(task, &size);
-	if (ret || !size)
+	if (ret)
 		return ret;
+	pmt_site_wait(site);
+	if (!size)
+		return 0;
 
 	pmt_stat_inc(jobs);
 	if (task->ranges || size > max(task->min_chunk, 1UL))
-		return pmt_run_job(task, size);
+		return pmt_run_job(task, size, site);
 
 	/* One chunk: inline, no helper, no lock, nothing to undo. */
 	pmt_stat_inc(inline_jobs);
 	if (unlikely((task->cancel && atomic_read(task->cancel)) ||
 		     fatal_signal_pending(current)))
 		return pmt_inline_stopped(task);
-	if (unlikely(pmt_inject_take() == 0))
+	if (unlikely(pmt_inject_take() == 0)) {
 		ret = -EIO;
-	else
+	} else {
+		pmt_site_enter(site);
 		ret = task->thread_fn(task->start, task->start + size,
 				      task->fn_arg);
+		pmt_site_exit(site);
+	}
 	if (unlikely(ret))
 		return pmt_inline_failed(task, ret);
 	return 0;
 }
-EXPORT_SYMBOL_GPL(padata_mt_run);
+EXPORT_SYMBOL_GPL(__padata_mt_run);
 
 static int __init padata_mt_init(void)
 {
 	unsigned int i, n = num_possible_cpus();
 	int ret;
 
-	lockdep_init_map(&pmt_lockdep_map, "padata_mt_run", &pmt_lock_key, 0);
 	spin_lock_init(&pmt_pool.lock);
 	pmt_pool.items = kcalloc(n, sizeof(*pmt_pool.items), GFP_KERNEL);
 	if (!pmt_pool.items)

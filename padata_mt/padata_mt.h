@@ -15,6 +15,7 @@
 #define _PADATA_MT_PUBLIC_H
 
 #include <linux/atomic.h>
+#include <linux/lockdep.h>
 #include <linux/types.h>
 
 /**
@@ -92,8 +93,21 @@ struct padata_mt_task {
 };
 
 /**
+ * __padata_mt_run() - padata_mt_run() with an explicit lockdep map
+ * @task: the job
+ * @site: the lockdep map of the call site, or NULL (no lockdep)
+ *
+ * Use padata_mt_run(), which gives each call site a map of its own.
+ *
+ * Return: as padata_mt_run().
+ */
+int __padata_mt_run(const struct padata_mt_task *task,
+		    struct lockdep_map *site);
+
+/**
  * padata_mt_run() - run a job on several CPUs and wait for it
- * @task: the job.  Read-only for the engine (except @task->ranges).
+ * @task: the job (const struct padata_mt_task *).  Read-only for the
+ *        engine, except @task->ranges.
  *
  * Splits the job into chunks and runs them on the calling thread plus up to
  * @max_threads - 1 helpers queued on system_unbound_wq.  Every unit of the
@@ -109,9 +123,16 @@ struct padata_mt_task {
  * When the caller may run only on some online CPUs, the job uses at most
  * that many threads and places its helpers on those CPUs.
  *
+ * padata_mt_run() is a macro, as INIT_WORK() is: each call site is a
+ * lockdep class of its own, which the caller acquires before it waits for
+ * helpers (on every path, one-chunk and one-thread jobs included) and
+ * every thread holds around @thread_fn, as flush_work() and a work's
+ * function do.  Lockdep thus reports a caller that holds a lock this site's
+ * @thread_fn takes, and no caller of another site.
+ *
  * Context: process context; may sleep.  Must not be called with a lock held
- * that @thread_fn takes (lockdep reports it, as it does for flush_work()).
- * Jobs may nest: a @thread_fn may call padata_mt_run().
+ * that @thread_fn takes.  Jobs may nest: a @thread_fn may call
+ * padata_mt_run().
  *
  * Return: 0 on success; the first error a @thread_fn returned; -EINTR when
  * the caller got a fatal signal; -ECANCELED when @task->cancel was set;
@@ -121,6 +142,18 @@ struct padata_mt_task {
  * On any error except -EINVAL, @undo_fn (if set) has been called for
  * every chunk that had completed.
  */
-int padata_mt_run(const struct padata_mt_task *task);
+#ifdef CONFIG_DEBUG_LOCK_ALLOC
+#define padata_mt_run(task)						\
+({									\
+	static struct lock_class_key __pmt_key;				\
+	static struct lockdep_map __pmt_map =				\
+		STATIC_LOCKDEP_MAP_INIT("padata_mt_run(" #task ")",	\
+					&__pmt_key);			\
+									\
+	__padata_mt_run((task), &__pmt_map);				\
+})
+#else
+#define padata_mt_run(task)	__padata_mt_run((task), NULL)
+#endif
 
 #endif /* _PADATA_MT_PUBLIC_H */
