@@ -26,14 +26,14 @@
  * @pos: private to the engine (the piece's chunk cursor)
  * @owned: private to the engine (a participant runs on @nid)
  *
- * A job given as ranges runs each chunk of a range whose @nid has CPUs on a
- * thread placed on that node, whenever the job could place a thread there.
- * Ranges on nodes without CPUs (e.g. CXL or pmem memory-only nodes), or on
- * nodes the job could not place a thread on, are shared by all threads.
- * No node gets more threads than it has online CPUs: threads that do not
- * fit on the ranges' nodes go to other nodes and take chunks of any range.
- * The array is written by padata_mt_run() and must not be shared by two
- * jobs running at once.
+ * A job given as ranges places a thread on each range's node (among the
+ * CPUs the caller may use) before any other node, and runs each chunk of a
+ * range whose node got a thread on a thread of that node.  Ranges on nodes
+ * without CPUs (e.g. CXL or pmem memory-only nodes), with %NUMA_NO_NODE,
+ * or on nodes the job could place no thread on, are shared by all threads.
+ * Threads that do not fit on the ranges' nodes go to other nodes and take
+ * chunks of any range.  The array is written by padata_mt_run() and must
+ * not be shared by two jobs running at once.
  */
 struct padata_mt_range {
 	unsigned long start;
@@ -61,10 +61,10 @@ struct padata_mt_range {
  *             the job (or of a range).  0 means 1.
  * @max_threads: upper bound on threads, the caller included.  0 or negative
  *               means "one per CPU the caller may run on".
- * @numa_aware: spread helper threads round-robin over the nodes with CPUs
- *              (skipping nodes whose CPUs all have a thread of the job).
- *              Without it, helpers stay on the caller's node while it has
- *              CPUs to spare, then spread the same way.
+ * @numa_aware: spread helper threads round-robin over the nodes with CPUs,
+ *              continuing where the previous job stopped, so that
+ *              concurrent jobs spread too.  Without it, helpers fill the
+ *              caller's node first, then spread the same way.
  * @ranges: optional, instead of @start/@size: @nr_ranges pieces with home
  *          nodes (see &struct padata_mt_range).  @start and @size must then
  *          be 0.  Chunks never span two ranges.
@@ -74,8 +74,9 @@ struct padata_mt_range {
  *          (after undo).  For callers that run a job on behalf of a waiter
  *          who may go away, e.g. a kthread serving a killable writer.
  *
- * The number of threads is min(@max_threads, units of work, free helpers + 1)
- * where units of work = @size / max(@min_chunk, @align), at least 1.
+ * The number of threads is min(@max_threads, CPUs the caller may use,
+ * units of work, free helpers + 1) where units of work = @size /
+ * max(@min_chunk, @align), at least 1.
  */
 struct padata_mt_task {
 	int (*thread_fn)(unsigned long start, unsigned long end, void *arg);
@@ -110,18 +111,21 @@ int __padata_mt_run(const struct padata_mt_task *task,
  *        engine, except @task->ranges.
  *
  * Splits the job into chunks and runs them on the calling thread plus up to
- * @max_threads - 1 helpers queued on system_unbound_wq.  Every unit of the
- * job is passed to exactly one @thread_fn call.  Chunks are handed out
- * dynamically, large first and shrinking toward the end of the job, so that
- * all threads finish together; a job of at least 4 * threads *
- * roundup(@min_chunk, @align) units gets at least 4 chunks per thread.  A job that fits in one chunk, or gets one
+ * @max_threads - 1 helpers, each queued on a CPU of its own (never the
+ * caller's) among the online CPUs the caller may use, on padata_mt's own
+ * per-CPU workqueue.  Every unit of the job is passed to exactly one
+ * @thread_fn call.  Chunks are handed out dynamically, large first and
+ * shrinking toward the end of the job, so that all threads finish together;
+ * a job of at least 4 * threads * roundup(@min_chunk, @align) units gets at
+ * least 4 chunks per thread.  A job that fits in one chunk, or gets one
  * thread, runs inline in the caller with no helper and no lock.  Helpers
  * come from a pool preallocated at module load (one per possible CPU) and
  * shared by all callers: when it runs dry a job uses fewer helpers, down to
- * the caller alone; it never fails for lack of helpers and never allocates.
+ * the caller alone; it never fails for lack of helpers and never
+ * allocates.  No node gets more threads of a job than it has online CPUs.
  *
- * When the caller may run only on some online CPUs, the job uses at most
- * that many threads and places its helpers on those CPUs.
+ * A job started by a helper (a @thread_fn calling padata_mt_run()) may use
+ * the CPUs its outer job's caller may use.
  *
  * padata_mt_run() is a macro, as INIT_WORK() is: each call site is a
  * lockdep class of its own, which the caller acquires before it waits for
