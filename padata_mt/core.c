@@ -71,6 +71,11 @@ struct pmt_helper;
  * @allowed: the CPUs the job may use: the caller's, or for a job started by
  *           a helper, those of the outer job
  * @site: the call site's lockdep map, or NULL
+ * @lock: orders a background job's renicing against its helpers' start
+ *        and end (see pmt_helper_prio())
+ * @caller_nice: the caller's nice
+ * @background: the task asks for PADATA_MT_PRIO_BACKGROUND
+ * @waiting: the caller has no chunk left and waits (under @lock)
  * @single: the range used when the task gives start and size
  * @inject_at: test-only: the chunk (in claim order) that fails, or -1
  * @seq: chunks claimed so far, counted only while @inject_at >= 0
@@ -88,6 +93,10 @@ struct pmt_job {
 	struct pmt_helper *helpers;
 	const struct cpumask *allowed;
 	struct lockdep_map *site;
+	spinlock_t lock;
+	int caller_nice;
+	bool background;
+	bool waiting;
 	struct padata_mt_range single;
 	int inject_at;
 	atomic_t seq;
@@ -100,6 +109,8 @@ struct pmt_job {
  * @next: link in the pool's free list, or in the job's helper list
  * @cursor: nr_node_ids ints of scratch for placing the job's helpers while
  *          this helper is the job's first (see pmt_place())
+ * @task: the worker running it, while it runs a background job's chunks
+ *        (under the job's lock)
  * @cpu: the CPU it is queued on
  * @home: the node of @cpu
  * @steal: no range lives on @home: it may take chunks of any range
@@ -110,6 +121,7 @@ struct pmt_helper {
 	struct pmt_job *job;
 	struct pmt_helper *next;
 	int *cursor;
+	struct task_struct *task;
 	int cpu;
 	int home;
 	bool steal;
@@ -333,6 +345,54 @@ static void pmt_run_chunks(struct pmt_job *job, int home, bool steal,
 }
 
 /*
+ * A helper's priority: the caller's nice, or for a background job MAX_NICE
+ * until the caller waits (pmt_renice_helpers()).  Under the job's lock, so
+ * that the caller's renice and the helper's own start and end never cross;
+ * the worker goes back to its pool at the nice it came with.
+ */
+static int pmt_helper_prio(struct pmt_helper *h, struct pmt_job *job)
+{
+	int was = task_nice(current);
+
+	if (!job->background) {
+		if (job->caller_nice != was)
+			set_user_nice(current, job->caller_nice);
+		return was;
+	}
+	spin_lock(&job->lock);
+	h->task = current;
+	set_user_nice(current, job->waiting ? job->caller_nice : MAX_NICE);
+	spin_unlock(&job->lock);
+	return was;
+}
+
+static void pmt_helper_unprio(struct pmt_helper *h, struct pmt_job *job,
+			      int was)
+{
+	if (job->background) {
+		spin_lock(&job->lock);
+		h->task = NULL;
+		set_user_nice(current, was);
+		spin_unlock(&job->lock);
+	} else if (task_nice(current) != was) {
+		set_user_nice(current, was);
+	}
+}
+
+/* The caller waits: its background helpers get its priority from now on. */
+static void pmt_renice_helpers(struct pmt_job *job)
+{
+	struct pmt_helper *h;
+
+	spin_lock(&job->lock);
+	job->waiting = true;
+	for (h = job->helpers; h; h = h->next)
+		if (h->task)
+			set_user_nice(h->task, job->caller_nice);
+	spin_unlock(&job->lock);
+}
+
+/*
  * A duration from two local_clock() readings: monotonic on one CPU, but
  * two CPUs' clocks may disagree (an unstable TSC), so a reading taken after
  * a migration can be the smaller one.  Such a duration counts as 0, never
@@ -348,9 +408,12 @@ static void pmt_helper_fn(struct work_struct *work)
 	struct pmt_helper *h = container_of(work, struct pmt_helper, work);
 	struct pmt_job *job = h->job;
 	u64 t0 = local_clock();
+	int was;
 
 	pmt_stats_helper_enter();
+	was = pmt_helper_prio(h, job);
 	pmt_run_chunks(job, h->home, h->steal, &h->fail, false);
+	pmt_helper_unprio(h, job, was);
 	pmt_stats_helper_exit(pmt_elapsed(t0, local_clock()));
 	/* The job lives on the caller's stack: the last touch is complete(). */
 	if (atomic_dec_and_test(&job->running))
@@ -699,6 +762,8 @@ static void pmt_wait_helpers(struct pmt_job *job)
 	}
 	if (atomic_dec_and_test(&job->running))
 		return;
+	if (job->background)
+		pmt_renice_helpers(job);
 	/*
 	 * Killable: a kill stops the job.  Either way the wait does not count
 	 * as a hung task, however long a helper's chunk runs: TASK_KILLABLE is
@@ -751,6 +816,10 @@ static noinline int pmt_run_job(const struct padata_mt_task *task,
 	if (trace_padata_mt_job_end_enabled())
 		t0 = ktime_get_ns();
 	init_completion(&job.done);
+	spin_lock_init(&job.lock);
+	job.caller_nice = task_nice(current);
+	job.background = task->helper_prio == PADATA_MT_PRIO_BACKGROUND;
+	job.waiting = false;
 	job.helpers = pmt_pool_get(threads - 1, &got);
 	if (got < threads - 1)
 		pmt_stat_inc(pool_exhausted);
@@ -764,6 +833,7 @@ static noinline int pmt_run_job(const struct padata_mt_task *task,
 	for (h = job.helpers; h; h = h->next) {
 		h->job = &job;
 		h->fail.failed = false;
+		h->task = NULL;
 		atomic_inc(&job.running);
 		queue_work_on(h->cpu, pmt_wq, &h->work);
 	}

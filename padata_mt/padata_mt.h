@@ -5,7 +5,8 @@
  * Mainline's padata_do_multithreaded() splits one large job across CPUs,
  * but it is __init and not exported.  padata_mt_run() offers the same
  * contract to modules on stock kernels, plus error return with undo,
- * cancellation, NUMA placement, statistics and tracepoints.
+ * cancellation, NUMA placement, helper priority, statistics and
+ * tracepoints.
  *
  * The descriptor keeps upstream's field names and meanings where they
  * overlap (struct padata_mt_job in <linux/padata.h>), so a mainline caller
@@ -45,6 +46,22 @@ struct padata_mt_range {
 };
 
 /**
+ * enum padata_mt_prio - the priority of a job's helpers
+ * @PADATA_MT_PRIO_CALLER: the caller's nice (the default)
+ * @PADATA_MT_PRIO_BACKGROUND: MAX_NICE while the caller still runs chunks,
+ *	so that other work on the helpers' CPUs keeps its share; once the
+ *	caller has no chunk left and waits, the caller's nice, so that a
+ *	helper never holds the caller back
+ *
+ * Either way a helper runs under SCHED_NORMAL: a real-time caller's policy
+ * is not passed on.
+ */
+enum padata_mt_prio {
+	PADATA_MT_PRIO_CALLER = 0,
+	PADATA_MT_PRIO_BACKGROUND,
+};
+
+/**
  * struct padata_mt_task - one multithreaded job
  * @thread_fn: called for each chunk [start, end) of the job; returns 0 or a
  *             negative errno.  After the first error no new chunk starts.
@@ -59,8 +76,10 @@ struct padata_mt_range {
  *         of the job (or of a range).  0 and 1 both mean "no alignment".
  * @min_chunk: smallest chunk handed to @thread_fn, except the last chunk of
  *             the job (or of a range).  0 means 1.
- * @max_threads: upper bound on threads, the caller included.  0 or negative
- *               means "one per CPU the caller may run on".
+ * @max_threads: the caller's cap on threads, itself included.  0 or
+ *               negative means "one per CPU the caller may run on".  The
+ *               engine cannot see the caller's CPU quota (see
+ *               padata_mt_run()): a caller with one sets this.
  * @numa_aware: spread helper threads round-robin over the nodes with CPUs,
  *              continuing where the previous job stopped, so that
  *              concurrent jobs spread too.  Without it, helpers fill the
@@ -73,6 +92,7 @@ struct padata_mt_range {
  *          stops starting chunks and padata_mt_run() returns -ECANCELED
  *          (after undo).  For callers that run a job on behalf of a waiter
  *          who may go away, e.g. a kthread serving a killable writer.
+ * @helper_prio: the helpers' priority (see &enum padata_mt_prio).
  *
  * The number of threads is min(@max_threads, CPUs the caller may use,
  * units of work, free helpers + 1) where units of work = @size /
@@ -91,6 +111,7 @@ struct padata_mt_task {
 	struct padata_mt_range *ranges;
 	unsigned int nr_ranges;
 	const atomic_t *cancel;
+	enum padata_mt_prio helper_prio;
 };
 
 /**
@@ -126,6 +147,11 @@ int __padata_mt_run(const struct padata_mt_task *task,
  *
  * A job started by a helper (a @thread_fn calling padata_mt_run()) may use
  * the CPUs its outer job's caller may use.
+ *
+ * CPU accounting: helpers are kernel workers, so their CPU time is charged
+ * to the root cgroup, not to the caller's; and a module cannot see the
+ * caller's cgroup CPU quota (the scheduler's task groups are private).  A
+ * caller under a quota caps its job with @max_threads.
  *
  * padata_mt_run() is a macro, as INIT_WORK() is: each call site is a
  * lockdep class of its own, which the caller acquires before it waits for
