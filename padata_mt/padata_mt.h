@@ -64,11 +64,14 @@ enum padata_mt_prio {
 /**
  * struct padata_mt_task - one multithreaded job
  * @thread_fn: called for each chunk [start, end) of the job; returns 0 or a
- *             negative errno.  After the first error no new chunk starts.
+ *             negative errno.  After the first error no thread claims a new
+ *             chunk; each other thread may still start the one chunk it had
+ *             claimed.
  * @undo_fn: optional.  When the job fails or is cancelled, called once for
  *           every chunk whose @thread_fn returned 0, by the caller, in
- *           ascending order, so that a job can be all-or-nothing.  A chunk
- *           whose @thread_fn failed is not undone: it cleans up after itself.
+ *           ascending order (ranges in array order), so that a job can be
+ *           all-or-nothing.  A chunk whose @thread_fn failed is not undone:
+ *           it cleans up after itself.
  * @fn_arg: the last argument of @thread_fn and @undo_fn.
  * @start: first unit of the job (units are job-specific).
  * @size: number of units.  0 returns 0 at once without calling @thread_fn.
@@ -89,7 +92,7 @@ enum padata_mt_prio {
  *          be 0.  Chunks never span two ranges.
  * @nr_ranges: number of entries in @ranges, at least 1 with @ranges.
  * @cancel: optional.  When the pointed-to value becomes non-zero the job
- *          stops starting chunks and padata_mt_run() returns -ECANCELED
+ *          stops claiming chunks and padata_mt_run() returns -ECANCELED
  *          (after undo).  For callers that run a job on behalf of a waiter
  *          who may go away, e.g. a kthread serving a killable writer.
  * @helper_prio: the helpers' priority (see &enum padata_mt_prio).
