@@ -22,9 +22,13 @@
 #include <linux/random.h>
 #include <linux/sched.h>
 #include <linux/sched/signal.h>
+#include <linux/sched/task.h>
 #include <linux/seq_buf.h>
 #include <linux/slab.h>
 #include <linux/spinlock.h>
+#include <linux/string.h>
+#include <linux/topology.h>
+#include <linux/uaccess.h>
 #include <linux/vmalloc.h>
 
 #include "padata_mt.h"
@@ -47,6 +51,7 @@ MODULE_PARM_DESC(lockdep_splat, "Run only the lockdep test, which provokes a loc
 
 #define ST_MAX_UNITS	8192
 #define ST_MAX_CPUS	64
+#define ST_MAX_RANGES	8
 
 static char *st_out;
 static struct seq_buf st_buf;
@@ -98,15 +103,27 @@ static __printf(1, 2) void st_diag(const char *fmt, ...)
  * @cpus: CPUs chunks ran on
  * @tasks: distinct tasks that ran chunks (up to ST_MAX_CPUS)
  * @nr_tasks: entries in @tasks
- * @bad_node: a helper ran a chunk of a range away from the range's node
+ * @bad_node: a helper on a node with a range of the job ran a chunk of a
+ *            range of another node with CPUs (helpers on nodes without a
+ *            range steal from any range)
  * @nodes: nodes helpers ran chunks on
- * @rendezvous: each chunk first waits (up to 10 s) until two tasks have
- *              run chunks, so a test does not depend on how fast the host
- *              schedules the helper's vCPU: ST_SPIN keeps the CPU busy (the
- *              helper must run elsewhere), ST_SLEEP lets it share the CPU
+ * @rendezvous: each chunk first waits (up to 10 s) until @rendezvous_n
+ *              tasks have run chunks, so a test does not depend on how fast
+ *              the host schedules the helpers' vCPUs: ST_SPIN keeps the CPU
+ *              busy (a helper must run elsewhere), ST_SLEEP lets it share
+ *              the CPU
+ * @rendezvous_n: tasks to wait for (0 means 2)
  * @spin_us: busy time per chunk
  * @sleep_unit_ms: sleep per unit
  * @units: units of the chunks that completed
+ * @task_cpu: the CPU each task of @tasks ran its first chunk on
+ * @task_moved: a helper ran chunks on two CPUs
+ * @range_chunks: chunks of each range (the first ST_MAX_RANGES)
+ * @range_home: of those, chunks that ran on the range's node
+ * @range_tasks: tasks (bits of @tasks indices) that ran chunks of each range
+ * @undo_caller: undo_fn calls by another task than @caller
+ * @undo_order: undo_fn calls that were not in ascending order
+ * @undo_last: the start of the last undo_fn call, plus one (0: none yet)
  */
 struct st_job {
 	struct padata_mt_task task;
@@ -128,20 +145,33 @@ struct st_job {
 	bool bad_node;
 	nodemask_t nodes;
 	enum { ST_NONE, ST_SPIN, ST_SLEEP } rendezvous;
+	unsigned int rendezvous_n;
 	unsigned int spin_us;
 	unsigned int sleep_unit_ms;
 	unsigned long units;
+	int task_cpu[ST_MAX_CPUS];
+	bool task_moved;
+	unsigned int range_chunks[ST_MAX_RANGES];
+	unsigned int range_home[ST_MAX_RANGES];
+	u64 range_tasks[ST_MAX_RANGES];
+	unsigned int undo_caller;
+	unsigned int undo_order;
+	unsigned long undo_last;
 };
 
-static void st_note_task(struct st_job *j)
+/* The index of the current task in j->tasks (added if new), or -1. */
+static int st_note_task(struct st_job *j)
 {
 	unsigned int i;
 
 	for (i = 0; i < j->nr_tasks; i++)
 		if (j->tasks[i] == current)
-			return;
-	if (j->nr_tasks < ST_MAX_CPUS)
-		j->tasks[j->nr_tasks++] = current;
+			return i;
+	if (j->nr_tasks >= ST_MAX_CPUS)
+		return -1;
+	j->task_cpu[j->nr_tasks] = raw_smp_processor_id();
+	j->tasks[j->nr_tasks] = current;
+	return j->nr_tasks++;
 }
 
 static bool st_boundary_ok(const struct st_job *j, unsigned long s,
@@ -161,12 +191,30 @@ static bool st_boundary_ok(const struct st_job *j, unsigned long s,
 	return true;
 }
 
+/* Per-range accounting: chunks, chunks on the range's node, tasks. */
+static void st_note_range(struct st_job *j, unsigned long s, int idx)
+{
+	const struct padata_mt_range *r;
+	unsigned int i;
+
+	for (i = 0; i < j->task.nr_ranges && i < ST_MAX_RANGES; i++) {
+		r = &j->task.ranges[i];
+		if (s < r->start || s >= r->start + r->size)
+			continue;
+		j->range_chunks[i]++;
+		if (r->nid == numa_node_id())
+			j->range_home[i]++;
+		if (idx >= 0)
+			j->range_tasks[i] |= BIT_ULL(idx);
+	}
+}
+
 static int st_thread_fn(unsigned long s, unsigned long e, void *arg)
 {
 	struct st_job *j = arg;
 	unsigned long base = j->task.ranges ? 0 : j->task.start;
 	unsigned long u;
-	int ret = 0, call;
+	int ret = 0, call, idx;
 
 	if (j->rendezvous) {
 		unsigned long deadline = jiffies + 10 * HZ;
@@ -174,7 +222,7 @@ static int st_thread_fn(unsigned long s, unsigned long e, void *arg)
 		spin_lock(&j->lock);
 		st_note_task(j);
 		spin_unlock(&j->lock);
-		while (READ_ONCE(j->nr_tasks) < 2 &&
+		while (READ_ONCE(j->nr_tasks) < max(j->rendezvous_n, 2U) &&
 		       time_before(jiffies, deadline)) {
 			if (j->rendezvous == ST_SPIN)
 				cpu_relax();
@@ -191,13 +239,21 @@ static int st_thread_fn(unsigned long s, unsigned long e, void *arg)
 	if (j->stopped)
 		j->after_stop++;
 	cpumask_set_cpu(raw_smp_processor_id(), &j->cpus);
-	st_note_task(j);
+	idx = st_note_task(j);
+	if (idx >= 0 && current != j->caller &&
+	    j->task_cpu[idx] != raw_smp_processor_id())
+		j->task_moved = true;
+	st_note_range(j, s, idx);
 	if (current != j->caller && j->task.ranges) {
 		const struct padata_mt_range *r;
+		bool mine = false;
 		unsigned int i;
 
 		node_set(numa_node_id(), j->nodes);
-		for (i = 0; i < j->task.nr_ranges; i++) {
+		/* A helper on a node with a range of the job is no stealer. */
+		for (i = 0; i < j->task.nr_ranges; i++)
+			mine |= j->task.ranges[i].nid == numa_node_id();
+		for (i = 0; mine && i < j->task.nr_ranges; i++) {
 			r = &j->task.ranges[i];
 			if (s >= r->start && s < r->start + r->size &&
 			    r->nid != NUMA_NO_NODE && node_state(r->nid, N_CPU) &&
@@ -238,6 +294,11 @@ static void st_undo_fn(unsigned long s, unsigned long e, void *arg)
 
 	spin_lock(&j->lock);
 	j->undos++;
+	if (current != j->caller)
+		j->undo_caller++;
+	if (j->undo_last && s < j->undo_last)
+		j->undo_order++;
+	j->undo_last = s + 1;
 	for (u = s; u < e; u++)
 		if (!__test_and_clear_bit(u - base, j->done))
 			j->errors++;
@@ -435,6 +496,26 @@ static void test_edges(void)
 	if (padata_mt_run(&j->task) != -EINVAL || j->chunks)
 		ok = false;
 	st_result(ok, "invalid_descriptor_einval", NULL);
+
+	/* ranges but none of them, or an empty one: -EINVAL too */
+	ok = true;
+	st_job_reset(j);
+	r[0] = (struct padata_mt_range){ .start = 0, .size = 10, .nid = NUMA_NO_NODE };
+	r[1] = (struct padata_mt_range){ .start = 10, .size = 0, .nid = NUMA_NO_NODE };
+	j->task.ranges = r;
+	j->task.nr_ranges = 0;
+	ret = padata_mt_run(&j->task);
+	if (ret != -EINVAL || j->chunks) {
+		st_diag("nr_ranges 0: ret=%d chunks=%u", ret, j->chunks);
+		ok = false;
+	}
+	j->task.nr_ranges = 2;
+	ret = padata_mt_run(&j->task);
+	if (ret != -EINVAL || j->chunks) {
+		st_diag("an empty range: ret=%d chunks=%u", ret, j->chunks);
+		ok = false;
+	}
+	st_result(ok, "no_ranges_or_empty_range_einval", NULL);
 	st_job_free(j);
 }
 
@@ -464,13 +545,37 @@ static void test_inline(void)
 	ok = !ret && j->nr_tasks == 1 && j->tasks[0] == current &&
 	     bitmap_weight(j->done, ST_MAX_UNITS) == 4096;
 	st_result(ok, "max_threads_1_caller_alone", NULL);
+
+	/*
+	 * A cancel flag already set: a one-chunk job and a one-thread job of
+	 * two chunks both return -ECANCELED without calling thread_fn.
+	 */
+	st_job_reset(j);
+	j->task.size = 64;
+	j->task.min_chunk = 64;
+	j->task.cancel = &j->cancel;
+	atomic_set(&j->cancel, 1);
+	ret = padata_mt_run(&j->task);
+	st_diag("one-chunk job, cancel set: ret=%d chunks=%u", ret, j->chunks);
+	st_result(ret == -ECANCELED && !j->chunks, "one_chunk_job_honours_cancel",
+		  NULL);
+	st_job_reset(j);
+	j->task.size = 64;
+	j->task.min_chunk = 32;
+	j->task.max_threads = 1;
+	j->task.cancel = &j->cancel;
+	atomic_set(&j->cancel, 1);
+	ret = padata_mt_run(&j->task);
+	st_diag("one-thread job, cancel set: ret=%d chunks=%u", ret, j->chunks);
+	st_result(ret == -ECANCELED && !j->chunks, "one_thread_job_honours_cancel",
+		  NULL);
 	st_job_free(j);
 }
 
 static void test_error_undo(void)
 {
 	struct st_job *j = st_job_new();
-	unsigned int i, bad = 0, with_undo = 0;
+	unsigned int i, bad = 0, with_undo = 0, bad_order = 0;
 	int ret;
 
 	if (!j) {
@@ -499,6 +604,8 @@ static void test_error_undo(void)
 		if (!j->task.undo_fn)
 			continue;
 		with_undo++;
+		if (j->undo_caller || j->undo_order)
+			bad_order++;
 		if (j->errors || j->undos != j->completed ||
 		    !bitmap_empty(j->done, ST_MAX_UNITS)) {
 			if (bad++ < 5)
@@ -508,8 +615,10 @@ static void test_error_undo(void)
 					bitmap_weight(j->done, ST_MAX_UNITS));
 		}
 	}
-	st_diag("error/undo: 200 jobs, %u with undo_fn, %u bad", with_undo, bad);
+	st_diag("error/undo: 200 jobs, %u with undo_fn, %u bad, %u undone out of order or outside the caller",
+		with_undo, bad, bad_order);
 	st_result(!bad, "error_returns_and_undoes", NULL);
+	st_result(!bad_order && with_undo, "undo_in_caller_ascending", NULL);
 	st_job_free(j);
 }
 
@@ -538,11 +647,16 @@ static void test_cancel(void)
 	j->cancel_at = 5;
 	ret = padata_mt_run(&j->task);
 	ok = ret == -ECANCELED && !j->errors && j->undos == j->completed &&
-	     bitmap_empty(j->done, ST_MAX_UNITS) &&
-	     j->after_stop <= 2 * num_online_cpus();
-	st_diag("cancel flag: ret=%d chunks=%u after_stop=%u", ret, j->chunks,
-		j->after_stop);
+	     bitmap_empty(j->done, ST_MAX_UNITS);
+	st_diag("cancel flag: ret=%d chunks=%u after_stop=%u threads=%u", ret,
+		j->chunks, j->after_stop, j->nr_tasks);
 	st_result(ok, "cancel_flag_cancels", NULL);
+	/*
+	 * The flag is set inside a chunk: every other thread may start the
+	 * one chunk it had claimed, none a second one.
+	 */
+	st_result(ok && j->after_stop + 1 <= max(j->nr_tasks, 1U),
+		  "cancel_at_most_one_chunk_per_other_thread", NULL);
 	st_job_free(j);
 }
 
@@ -659,6 +773,215 @@ static void test_multi_cpu(void)
 		  "chunks_run_on_several_cpus", NULL);
 out:
 	st_job_free(j);
+}
+
+/*
+ * The thread count is exactly min(max_threads, CPUs the caller may use,
+ * units of work, free helpers + 1): each chunk waits until that many tasks
+ * have run one (ST_SLEEP: the helpers get CPU time however many there are),
+ * then the distinct tasks are counted.  The pool is idle here, so free
+ * helpers + 1 exceeds every other bound.
+ */
+static void test_thread_count(void)
+{
+	static const int mts[] = { 0, 1, 2, 3, 4, 5, -1 };
+	struct st_job *j = st_job_new();
+	unsigned int i, want, bad = 0, cpus = num_online_cpus();
+	int ret;
+
+	if (!j) {
+		st_result(false, "thread_count_exact", NULL);
+		return;
+	}
+	for (i = 0; i < ARRAY_SIZE(mts) * 2; i++) {
+		st_job_reset(j);
+		j->task.size = i < ARRAY_SIZE(mts) ? 64 : 3;
+		j->task.min_chunk = 1;
+		j->task.max_threads = mts[i % ARRAY_SIZE(mts)];
+		want = st_threads(&j->task);
+		j->rendezvous = ST_SLEEP;
+		j->rendezvous_n = want;
+		ret = padata_mt_run(&j->task);
+		if (ret || j->nr_tasks != want ||
+		    bitmap_weight(j->done, ST_MAX_UNITS) != j->task.size) {
+			bad++;
+			st_diag("max_threads=%d size=%lu, %u CPUs: %u threads, want %u (ret %d)",
+				j->task.max_threads, j->task.size, cpus,
+				j->nr_tasks, want, ret);
+		}
+	}
+	st_result(!bad, "thread_count_exact", NULL);
+	st_job_free(j);
+}
+
+/**
+ * struct st_nice - what the helper of a two-chunk job saw of its priority
+ * @caller: the caller
+ * @helper: the helper task, referenced
+ * @first: the helper's nice when its chunk started
+ * @last: its nice when the chunk ended
+ * @background: the job asks for PADATA_MT_PRIO_BACKGROUND: the helper's
+ *              chunk waits (up to 10 s) for its nice to leave MAX_NICE
+ * @started: the helper's chunk has started
+ */
+struct st_nice {
+	struct task_struct *caller;
+	struct task_struct *helper;
+	int first, last;
+	bool background;
+	atomic_t started;
+};
+
+static int st_nice_fn(unsigned long s, unsigned long e, void *arg)
+{
+	struct st_nice *n = arg;
+	unsigned long deadline = jiffies + 10 * HZ;
+
+	if (current == n->caller) {
+		/* Keep the caller busy until the helper has a chunk. */
+		while (!atomic_read(&n->started) && time_before(jiffies, deadline))
+			usleep_range(100, 200);
+		return 0;
+	}
+	n->first = task_nice(current);
+	get_task_struct(current);
+	n->helper = current;
+	atomic_set(&n->started, 1);
+	while (n->background && task_nice(current) == MAX_NICE &&
+	       time_before(jiffies, deadline))
+		usleep_range(100, 200);
+	n->last = task_nice(current);
+	return 0;
+}
+
+/* One two-chunk job from a caller at nice 5; returns the helper's nice after. */
+static int st_nice_job(struct st_nice *n, enum padata_mt_prio prio)
+{
+	struct padata_mt_task t = {
+		.thread_fn = st_nice_fn,
+		.fn_arg = n,
+		.size = 2,
+		.min_chunk = 1,
+		.max_threads = 2,
+		.helper_prio = prio,
+	};
+	int ret, after;
+
+	memset(n, 0, sizeof(*n));
+	n->caller = current;
+	n->background = prio == PADATA_MT_PRIO_BACKGROUND;
+	n->first = n->last = INT_MIN;
+	ret = padata_mt_run(&t);
+	if (!n->helper)
+		return INT_MIN;
+	after = task_nice(n->helper);
+	put_task_struct(n->helper);
+	return ret ? INT_MIN : after;
+}
+
+/*
+ * Helpers run at the caller's nice; PADATA_MT_PRIO_BACKGROUND runs them at
+ * MAX_NICE until the caller has no chunk left and waits, then at the
+ * caller's nice; and a kworker leaves the job at the nice it came with.
+ */
+static void test_nice(void)
+{
+	int was = task_nice(current), after_default, after_bg;
+	struct st_nice n;
+	bool ok;
+
+	if (num_online_cpus() < 2) {
+		st_result(true, "helpers_at_callers_nice", "one CPU online");
+		st_result(true, "background_helpers_max_nice_then_callers",
+			  "one CPU online");
+		st_result(true, "kworker_nice_restored", "one CPU online");
+		return;
+	}
+	set_user_nice(current, 5);
+	after_default = st_nice_job(&n, PADATA_MT_PRIO_CALLER);
+	st_diag("caller at nice 5, default: helper at %d..%d, kworker at %d after",
+		n.first, n.last, after_default);
+	st_result(n.first == 5 && n.last == 5, "helpers_at_callers_nice", NULL);
+	after_bg = st_nice_job(&n, PADATA_MT_PRIO_BACKGROUND);
+	st_diag("caller at nice 5, background: helper at %d..%d, kworker at %d after",
+		n.first, n.last, after_bg);
+	st_result(n.first == MAX_NICE && n.last == 5,
+		  "background_helpers_max_nice_then_callers", NULL);
+	set_user_nice(current, was);
+	/* A worker of a per-CPU pool of the normal priority: nice 0. */
+	ok = after_default == 0 && after_bg == 0;
+	st_result(ok, "kworker_nice_restored", NULL);
+}
+
+/**
+ * struct st_nest - a job whose helper runs a job of its own
+ * @caller: the outer job's caller
+ * @threads: threads of the inner job
+ * @want: threads the inner job should get
+ * @done: the inner job has returned
+ */
+struct st_nest {
+	struct task_struct *caller;
+	unsigned int threads, want;
+	atomic_t done;
+};
+
+static int st_nest_fn(unsigned long s, unsigned long e, void *arg)
+{
+	struct st_nest *n = arg;
+	unsigned long deadline = jiffies + 30 * HZ;
+	struct st_job *inner;
+	int ret;
+
+	if (current == n->caller) {
+		while (!atomic_read(&n->done) && time_before(jiffies, deadline))
+			usleep_range(100, 200);
+		return 0;
+	}
+	inner = st_job_new();
+	if (!inner)
+		return -ENOMEM;
+	st_job_reset(inner);
+	inner->task.size = 64;
+	inner->task.min_chunk = 1;
+	inner->rendezvous = ST_SLEEP;
+	inner->rendezvous_n = n->want;
+	ret = padata_mt_run(&inner->task);
+	if (!ret && bitmap_weight(inner->done, ST_MAX_UNITS) == 64)
+		n->threads = inner->nr_tasks;
+	st_job_free(inner);
+	atomic_set(&n->done, 1);
+	return ret;
+}
+
+/*
+ * A job started by a helper may use the CPUs its outer job's caller may
+ * use, not only the helper's own (a worker's affinity is the workqueue's,
+ * not the caller's).
+ */
+static void test_nested_from_helper(void)
+{
+	struct st_nest n = { .caller = current, .want = num_online_cpus() };
+	struct padata_mt_task t = {
+		.thread_fn = st_nest_fn,
+		.fn_arg = &n,
+		.size = 2,
+		.min_chunk = 1,
+		.max_threads = 2,
+	};
+	int ret;
+
+	if (num_online_cpus() < 2) {
+		st_result(true, "nested_job_from_helper_gets_callers_cpus",
+			  "one CPU online");
+		return;
+	}
+	atomic_set(&n.done, 0);
+	ret = padata_mt_run(&t);
+	st_diag("job nested in a helper: %u threads, want %u (ret %d)",
+		n.threads, n.want, ret);
+	st_result(!ret && n.threads == n.want,
+		  "nested_job_from_helper_gets_callers_cpus", NULL);
 }
 
 static unsigned int pmt_st_node_cpus(int nid)
@@ -796,6 +1119,7 @@ static void test_affinity(void)
 out:
 	st_job_free(j);
 }
+
 
 static int st_count_fn(unsigned long s, unsigned long e, void *arg)
 {
@@ -948,6 +1272,9 @@ static int st_main(void *unused)
 	test_multi_cpu();
 	test_numa();
 	test_nested();
+	test_nested_from_helper();
+	test_thread_count();
+	test_nice();
 	test_concurrent_callers();
 	test_affinity();
 	test_hostile();
@@ -1117,6 +1444,289 @@ static const struct file_operations st_fault_fops = {
 	.llseek = default_llseek,
 };
 
+
+/* -------------------------------------------- jobs the guest suites drive */
+
+/*
+ * oneshot_killed: the writer waits (up to 30 s) for a fatal signal, then
+ * runs a one-chunk job: padata_mt_run() must return -EINTR without calling
+ * thread_fn.  Reads "waiting" while it waits, then "ret=R calls=N".
+ */
+static atomic_t st_oneshot_state = ATOMIC_INIT(0);
+static char st_oneshot_res[64] = "none\n";
+
+static ssize_t st_oneshot_write(struct file *f, const char __user *ubuf,
+				size_t len, loff_t *ppos)
+{
+	unsigned long deadline = jiffies + 30 * HZ;
+	atomic_long_t calls = ATOMIC_LONG_INIT(0);
+	struct padata_mt_task t = {
+		.thread_fn = st_count_fn,
+		.fn_arg = &calls,
+		.size = 1,
+		.min_chunk = 1,
+	};
+	int ret;
+
+	if (atomic_cmpxchg(&st_oneshot_state, 0, 1))
+		return -EBUSY;
+	while (!fatal_signal_pending(current) && time_before(jiffies, deadline))
+		schedule_timeout_idle(msecs_to_jiffies(10));
+	ret = padata_mt_run(&t);
+	snprintf(st_oneshot_res, sizeof(st_oneshot_res), "ret=%d calls=%ld\n",
+		 ret, atomic_long_read(&calls));
+	atomic_set(&st_oneshot_state, 0);
+	return ret ? ret : len;
+}
+
+static ssize_t st_oneshot_read(struct file *f, char __user *ubuf, size_t len,
+			       loff_t *ppos)
+{
+	const char *r = atomic_read(&st_oneshot_state) ? "waiting\n" :
+			st_oneshot_res;
+
+	return simple_read_from_buffer(ubuf, len, ppos, r, strlen(r));
+}
+
+static const struct file_operations st_oneshot_fops = {
+	.owner = THIS_MODULE,
+	.read = st_oneshot_read,
+	.write = st_oneshot_write,
+	.llseek = default_llseek,
+};
+
+/*
+ * long_helper_job: a two-thread job whose helper's chunk sleeps (idle) for
+ * 10 s.  The suite kills the writer meanwhile: padata_mt_run() returns
+ * -EINTR once the helper is done, and the wait for it must not look like a
+ * hung task.  Reads "helper_sleeping" while the helper sleeps, then
+ * "ret=R".
+ */
+static atomic_t st_long_state = ATOMIC_INIT(0);
+static char st_long_res[32] = "none\n";
+
+struct st_long {
+	struct task_struct *caller;
+};
+
+static int st_long_fn(unsigned long s, unsigned long e, void *arg)
+{
+	struct st_long *l = arg;
+	unsigned long deadline = jiffies + 10 * HZ;
+
+	if (current == l->caller) {
+		while (atomic_read(&st_long_state) != 2 &&
+		       time_before(jiffies, deadline))
+			usleep_range(100, 200);
+		return 0;
+	}
+	atomic_set(&st_long_state, 2);
+	while (time_before(jiffies, deadline))
+		schedule_timeout_idle(deadline - jiffies);
+	atomic_set(&st_long_state, 1);
+	return 0;
+}
+
+static ssize_t st_long_write(struct file *f, const char __user *ubuf,
+			     size_t len, loff_t *ppos)
+{
+	struct st_long l = { .caller = current };
+	struct padata_mt_task t = {
+		.thread_fn = st_long_fn,
+		.fn_arg = &l,
+		.size = 2,
+		.min_chunk = 1,
+		.max_threads = 2,
+	};
+	int ret;
+
+	if (num_online_cpus() < 2)
+		return -EOPNOTSUPP;
+	if (atomic_cmpxchg(&st_long_state, 0, 1))
+		return -EBUSY;
+	ret = padata_mt_run(&t);
+	snprintf(st_long_res, sizeof(st_long_res), "ret=%d\n", ret);
+	atomic_set(&st_long_state, 0);
+	return ret ? ret : len;
+}
+
+static ssize_t st_long_read(struct file *f, char __user *ubuf, size_t len,
+			    loff_t *ppos)
+{
+	const char *r = atomic_read(&st_long_state) == 2 ? "helper_sleeping\n" :
+			st_long_res;
+
+	return simple_read_from_buffer(ubuf, len, ppos, r, strlen(r));
+}
+
+static const struct file_operations st_long_fops = {
+	.owner = THIS_MODULE,
+	.read = st_long_read,
+	.write = st_long_write,
+	.llseek = default_llseek,
+};
+
+/*
+ * cpu_job: 300 units of 2 ms of busy CPU each, on every CPU the writer may
+ * use; reads "ret=R caller_units=C helper_units=H helper_us=T": T is the
+ * CPU time the helpers' tasks spent in their chunks, as the scheduler
+ * counts it (sum_exec_runtime); the suite compares it with the writer's
+ * cgroup's cpu.stat.
+ */
+#define ST_CPU_UNITS	300
+#define ST_CPU_UNIT_US	2000
+
+struct st_cpu {
+	struct task_struct *caller;
+	atomic_long_t caller_units, helper_units, helper_ns;
+};
+
+static int st_cpu_fn(unsigned long s, unsigned long e, void *arg)
+{
+	struct st_cpu *c = arg;
+	u64 t0 = current->se.sum_exec_runtime;
+	unsigned long u;
+
+	for (u = s; u < e; u++) {
+		udelay(ST_CPU_UNIT_US);
+		cond_resched();
+	}
+	if (current == c->caller) {
+		atomic_long_add(e - s, &c->caller_units);
+		return 0;
+	}
+	atomic_long_add(e - s, &c->helper_units);
+	atomic_long_add(current->se.sum_exec_runtime - t0, &c->helper_ns);
+	return 0;
+}
+
+static char st_cpu_res[96] = "none\n";
+static DEFINE_MUTEX(st_cpu_lock);
+
+static ssize_t st_cpu_write(struct file *f, const char __user *ubuf,
+			    size_t len, loff_t *ppos)
+{
+	struct st_cpu c = { .caller = current };
+	struct padata_mt_task t = {
+		.thread_fn = st_cpu_fn,
+		.fn_arg = &c,
+		.size = ST_CPU_UNITS,
+		.min_chunk = 1,
+	};
+	int ret;
+
+	if (!mutex_trylock(&st_cpu_lock))
+		return -EBUSY;
+	atomic_long_set(&c.caller_units, 0);
+	atomic_long_set(&c.helper_units, 0);
+	atomic_long_set(&c.helper_ns, 0);
+	ret = padata_mt_run(&t);
+	snprintf(st_cpu_res, sizeof(st_cpu_res),
+		 "ret=%d caller_units=%ld helper_units=%ld helper_us=%ld\n", ret,
+		 atomic_long_read(&c.caller_units),
+		 atomic_long_read(&c.helper_units),
+		 atomic_long_read(&c.helper_ns) / 1000);
+	mutex_unlock(&st_cpu_lock);
+	return ret ? ret : len;
+}
+
+static ssize_t st_cpu_read(struct file *f, char __user *ubuf, size_t len,
+			   loff_t *ppos)
+{
+	return simple_read_from_buffer(ubuf, len, ppos, st_cpu_res,
+				       strlen(st_cpu_res));
+}
+
+static const struct file_operations st_cpu_fops = {
+	.owner = THIS_MODULE,
+	.read = st_cpu_read,
+	.write = st_cpu_write,
+	.llseek = default_llseek,
+};
+
+/*
+ * burst: 400 jobs of every kind (one chunk, one thread, several threads,
+ * numa_aware, ranges), whose thread_fn allocates nothing, after one
+ * allocation of the writer's own (st_burst_write's kzalloc: the suite's
+ * proof that its allocation tracing saw something).  The suite traces
+ * every allocation meanwhile: none may come from padata_mt.  Reads
+ * "jobs=J bad=B".
+ */
+static char st_burst_res[48] = "none\n";
+static DEFINE_MUTEX(st_burst_lock);
+
+static ssize_t st_burst_write(struct file *f, const char __user *ubuf,
+			      size_t len, loff_t *ppos)
+{
+	struct padata_mt_range *r = kzalloc(4 * sizeof(*r), GFP_KERNEL);
+	struct padata_mt_task t;
+	unsigned int i, bad = 0;
+	atomic_long_t calls;
+	unsigned long want;
+	int ret;
+
+	if (!r)
+		return -ENOMEM;
+	mutex_lock(&st_burst_lock);
+	for (i = 0; i < 400; i++) {
+		atomic_long_set(&calls, 0);
+		t = (struct padata_mt_task){
+			.thread_fn = st_count_fn,
+			.fn_arg = &calls,
+			.min_chunk = 1,
+			.max_threads = i % 5 == 1 ? 1 : 0,
+			.numa_aware = i % 5 == 2,
+		};
+		switch (i % 5) {
+		case 0:		/* one chunk */
+			t.size = 8;
+			t.min_chunk = 8;
+			break;
+		case 3:		/* ranges over the first nodes, and none */
+			r[0] = (struct padata_mt_range){ .start = 0, .size = 50, .nid = 0 };
+			r[1] = (struct padata_mt_range){ .start = 50, .size = 50, .nid = NUMA_NO_NODE };
+			r[2] = (struct padata_mt_range){ .start = 100, .size = 50,
+				.nid = nr_node_ids > 1 ? 1 : 0 };
+			t.ranges = r;
+			t.nr_ranges = 3;
+			break;
+		default:
+			t.size = 150;
+			break;
+		}
+		want = t.ranges ? 150 : t.size;
+		ret = padata_mt_run(&t);
+		if (ret || atomic_long_read(&calls) != want)
+			bad++;
+	}
+	snprintf(st_burst_res, sizeof(st_burst_res), "jobs=%u bad=%u\n", i, bad);
+	mutex_unlock(&st_burst_lock);
+	kfree(r);
+	return len;
+}
+
+static ssize_t st_burst_read(struct file *f, char __user *ubuf, size_t len,
+			     loff_t *ppos)
+{
+	return simple_read_from_buffer(ubuf, len, ppos, st_burst_res,
+				       strlen(st_burst_res));
+}
+
+static const struct file_operations st_burst_fops = {
+	.owner = THIS_MODULE,
+	.read = st_burst_read,
+	.write = st_burst_write,
+	.llseek = default_llseek,
+};
+
+static void st_jobs_debugfs(struct dentry *dir)
+{
+	debugfs_create_file("burst", 0600, dir, NULL, &st_burst_fops);
+	debugfs_create_file("oneshot_killed", 0600, dir, NULL, &st_oneshot_fops);
+	debugfs_create_file("long_helper_job", 0600, dir, NULL, &st_long_fops);
+	debugfs_create_file("cpu_job", 0600, dir, NULL, &st_cpu_fops);
+}
+
 static struct dentry *st_dir;
 
 static int __init st_init(void)
@@ -1150,6 +1760,7 @@ static int __init st_init(void)
 	debugfs_create_file("killable_job", 0600, st_dir, NULL,
 			    &st_killable_fops);
 	debugfs_create_file("fault_job", 0600, st_dir, NULL, &st_fault_fops);
+	st_jobs_debugfs(st_dir);
 	pr_info("%u tests run\n", st_nr);
 	return 0;
 }
