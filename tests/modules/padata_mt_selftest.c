@@ -49,6 +49,10 @@ static bool lockdep_splat;
 module_param(lockdep_splat, bool, 0444);
 MODULE_PARM_DESC(lockdep_splat, "Run only the lockdep test, which provokes a lockdep report on purpose and so turns lockdep off (the debug-kernel lane runs it in a boot of its own)");
 
+static bool topology;
+module_param(topology, bool, 0444);
+MODULE_PARM_DESC(topology, "Run only the placement battery for a guest with a node of several CPUs, two more nodes with CPUs and a memory-only node (tests/guest/topology.sh)");
+
 #define ST_MAX_UNITS	8192
 #define ST_MAX_CPUS	64
 #define ST_MAX_RANGES	8
@@ -1121,6 +1125,438 @@ out:
 }
 
 
+/* ------------------------------------------------------------ topology */
+
+/**
+ * struct st_topo - the guest's shape, as the topology battery needs it
+ * @big: a node with at least two online CPUs
+ * @other: two more nodes with CPUs
+ * @memonly: a node with memory and no CPU
+ */
+struct st_topo {
+	int big, other[2], memonly;
+};
+
+static bool st_topo_find(struct st_topo *t)
+{
+	int nid, n = 0;
+
+	t->big = NUMA_NO_NODE;
+	t->memonly = NUMA_NO_NODE;
+	for_each_node_state(nid, N_CPU) {
+		if (t->big == NUMA_NO_NODE && pmt_st_node_cpus(nid) >= 2)
+			t->big = nid;
+		else if (n < 2)
+			t->other[n++] = nid;
+	}
+	for_each_node_state(nid, N_MEMORY)
+		if (!node_state(nid, N_CPU) && t->memonly == NUMA_NO_NODE)
+			t->memonly = nid;
+	return t->big != NUMA_NO_NODE && n == 2 && t->memonly != NUMA_NO_NODE;
+}
+
+/*
+ * What a finished job's tasks say about its placement: each helper ran on
+ * a CPU of its own (@moved: one ran on two), none on the caller's, and no
+ * node had more threads than online CPUs.  @nodes[] gets the helpers per
+ * node (nr_node_ids entries).
+ */
+/* The index of the caller in j->tasks, or 0 if it ran no chunk. */
+static unsigned int st_caller_idx(const struct st_job *j)
+{
+	unsigned int i;
+
+	for (i = 0; i < j->nr_tasks; i++)
+		if (j->tasks[i] == j->caller)
+			return i;
+	return 0;
+}
+
+static bool st_placement_ok(const struct st_job *j, unsigned int *nodes)
+{
+	unsigned int i, k, caller = ST_MAX_CPUS;
+	bool ok = !j->task_moved;
+	int nid;
+
+	memset(nodes, 0, nr_node_ids * sizeof(*nodes));
+	for (i = 0; i < j->nr_tasks; i++) {
+		if (j->tasks[i] == j->caller) {
+			caller = i;
+			continue;
+		}
+		nodes[cpu_to_node(j->task_cpu[i])]++;
+		if (j->task_cpu[i] == j->task_cpu[st_caller_idx(j)])
+			ok = false;
+		for (k = 0; k < i; k++)
+			if (j->task_cpu[k] == j->task_cpu[i])
+				ok = false;
+	}
+	for_each_online_node(nid) {
+		unsigned int n = nodes[nid];
+
+		if (caller < ST_MAX_CPUS && cpu_to_node(j->task_cpu[caller]) == nid)
+			n++;
+		if (n > pmt_st_node_cpus(nid))
+			ok = false;
+	}
+	return ok;
+}
+
+static void st_diag_placement(const char *what, const struct st_job *j)
+{
+	char line[160];
+	struct seq_buf sb;
+	unsigned int i;
+
+	seq_buf_init(&sb, line, sizeof(line));
+	for (i = 0; i < j->nr_tasks; i++)
+		seq_buf_printf(&sb, " %s%d/n%d", j->tasks[i] == j->caller ? "c" : "h",
+			       j->task_cpu[i], cpu_to_node(j->task_cpu[i]));
+	st_diag("%s: threads (cpu/node)%s%s", what, seq_buf_str(&sb),
+		j->task_moved ? ", a helper moved" : "");
+}
+
+/* Thread count, one thread per CPU and per-node bounds, every placement mode. */
+static void test_topo_placement(struct st_job *j, const struct st_topo *t,
+				unsigned int *nodes)
+{
+	static const int mts[] = { 2, 3, 4, 0 };
+	struct padata_mt_range r[3];
+	unsigned int i, want, bad = 0, bad_count = 0;
+	int ret;
+
+	for (i = 0; i < 3 * ARRAY_SIZE(mts); i++) {
+		st_move_to_node(i % 2 ? t->other[0] : t->big);
+		st_job_reset(j);
+		j->task.max_threads = mts[i % ARRAY_SIZE(mts)];
+		j->task.min_chunk = 1;
+		if (i / ARRAY_SIZE(mts) == 2) {
+			r[0] = (struct padata_mt_range){ .start = 0, .size = 32, .nid = t->big };
+			r[1] = (struct padata_mt_range){ .start = 32, .size = 32, .nid = t->other[1] };
+			r[2] = (struct padata_mt_range){ .start = 64, .size = 32, .nid = t->memonly };
+			j->task.ranges = r;
+			j->task.nr_ranges = 3;
+		} else {
+			j->task.size = 96;
+			j->task.numa_aware = i / ARRAY_SIZE(mts) == 1;
+		}
+		want = min_t(unsigned int, mts[i % ARRAY_SIZE(mts)] ?: INT_MAX,
+			     num_online_cpus());
+		j->rendezvous = ST_SLEEP;
+		j->rendezvous_n = want;
+		ret = padata_mt_run(&j->task);
+		if (ret || j->errors || bitmap_weight(j->done, ST_MAX_UNITS) != 96)
+			bad++;
+		if (j->nr_tasks != want)
+			bad_count++;
+		if (!st_placement_ok(j, nodes)) {
+			bad++;
+			st_diag_placement("bad placement", j);
+		}
+	}
+	st_result(!bad_count, "topology_thread_count_exact", NULL);
+	st_result(!bad, "topology_one_thread_per_cpu_none_over_node", NULL);
+}
+
+/* Without numa_aware, helpers fill the caller's node first. */
+static void test_topo_callers_node(struct st_job *j, const struct st_topo *t,
+				   unsigned int *nodes)
+{
+	unsigned int i, bad = 0, n = pmt_st_node_cpus(t->big);
+	int ret;
+
+	for (i = 0; i < 4; i++) {
+		st_move_to_node(t->big);
+		st_job_reset(j);
+		j->task.size = 64;
+		j->task.min_chunk = 1;
+		/* n threads fill the node; one more goes to another node */
+		j->task.max_threads = n + (i & 1);
+		j->rendezvous = ST_SLEEP;
+		j->rendezvous_n = j->task.max_threads;
+		ret = padata_mt_run(&j->task);
+		st_placement_ok(j, nodes);
+		if (ret || j->nr_tasks != j->task.max_threads ||
+		    nodes[t->big] != n - 1 ||
+		    cpu_to_node(j->task_cpu[st_caller_idx(j)]) != t->big) {
+			bad++;
+			st_diag_placement("caller's node first", j);
+		}
+	}
+	st_result(!bad, "default_helpers_on_callers_node_first", NULL);
+}
+
+/**
+ * struct st_spread - concurrent numa_aware jobs, for test_topo_spread()
+ * @started: jobs whose helper has run a chunk
+ * @left: callers still running
+ * @done: the last caller completes it
+ * @numa_aware: the jobs' numa_aware
+ * @big: the node every caller starts on
+ * @node: the node each job's helper ran on
+ * @bad: a job failed
+ */
+struct st_spread {
+	atomic_t started;
+	atomic_t left;
+	struct completion done;
+	bool numa_aware;
+	int big;
+	int node[3];
+	atomic_t bad;
+};
+
+struct st_spread_job {
+	struct st_spread *sp;
+	struct task_struct *caller;
+	int idx;
+	atomic_t mine;
+};
+
+static int st_spread_fn(unsigned long s, unsigned long e, void *arg)
+{
+	struct st_spread_job *sj = arg;
+	unsigned long deadline = jiffies + 10 * HZ;
+
+	if (current != sj->caller && atomic_inc_return(&sj->mine) == 1) {
+		sj->sp->node[sj->idx] = numa_node_id();
+		atomic_inc(&sj->sp->started);
+	}
+	/* Every job holds its threads until all three have a helper running. */
+	while (atomic_read(&sj->sp->started) < 3 && time_before(jiffies, deadline))
+		usleep_range(100, 200);
+	return 0;
+}
+
+static int st_spread_thread(void *arg)
+{
+	struct st_spread_job *sj = arg;
+	struct padata_mt_task t = {
+		.thread_fn = st_spread_fn,
+		.fn_arg = sj,
+		.size = 8,
+		.min_chunk = 1,
+		.max_threads = 2,
+		.numa_aware = sj->sp->numa_aware,
+	};
+
+	sj->caller = current;
+	/* start on the big node, allowed everywhere */
+	st_move_to_node(sj->sp->big);
+	if (padata_mt_run(&t) || atomic_read(&sj->mine) == 0)
+		atomic_inc(&sj->sp->bad);
+	if (atomic_dec_and_test(&sj->sp->left))
+		complete(&sj->sp->done);
+	return 0;
+}
+
+/* numa_aware spreads the helpers of concurrent jobs over the nodes. */
+static void test_topo_spread(const struct st_topo *t)
+{
+	struct st_spread_job sj[3];
+	struct st_spread sp = { .numa_aware = true, .big = t->big };
+	struct task_struct *k;
+	nodemask_t seen = NODE_MASK_NONE;
+	unsigned int i;
+
+	atomic_set(&sp.started, 0);
+	atomic_set(&sp.left, 3);
+	atomic_set(&sp.bad, 0);
+	init_completion(&sp.done);
+	for (i = 0; i < 3; i++) {
+		sj[i].sp = &sp;
+		sj[i].idx = i;
+		sp.node[i] = NUMA_NO_NODE;
+		atomic_set(&sj[i].mine, 0);
+		k = kthread_run(st_spread_thread, &sj[i], "pmt_st_spread%u", i);
+		if (IS_ERR(k)) {
+			atomic_inc(&sp.bad);
+			if (atomic_dec_and_test(&sp.left))
+				complete(&sp.done);
+		}
+	}
+	wait_for_completion_state(&sp.done, TASK_IDLE);
+	for (i = 0; i < 3; i++)
+		if (sp.node[i] != NUMA_NO_NODE)
+			node_set(sp.node[i], seen);
+	st_diag("3 concurrent numa_aware jobs from node %d: helpers on nodes %d %d %d (%d bad)",
+		t->big, sp.node[0], sp.node[1], sp.node[2], atomic_read(&sp.bad));
+	st_result(!atomic_read(&sp.bad) && atomic_read(&sp.started) == 3 &&
+		  nodes_weight(seen) >= 2, "numa_aware_spreads_concurrent_jobs",
+		  NULL);
+}
+
+/* Ranges: >= 90% of a range's chunks on its node; memory-only ranges shared. */
+static void test_topo_ranges(struct st_job *j, const struct st_topo *t)
+{
+	struct padata_mt_range r[4];
+	unsigned int i, k, chunks[4] = { }, home[4] = { }, shared = 0, bad = 0;
+	bool ok;
+	int ret;
+
+	for (i = 0; i < 3; i++) {
+		st_move_to_node(t->big);
+		st_job_reset(j);
+		r[0] = (struct padata_mt_range){ .start = 0, .size = 400, .nid = t->big };
+		r[1] = (struct padata_mt_range){ .start = 400, .size = 200, .nid = t->other[0] };
+		r[2] = (struct padata_mt_range){ .start = 600, .size = 200, .nid = t->other[1] };
+		r[3] = (struct padata_mt_range){ .start = 800, .size = 400, .nid = t->memonly };
+		j->task.ranges = r;
+		j->task.nr_ranges = 4;
+		j->task.min_chunk = 4;
+		j->spin_us = 300;
+		ret = padata_mt_run(&j->task);
+		if (ret || j->errors || bitmap_weight(j->done, ST_MAX_UNITS) != 1200)
+			bad++;
+		for (k = 0; k < 4; k++) {
+			chunks[k] += j->range_chunks[k];
+			home[k] += j->range_home[k];
+		}
+		if (hweight64(j->range_tasks[3]) >= 2)
+			shared++;
+	}
+	ok = !bad;
+	for (k = 0; k < 3; k++) {
+		st_diag("range on node %d: %u of %u chunks there", r[k].nid,
+			home[k], chunks[k]);
+		if (home[k] * 10 < chunks[k] * 9)
+			ok = false;
+	}
+	st_diag("memory-only node %d's range: run by several threads in %u of 3 jobs",
+		t->memonly, shared);
+	st_result(ok, "ranges_90pct_chunks_on_home_node", NULL);
+	st_result(!bad && shared == 3, "memory_only_node_ranges_shared", NULL);
+}
+
+/* A caller restricted to CPUs on two nodes: its helpers stay on them. */
+static void test_topo_restricted(struct st_job *j, const struct st_topo *t)
+{
+	struct padata_mt_range r[3];
+	cpumask_var_t allow;
+	unsigned int i, chunks = 0, home = 0;
+	bool ok = true;
+	int ret, cpu, last = 0;
+
+	if (!zalloc_cpumask_var(&allow, GFP_KERNEL)) {
+		st_result(false, "restricted_caller_helpers_on_allowed_cpus", NULL);
+		return;
+	}
+	/* the big node's last CPU and the second other node's CPU */
+	for_each_cpu_and(cpu, cpumask_of_node(t->big), cpu_online_mask)
+		last = cpu;
+	cpumask_set_cpu(last, allow);
+	cpumask_set_cpu(cpumask_first_and(cpumask_of_node(t->other[1]),
+					  cpu_online_mask), allow);
+	for (i = 0; i < 4; i++) {
+		set_cpus_allowed_ptr(current, allow);
+		st_job_reset(j);
+		if (i & 1) {
+			r[0] = (struct padata_mt_range){ .start = 0, .size = 200, .nid = t->big };
+			r[1] = (struct padata_mt_range){ .start = 200, .size = 200, .nid = t->other[0] };
+			r[2] = (struct padata_mt_range){ .start = 400, .size = 200, .nid = t->other[1] };
+			j->task.ranges = r;
+			j->task.nr_ranges = 3;
+			j->task.min_chunk = 4;
+			j->spin_us = 300;
+		} else {
+			j->task.size = 600;
+			j->task.min_chunk = 1;
+			j->rendezvous = ST_SLEEP;
+			j->rendezvous_n = 2;
+		}
+		ret = padata_mt_run(&j->task);
+		set_cpus_allowed_ptr(current, cpu_possible_mask);
+		if (ret || j->errors || bitmap_weight(j->done, ST_MAX_UNITS) != 600 ||
+		    j->nr_tasks != 2 || !cpumask_subset(&j->cpus, allow)) {
+			ok = false;
+			st_diag_placement("restricted caller", j);
+		}
+		if (i & 1) {
+			chunks += j->range_chunks[2];
+			home += j->range_home[2];
+		}
+	}
+	st_diag("restricted caller (CPUs %*pbl): range on node %d: %u of %u chunks there",
+		cpumask_pr_args(allow), t->other[1], home, chunks);
+	st_result(ok, "restricted_caller_helpers_on_allowed_cpus", NULL);
+	st_result(ok && home * 10 >= chunks * 9,
+		  "restricted_caller_range_on_its_helpers_node", NULL);
+	free_cpumask_var(allow);
+}
+
+/* A failing job given as ranges over every node: undo in the caller, ascending. */
+static void test_topo_undo(struct st_job *j, const struct st_topo *t)
+{
+	struct padata_mt_range r[4];
+	unsigned int i, bad = 0;
+	int ret;
+
+	for (i = 0; i < 6; i++) {
+		st_job_reset(j);
+		r[0] = (struct padata_mt_range){ .start = 0, .size = 300, .nid = t->big };
+		r[1] = (struct padata_mt_range){ .start = 300, .size = 300, .nid = t->other[0] };
+		r[2] = (struct padata_mt_range){ .start = 600, .size = 300, .nid = t->memonly };
+		r[3] = (struct padata_mt_range){ .start = 900, .size = 300, .nid = t->other[1] };
+		j->task.ranges = r;
+		j->task.nr_ranges = 4;
+		j->task.min_chunk = 3;
+		j->task.undo_fn = st_undo_fn;
+		j->spin_us = 100;
+		j->fail_at = 20 + 10 * i;
+		ret = padata_mt_run(&j->task);
+		if (ret != -ENOSPC || j->errors || j->undo_caller || j->undo_order ||
+		    j->undos != j->completed || !bitmap_empty(j->done, ST_MAX_UNITS)) {
+			bad++;
+			st_diag("undo over ranges: ret=%d undos=%u completed=%u by others=%u out of order=%u",
+				ret, j->undos, j->completed, j->undo_caller,
+				j->undo_order);
+		}
+	}
+	st_result(!bad, "undo_over_ranges_in_caller_ascending", NULL);
+}
+
+static void test_topology(void)
+{
+	static const char * const names[] = {
+		"topology_thread_count_exact",
+		"topology_one_thread_per_cpu_none_over_node",
+		"default_helpers_on_callers_node_first",
+		"numa_aware_spreads_concurrent_jobs",
+		"ranges_90pct_chunks_on_home_node",
+		"memory_only_node_ranges_shared",
+		"restricted_caller_helpers_on_allowed_cpus",
+		"restricted_caller_range_on_its_helpers_node",
+		"undo_over_ranges_in_caller_ascending",
+	};
+	struct st_job *j = st_job_new();
+	unsigned int *nodes = kcalloc(nr_node_ids, sizeof(*nodes), GFP_KERNEL);
+	struct st_topo t;
+	unsigned int i;
+
+	if (!j || !nodes) {
+		st_result(false, "topology_battery_setup", NULL);
+		goto out;
+	}
+	if (!st_topo_find(&t)) {
+		for (i = 0; i < ARRAY_SIZE(names); i++)
+			st_result(true, names[i], "needs a node with 2 CPUs, 2 more with CPUs and a memory-only node");
+		goto out;
+	}
+	st_diag("topology: node %d has %u CPUs, nodes %d and %d have CPUs, node %d is memory-only",
+		t.big, pmt_st_node_cpus(t.big), t.other[0], t.other[1],
+		t.memonly);
+	test_topo_placement(j, &t, nodes);
+	test_topo_callers_node(j, &t, nodes);
+	test_topo_spread(&t);
+	test_topo_ranges(j, &t);
+	test_topo_restricted(j, &t);
+	test_topo_undo(j, &t);
+	set_cpus_allowed_ptr(current, cpu_possible_mask);
+out:
+	kfree(nodes);
+	st_job_free(j);
+}
+
 static int st_count_fn(unsigned long s, unsigned long e, void *arg)
 {
 	atomic_long_add(e - s, arg);
@@ -1386,6 +1822,10 @@ static int st_main(void *unused)
 {
 	if (lockdep_splat) {
 		test_lockdep();
+		kthread_complete_and_exit(&st_done, 0);
+	}
+	if (topology) {
+		test_topology();
 		kthread_complete_and_exit(&st_done, 0);
 	}
 	test_edges();
@@ -1768,6 +2208,238 @@ static const struct file_operations st_cpu_fops = {
 	.llseek = default_llseek,
 };
 
+static char st_race_res[160] = "none\n";
+static DEFINE_MUTEX(st_race_lock);
+
+/*
+ * hotplug_race_job: ranges on the caller's node, on two other nodes with
+ * CPUs and one with NUMA_NO_NODE, on every CPU.  The suite arms padata_mt's
+ * hold_setup first and takes a CPU offline while the job is held between
+ * counting CPUs and placing helpers: every unit must still run exactly
+ * once.  Reads "ret=R covered=C of=N errors=E threads=T".
+ */
+static ssize_t st_race_write(struct file *f, const char __user *ubuf,
+			     size_t len, loff_t *ppos)
+{
+	struct padata_mt_range r[4];
+	struct st_job *j;
+	struct st_topo t;
+	int ret;
+
+	if (!st_topo_find(&t))
+		return -EOPNOTSUPP;
+	j = st_job_new();
+	if (!j)
+		return -ENOMEM;
+	mutex_lock(&st_race_lock);
+	st_move_to_node(t.big);
+	st_job_reset(j);
+	r[0] = (struct padata_mt_range){ .start = 0, .size = 100, .nid = t.big };
+	r[1] = (struct padata_mt_range){ .start = 100, .size = 100, .nid = t.other[0] };
+	r[2] = (struct padata_mt_range){ .start = 200, .size = 100, .nid = NUMA_NO_NODE };
+	r[3] = (struct padata_mt_range){ .start = 300, .size = 100, .nid = t.other[1] };
+	j->task.ranges = r;
+	j->task.nr_ranges = 4;
+	j->task.min_chunk = 5;
+	j->spin_us = 200;
+	ret = padata_mt_run(&j->task);
+	snprintf(st_race_res, sizeof(st_race_res),
+		 "ret=%d covered=%u of=400 errors=%u threads=%u\n", ret,
+		 bitmap_weight(j->done, ST_MAX_UNITS), j->errors, j->nr_tasks);
+	mutex_unlock(&st_race_lock);
+	st_job_free(j);
+	return len;
+}
+
+static ssize_t st_race_read(struct file *f, char __user *ubuf, size_t len,
+			    loff_t *ppos)
+{
+	return simple_read_from_buffer(ubuf, len, ppos, st_race_res,
+				       strlen(st_race_res));
+}
+
+static const struct file_operations st_race_fops = {
+	.owner = THIS_MODULE,
+	.read = st_race_read,
+	.write = st_race_write,
+	.llseek = default_llseek,
+};
+
+/*
+ * churn: "run" runs random jobs (plain or ranges over every node, NUMA_NO_NODE
+ * and memory-only ones too; random max_threads, numa_aware) back to back,
+ * each checked for exactly-once coverage, until "stop" (from another
+ * writer) or 120 s; the suite takes CPUs off- and online meanwhile.  Reads
+ * "jobs=J bad=B".
+ */
+static atomic_t st_churn_stop = ATOMIC_INIT(0);
+static char st_churn_res[64] = "none\n";
+static DEFINE_MUTEX(st_churn_lock);
+
+static int st_random_node(void)
+{
+	unsigned int n = st_rand(nr_node_ids + 1);
+
+	return n == nr_node_ids || !node_online(n) ? NUMA_NO_NODE : n;
+}
+
+static bool st_churn_one(struct st_job *j)
+{
+	struct padata_mt_range r[4];
+	unsigned long size = 0, total;
+	unsigned int i, n;
+	int ret;
+
+	st_job_reset(j);
+	if (st_rand(2)) {
+		n = 1 + st_rand(4);
+		for (i = 0; i < n; i++) {
+			r[i].start = size;
+			r[i].size = 1 + st_rand(500);
+			r[i].nid = st_random_node();
+			size += r[i].size;
+		}
+		j->task.ranges = r;
+		j->task.nr_ranges = n;
+	} else {
+		size = 1 + st_rand(2000);
+		j->task.size = size;
+	}
+	total = size;
+	j->task.min_chunk = st_rand(8);
+	j->task.max_threads = (int)st_rand(6) - 1;
+	j->task.numa_aware = st_rand(2);
+	j->spin_us = 20;
+	ret = padata_mt_run(&j->task);
+	return !ret && !j->errors &&
+	       bitmap_weight(j->done, ST_MAX_UNITS) == total;
+}
+
+static ssize_t st_churn_write(struct file *f, const char __user *ubuf,
+			      size_t len, loff_t *ppos)
+{
+	unsigned long deadline = jiffies + 120 * HZ;
+	unsigned int jobs = 0, bad = 0;
+	struct st_job *j;
+	char cmd[8];
+
+	if (len >= sizeof(cmd) || copy_from_user(cmd, ubuf, len))
+		return -EINVAL;
+	cmd[len] = '\0';
+	if (!strcmp(strim(cmd), "stop")) {
+		atomic_set(&st_churn_stop, 1);
+		return len;
+	}
+	if (strcmp(strim(cmd), "run")) {
+		pr_warn_ratelimited("churn: write \"run\" or \"stop\"\n");
+		return -EINVAL;
+	}
+	if (!mutex_trylock(&st_churn_lock))
+		return -EBUSY;
+	j = st_job_new();
+	if (!j) {
+		mutex_unlock(&st_churn_lock);
+		return -ENOMEM;
+	}
+	atomic_set(&st_churn_stop, 0);
+	snprintf(st_churn_res, sizeof(st_churn_res), "running\n");
+	while (!atomic_read(&st_churn_stop) && time_before(jiffies, deadline) &&
+	       !fatal_signal_pending(current)) {
+		jobs++;
+		if (!st_churn_one(j))
+			bad++;
+	}
+	snprintf(st_churn_res, sizeof(st_churn_res), "jobs=%u bad=%u\n", jobs,
+		 bad);
+	st_job_free(j);
+	mutex_unlock(&st_churn_lock);
+	return len;
+}
+
+static ssize_t st_churn_read(struct file *f, char __user *ubuf, size_t len,
+			     loff_t *ppos)
+{
+	return simple_read_from_buffer(ubuf, len, ppos, st_churn_res,
+				       strlen(st_churn_res));
+}
+
+static const struct file_operations st_churn_fops = {
+	.owner = THIS_MODULE,
+	.read = st_churn_read,
+	.write = st_churn_write,
+	.llseek = default_llseek,
+};
+
+/*
+ * rmmod_race: a two-thread job from a caller allowed everywhere, then one
+ * from a caller restricted to two of the online CPUs (at least three must
+ * be online), each waiting until its helper has run a chunk.  With
+ * padata_mt's helper_exit_delay_ms set, the first job's helper is still in
+ * padata_mt's code when both jobs have returned; the suite unloads the
+ * modules at once.  Reads "ret1=R threads1=T ret2=R threads2=T".
+ */
+static char st_rmmod_res[80] = "none\n";
+static DEFINE_MUTEX(st_rmmod_lock);
+
+static ssize_t st_rmmod_write(struct file *f, const char __user *ubuf,
+			      size_t len, loff_t *ppos)
+{
+	struct st_job *j;
+	cpumask_var_t two;
+	unsigned int t1, t2;
+	int r1, r2, cpu, n = 0;
+
+	if (num_online_cpus() < 3)
+		return -EOPNOTSUPP;
+	j = st_job_new();
+	if (!j)
+		return -ENOMEM;
+	if (!zalloc_cpumask_var(&two, GFP_KERNEL)) {
+		st_job_free(j);
+		return -ENOMEM;
+	}
+	for_each_online_cpu(cpu)
+		if (n++ < 2)
+			cpumask_set_cpu(cpu, two);
+	mutex_lock(&st_rmmod_lock);
+	st_job_reset(j);
+	j->task.size = 4;
+	j->task.min_chunk = 1;
+	j->task.max_threads = 2;
+	j->rendezvous = ST_SLEEP;
+	r1 = padata_mt_run(&j->task);
+	t1 = j->nr_tasks;
+	set_cpus_allowed_ptr(current, two);
+	st_job_reset(j);
+	j->task.size = 4;
+	j->task.min_chunk = 1;
+	j->task.max_threads = 2;
+	j->rendezvous = ST_SLEEP;
+	r2 = padata_mt_run(&j->task);
+	t2 = j->nr_tasks;
+	set_cpus_allowed_ptr(current, cpu_possible_mask);
+	snprintf(st_rmmod_res, sizeof(st_rmmod_res),
+		 "ret1=%d threads1=%u ret2=%d threads2=%u\n", r1, t1, r2, t2);
+	mutex_unlock(&st_rmmod_lock);
+	free_cpumask_var(two);
+	st_job_free(j);
+	return len;
+}
+
+static ssize_t st_rmmod_read(struct file *f, char __user *ubuf, size_t len,
+			     loff_t *ppos)
+{
+	return simple_read_from_buffer(ubuf, len, ppos, st_rmmod_res,
+				       strlen(st_rmmod_res));
+}
+
+static const struct file_operations st_rmmod_fops = {
+	.owner = THIS_MODULE,
+	.read = st_rmmod_read,
+	.write = st_rmmod_write,
+	.llseek = default_llseek,
+};
+
 /*
  * burst: 400 jobs of every kind (one chunk, one thread, several threads,
  * numa_aware, ranges), whose thread_fn allocates nothing, after one
@@ -1849,6 +2521,9 @@ static void st_jobs_debugfs(struct dentry *dir)
 	debugfs_create_file("oneshot_killed", 0600, dir, NULL, &st_oneshot_fops);
 	debugfs_create_file("long_helper_job", 0600, dir, NULL, &st_long_fops);
 	debugfs_create_file("cpu_job", 0600, dir, NULL, &st_cpu_fops);
+	debugfs_create_file("hotplug_race_job", 0600, dir, NULL, &st_race_fops);
+	debugfs_create_file("churn", 0600, dir, NULL, &st_churn_fops);
+	debugfs_create_file("rmmod_race", 0600, dir, NULL, &st_rmmod_fops);
 }
 
 static struct dentry *st_dir;
