@@ -25,8 +25,14 @@ hung=/proc/sys/kernel/hung_task_timeout_secs
 hung_was=$(cat $hung)
 echo 10 >$hung
 
+# pmt.selftest=a=1,b=2 on the kernel command line: module parameters for
+# the battery (the topology lanes trim it).
+st_args=$(tr ' ' '\n' </proc/cmdline | sed -n 's/^pmt\.selftest=//p' | tr ',' ' ')
+[ -z "$st_args" ] || echo "# padata_mt_selftest $st_args"
+
 modprobe padata_mt
-if ! modprobe padata_mt_selftest; then
+# shellcheck disable=SC2086 # the parameters are words
+if ! modprobe padata_mt_selftest $st_args; then
 	t_plan 1
 	t_fail selftest_module_loads "modprobe padata_mt_selftest failed"
 	exit 0
