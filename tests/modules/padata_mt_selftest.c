@@ -1563,6 +1563,33 @@ static int st_count_fn(unsigned long s, unsigned long e, void *arg)
 	return 0;
 }
 
+static int st_positive_fn(unsigned long s, unsigned long e, void *arg)
+{
+	atomic_long_add(e - s, arg);
+	return 1;
+}
+
+/* A thread_fn returning a positive value is a bug: -EIO, one-chunk or not. */
+static void test_positive_ret(void)
+{
+	atomic_long_t calls;
+	struct padata_mt_task t = {
+		.thread_fn = st_positive_fn,
+		.fn_arg = &calls,
+		.size = 8,
+		.min_chunk = 8,
+	};
+	int r1, r2;
+
+	atomic_long_set(&calls, 0);
+	r1 = padata_mt_run(&t);
+	t.min_chunk = 1;
+	r2 = padata_mt_run(&t);
+	st_diag("thread_fn returning 1: one chunk %d, several %d", r1, r2);
+	st_result(r1 == -EIO && r2 == -EIO && atomic_long_read(&calls) > 0,
+		  "positive_thread_fn_return_is_eio", NULL);
+}
+
 /* Every field at 0, 1, max and values whose arithmetic overflows. */
 static void test_hostile(void)
 {
@@ -1841,6 +1868,7 @@ static int st_main(void *unused)
 	test_nice();
 	test_concurrent_callers();
 	test_affinity();
+	test_positive_ret();
 	test_hostile();
 	test_lockdep();
 	kthread_complete_and_exit(&st_done, 0);
