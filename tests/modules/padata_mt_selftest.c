@@ -226,7 +226,7 @@ static int st_thread_fn(unsigned long s, unsigned long e, void *arg)
 		spin_lock(&j->lock);
 		st_note_task(j);
 		spin_unlock(&j->lock);
-		while (READ_ONCE(j->nr_tasks) < max(j->rendezvous_n, 2U) &&
+		while (READ_ONCE(j->nr_tasks) < (j->rendezvous_n ?: 2) &&
 		       time_before(jiffies, deadline)) {
 			if (j->rendezvous == ST_SPIN)
 				cpu_relax();
