@@ -227,7 +227,12 @@ static int st_thread_fn(unsigned long s, unsigned long e, void *arg)
 		st_note_task(j);
 		spin_unlock(&j->lock);
 		while (READ_ONCE(j->nr_tasks) < (j->rendezvous_n ?: 2) &&
-		       time_before(jiffies, deadline)) {
+		       READ_ONCE(j->rendezvous)) {
+			if (!time_before(jiffies, deadline)) {
+				/* missed: the test fails, the job need not crawl */
+				WRITE_ONCE(j->rendezvous, ST_NONE);
+				break;
+			}
 			if (j->rendezvous == ST_SPIN)
 				cpu_relax();
 			else
