@@ -1423,6 +1423,28 @@ static void test_topo_ranges(struct st_job *j, const struct st_topo *t)
 			chunks[k] += j->range_chunks[k];
 			home[k] += j->range_home[k];
 		}
+	}
+	/*
+	 * Sharing: the ranges on CPU nodes are two chunks each, the
+	 * memory-only node's is long; every thread is running (rendezvous)
+	 * before the first chunk ends, so several must end up on it.
+	 */
+	for (i = 0; i < 3; i++) {
+		st_move_to_node(t->big);
+		st_job_reset(j);
+		r[0] = (struct padata_mt_range){ .start = 0, .size = 8, .nid = t->big };
+		r[1] = (struct padata_mt_range){ .start = 8, .size = 8, .nid = t->other[0] };
+		r[2] = (struct padata_mt_range){ .start = 16, .size = 8, .nid = t->other[1] };
+		r[3] = (struct padata_mt_range){ .start = 24, .size = 800, .nid = t->memonly };
+		j->task.ranges = r;
+		j->task.nr_ranges = 4;
+		j->task.min_chunk = 4;
+		j->spin_us = 300;
+		j->rendezvous = ST_SLEEP;
+		j->rendezvous_n = num_online_cpus();
+		ret = padata_mt_run(&j->task);
+		if (ret || j->errors || bitmap_weight(j->done, ST_MAX_UNITS) != 824)
+			bad++;
 		if (hweight64(j->range_tasks[3]) >= 2)
 			shared++;
 	}
@@ -2182,14 +2204,21 @@ static const struct file_operations st_long_fops = {
 struct st_cpu {
 	struct task_struct *caller;
 	atomic_long_t caller_units, helper_units, helper_ns;
+	atomic_t helper_started;
 };
 
 static int st_cpu_fn(unsigned long s, unsigned long e, void *arg)
 {
 	struct st_cpu *c = arg;
 	u64 t0 = current->se.sum_exec_runtime;
-	unsigned long u;
+	unsigned long u, deadline = jiffies + 10 * HZ;
 
+	/* The caller does not start until a helper has: they share the units. */
+	if (current != c->caller)
+		atomic_set(&c->helper_started, 1);
+	while (current == c->caller && !atomic_read(&c->helper_started) &&
+	       time_before(jiffies, deadline))
+		usleep_range(100, 200);
 	for (u = s; u < e; u++) {
 		udelay(ST_CPU_UNIT_US);
 		cond_resched();
@@ -2223,6 +2252,7 @@ static ssize_t st_cpu_write(struct file *f, const char __user *ubuf,
 	atomic_long_set(&c.caller_units, 0);
 	atomic_long_set(&c.helper_units, 0);
 	atomic_long_set(&c.helper_ns, 0);
+	atomic_set(&c.helper_started, 0);
 	ret = padata_mt_run(&t);
 	snprintf(st_cpu_res, sizeof(st_cpu_res),
 		 "ret=%d caller_units=%ld helper_units=%ld helper_us=%ld\n", ret,
