@@ -167,7 +167,8 @@ t_check one_chunk_job_honours_fatal_signal oneshot_killed
 # only: no child) runs a CPU-bound job on every CPU; its cgroup's usage_usec
 # grows by the shell's own runtime (/proc/PID/schedstat), not by the CPU
 # time the helpers spent in their chunks (helper_us, as the scheduler
-# counts it), which must be substantial.
+# counts it; at least 40 ms: under TCG the guest's clock undercounts a vCPU
+# the host did not run).
 cg=/sys/fs/cgroup
 cpujob=$dbg/padata_mt_selftest/cpu_job
 cgroup_cpu() {
@@ -192,7 +193,7 @@ cgroup_cpu() {
 	set -- $(echo "$r" | tr '=' ' ')
 	# ret caller_units helper_units helper_us
 	h=$8
-	[ "$2" = 0 ] && [ "$h" -ge 100000 ] && [ "$group" -ge $((self / 2)) ] &&
+	[ "$2" = 0 ] && [ "$h" -ge 40000 ] && [ "$group" -ge $((self / 2)) ] &&
 		[ "$group" -lt $((self + h / 2)) ]
 }
 if [ "$(nproc)" -ge 2 ]; then

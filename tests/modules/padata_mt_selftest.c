@@ -128,6 +128,9 @@ static __printf(1, 2) void st_diag(const char *fmt, ...)
  * @undo_caller: undo_fn calls by another task than @caller
  * @undo_order: undo_fn calls that were not in ascending order
  * @undo_last: the start of the last undo_fn call, plus one (0: none yet)
+ * @share_range: a range whose chunks each wait (up to 10 s, once) until
+ *               two tasks have run chunks of it, or -1: a test of sharing
+ *               that does not depend on how fast the host runs each vCPU
  */
 struct st_job {
 	struct padata_mt_task task;
@@ -161,6 +164,7 @@ struct st_job {
 	unsigned int undo_caller;
 	unsigned int undo_order;
 	unsigned long undo_last;
+	int share_range;
 };
 
 /* The index of the current task in j->tasks (added if new), or -1. */
@@ -213,6 +217,30 @@ static void st_note_range(struct st_job *j, unsigned long s, int idx)
 	}
 }
 
+/* A chunk of j->share_range waits until two tasks have run chunks of it. */
+static void st_share_wait(struct st_job *j, unsigned long s)
+{
+	const struct padata_mt_range *r = &j->task.ranges[j->share_range];
+	unsigned long deadline = jiffies + 10 * HZ;
+	int idx;
+
+	if (s < r->start || s >= r->start + r->size)
+		return;
+	spin_lock(&j->lock);
+	idx = st_note_task(j);
+	if (idx >= 0)
+		j->range_tasks[j->share_range] |= BIT_ULL(idx);
+	spin_unlock(&j->lock);
+	while (READ_ONCE(j->share_range) >= 0 &&
+	       hweight64(READ_ONCE(j->range_tasks[j->share_range])) < 2) {
+		if (!time_before(jiffies, deadline)) {
+			WRITE_ONCE(j->share_range, -1);
+			break;
+		}
+		usleep_range(100, 200);
+	}
+}
+
 static int st_thread_fn(unsigned long s, unsigned long e, void *arg)
 {
 	struct st_job *j = arg;
@@ -239,6 +267,8 @@ static int st_thread_fn(unsigned long s, unsigned long e, void *arg)
 				usleep_range(100, 200);
 		}
 	}
+	if (READ_ONCE(j->share_range) >= 0)
+		st_share_wait(j, s);
 	if (j->spin_us)
 		udelay(j->spin_us);
 	for (u = s; j->sleep_unit_ms && u < e; u++)
@@ -339,6 +369,7 @@ static void st_job_reset(struct st_job *j)
 	spin_lock_init(&j->lock);
 	j->fail_at = -1;
 	j->cancel_at = -1;
+	j->share_range = -1;
 	j->caller = current;
 	j->task.thread_fn = st_thread_fn;
 	j->task.fn_arg = j;
@@ -1426,8 +1457,9 @@ static void test_topo_ranges(struct st_job *j, const struct st_topo *t)
 	}
 	/*
 	 * Sharing: the ranges on CPU nodes are two chunks each, the
-	 * memory-only node's is long; every thread is running (rendezvous)
-	 * before the first chunk ends, so several must end up on it.
+	 * memory-only node's is long, and each of its chunks waits until two
+	 * threads have run some: it passes only if a second thread may take
+	 * them at all.
 	 */
 	for (i = 0; i < 3; i++) {
 		st_move_to_node(t->big);
@@ -1440,8 +1472,7 @@ static void test_topo_ranges(struct st_job *j, const struct st_topo *t)
 		j->task.nr_ranges = 4;
 		j->task.min_chunk = 4;
 		j->spin_us = 300;
-		j->rendezvous = ST_SLEEP;
-		j->rendezvous_n = num_online_cpus();
+		j->share_range = 3;
 		ret = padata_mt_run(&j->task);
 		if (ret || j->errors || bitmap_weight(j->done, ST_MAX_UNITS) != 824)
 			bad++;
@@ -2192,13 +2223,13 @@ static const struct file_operations st_long_fops = {
 };
 
 /*
- * cpu_job: 300 units of 2 ms of busy CPU each, on every CPU the writer may
+ * cpu_job: 600 units of 2 ms of busy CPU each, on every CPU the writer may
  * use; reads "ret=R caller_units=C helper_units=H helper_us=T": T is the
  * CPU time the helpers' tasks spent in their chunks, as the scheduler
  * counts it (sum_exec_runtime); the suite compares it with the writer's
  * cgroup's cpu.stat.
  */
-#define ST_CPU_UNITS	300
+#define ST_CPU_UNITS	600
 #define ST_CPU_UNIT_US	2000
 
 struct st_cpu {
