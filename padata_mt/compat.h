@@ -143,4 +143,17 @@ pmt_request_free_mem_region(struct resource *base, unsigned long size,
 #endif
 }
 
+/*
+ * 6.17 added WQ_PERCPU ("workqueue: Add new WQ_PERCPU flag"), to be set by
+ * every per-CPU (bound) workqueue before unbound becomes alloc_workqueue()'s
+ * default; Debian's 6.12.117 has it by backport.  Before it, a workqueue
+ * without WQ_UNBOUND is per-CPU already.  Probed: PMT_HAVE_WQ_PERCPU.
+ */
+#include <linux/workqueue.h>
+#if PMT_HAVE_WQ_PERCPU
+#define PMT_WQ_PERCPU	WQ_PERCPU
+#else
+#define PMT_WQ_PERCPU	0
+#endif
+
 #endif /* _PADATA_MT_COMPAT_H */

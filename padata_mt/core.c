@@ -6,16 +6,20 @@
  * (one cmpxchg per chunk).  Chunks are large at first and shrink toward the
  * end of the job (guided scheduling), so all threads finish together.  The
  * caller is a participant; helpers are work items from a pool preallocated
- * at load time and queued on system_unbound_wq.  When the caller runs out of
- * work it takes back the helpers that have not started instead of waiting
- * for them.  The chunk sequence of a range is a pure function of the job's
- * parameters, so undo replays it without recording anything per chunk.
+ * at load time, each queued on a CPU of its own on padata_mt's per-CPU
+ * workqueue: a bound worker stays on that CPU, so placement decides where a
+ * helper runs on every kernel (since 6.6 an unbound worker queued on a node
+ * may run elsewhere).  When the caller runs out of work it takes back the
+ * helpers that have not started instead of waiting for them.  The chunk
+ * sequence of a range is a pure function of the job's parameters, so undo
+ * replays it without recording anything per chunk.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
 #include <linux/completion.h>
 #include <linux/cpumask.h>
 #include <linux/lockdep.h>
+#include <linux/mm.h>
 #include <linux/module.h>
 #include <linux/nodemask.h>
 #include <linux/sched.h>
@@ -23,6 +27,7 @@
 #include <linux/sched/signal.h>
 #include <linux/slab.h>
 #include <linux/spinlock.h>
+#include <linux/timekeeping.h>
 #include <linux/topology.h>
 #include <linux/workqueue.h>
 
@@ -59,10 +64,18 @@ struct pmt_helper;
  * @align: the task's align, at least 1
  * @divisor: threads * PMT_CHUNKS_PER_THREAD: a chunk is what is left of
  *           its range divided by this, at least @min_chunk
- * @error: the first error; once non-zero no chunk starts
+ * @error: the first error; once non-zero no chunk is claimed
  * @running: helpers that may still touch the job, plus one for the caller
  * @done: completed by whoever drops @running to zero
  * @helpers: this job's helpers, linked through pmt_helper.next
+ * @allowed: the CPUs the job may use: the caller's, or for a job started by
+ *           a helper, those of the outer job
+ * @site: the call site's lockdep map, or NULL
+ * @lock: orders a background job's renicing against its helpers' start
+ *        and end (see pmt_helper_prio())
+ * @caller_nice: the caller's nice
+ * @background: the task asks for PADATA_MT_PRIO_BACKGROUND
+ * @waiting: the caller has no chunk left and waits (under @lock)
  * @single: the range used when the task gives start and size
  * @inject_at: test-only: the chunk (in claim order) that fails, or -1
  * @seq: chunks claimed so far, counted only while @inject_at >= 0
@@ -78,6 +91,12 @@ struct pmt_job {
 	atomic_t running;
 	struct completion done;
 	struct pmt_helper *helpers;
+	const struct cpumask *allowed;
+	struct lockdep_map *site;
+	spinlock_t lock;
+	int caller_nice;
+	bool background;
+	bool waiting;
 	struct padata_mt_range single;
 	int inject_at;
 	atomic_t seq;
@@ -85,10 +104,15 @@ struct pmt_job {
 
 /**
  * struct pmt_helper - one preallocated helper
- * @work: queued on system_unbound_wq (or the bound queue, see pmt_queue())
+ * @work: queued on pmt_wq, on @cpu
  * @job: the job it works for while it belongs to one
  * @next: link in the pool's free list, or in the job's helper list
- * @home: the node it was queued on, or NUMA_NO_NODE
+ * @cursor: nr_node_ids ints of scratch for placing the job's helpers while
+ *          this helper is the job's first (see pmt_place())
+ * @task: the worker running it, while it runs a background job's chunks
+ *        (under the job's lock)
+ * @cpu: the CPU it is queued on
+ * @home: the node of @cpu
  * @steal: no range lives on @home: it may take chunks of any range
  * @fail: the chunk it failed on
  */
@@ -96,6 +120,9 @@ struct pmt_helper {
 	struct work_struct work;
 	struct pmt_job *job;
 	struct pmt_helper *next;
+	int *cursor;
+	struct task_struct *task;
+	int cpu;
 	int home;
 	bool steal;
 	struct pmt_failure fail;
@@ -108,6 +135,7 @@ struct pmt_helper {
  * @nr_free: length of @free
  * @size: number of helpers in @items
  * @items: the helpers
+ * @cursors: the helpers' placement scratch, @size * nr_node_ids ints
  */
 static struct pmt_pool {
 	spinlock_t lock;
@@ -115,22 +143,55 @@ static struct pmt_pool {
 	unsigned int nr_free;
 	unsigned int size;
 	struct pmt_helper *items;
+	int *cursors;
 } pmt_pool;
 
-/* Per-CPU workers for callers whose affinity excludes some online CPUs. */
-static struct workqueue_struct *pmt_bound_wq;
+/*
+ * Every helper runs here: per-CPU, so a helper runs on the CPU placement
+ * chose (a CPU going offline meanwhile moves it, and it still runs), and
+ * private, so that destroy_workqueue() at unload waits for the last helper
+ * to leave our code.  CPU-intensive: a long chunk does not hold back the
+ * CPU's other per-CPU work.
+ */
+static struct workqueue_struct *pmt_wq;
 
 /* Spreads numa_aware helpers of all jobs round-robin over nodes. */
 static atomic_t pmt_node_rotor = ATOMIC_INIT(0);
 
 /*
- * Waiting for helpers while holding a lock their thread_fn takes deadlocks.
- * Helpers hold this map (as a recursive reader) while running chunks, and a
- * caller acquires it (as a writer) before it waits, like flush_work() does
- * with a work's map: lockdep then reports the inversion.
+ * Lockdep: waiting for helpers while holding a lock their thread_fn takes
+ * deadlocks.  Each call site has a map (padata_mt_run() is a macro); every
+ * participant holds it as a recursive reader around thread_fn, and the
+ * caller acquires it as a writer before it may wait, like a work's map in
+ * process_one_work() and flush_work().  A job nested in a thread_fn of the
+ * same site skips the writer: its caller is a reader of that map already,
+ * and its helpers never wait for the outer job.
  */
-static struct lock_class_key pmt_lock_key __maybe_unused;
-static struct lockdep_map pmt_lockdep_map __maybe_unused;
+static inline void pmt_site_wait(struct lockdep_map *site)
+{
+#ifdef CONFIG_DEBUG_LOCK_ALLOC
+	if (site && !lock_is_held(site)) {
+		lock_map_acquire(site);
+		lock_map_release(site);
+	}
+#endif
+}
+
+static inline void pmt_site_enter(struct lockdep_map *site)
+{
+#ifdef CONFIG_DEBUG_LOCK_ALLOC
+	if (site)
+		lock_map_acquire_read(site);
+#endif
+}
+
+static inline void pmt_site_exit(struct lockdep_map *site)
+{
+#ifdef CONFIG_DEBUG_LOCK_ALLOC
+	if (site)
+		lock_map_release(site);
+#endif
+}
 
 /* The end of the chunk that starts at @pos in a range ending at @end. */
 static unsigned long pmt_next(const struct pmt_job *job, unsigned long pos,
@@ -259,6 +320,7 @@ static void pmt_run_chunks(struct pmt_job *job, int home, bool steal,
 	unsigned int idx;
 	int ret;
 
+	pmt_site_enter(job->site);
 	while (!pmt_should_stop(job, caller) &&
 	       pmt_pick(job, home, steal, &idx, &start, &end)) {
 		if (unlikely(job->inject_at >= 0) &&
@@ -275,10 +337,70 @@ static void pmt_run_chunks(struct pmt_job *job, int home, bool steal,
 			fail->range = idx;
 			fail->start = start;
 			pmt_stop(job, ret);
-			return;
+			break;
 		}
 		cond_resched();
 	}
+	pmt_site_exit(job->site);
+}
+
+/*
+ * A helper's priority: the caller's nice, or for a background job MAX_NICE
+ * until the caller waits (pmt_renice_helpers()).  Under the job's lock, so
+ * that the caller's renice and the helper's own start and end never cross;
+ * the worker goes back to its pool at the nice it came with.
+ */
+static int pmt_helper_prio(struct pmt_helper *h, struct pmt_job *job)
+{
+	int was = task_nice(current);
+
+	if (!job->background) {
+		if (job->caller_nice != was)
+			set_user_nice(current, job->caller_nice);
+		return was;
+	}
+	spin_lock(&job->lock);
+	h->task = current;
+	set_user_nice(current, job->waiting ? job->caller_nice : MAX_NICE);
+	spin_unlock(&job->lock);
+	return was;
+}
+
+static void pmt_helper_unprio(struct pmt_helper *h, struct pmt_job *job,
+			      int was)
+{
+	if (job->background) {
+		spin_lock(&job->lock);
+		h->task = NULL;
+		set_user_nice(current, was);
+		spin_unlock(&job->lock);
+	} else if (task_nice(current) != was) {
+		set_user_nice(current, was);
+	}
+}
+
+/* The caller waits: its background helpers get its priority from now on. */
+static void pmt_renice_helpers(struct pmt_job *job)
+{
+	struct pmt_helper *h;
+
+	spin_lock(&job->lock);
+	job->waiting = true;
+	for (h = job->helpers; h; h = h->next)
+		if (h->task)
+			set_user_nice(h->task, job->caller_nice);
+	spin_unlock(&job->lock);
+}
+
+/*
+ * A duration from two local_clock() readings: monotonic on one CPU, but
+ * two CPUs' clocks may disagree (an unstable TSC), so a reading taken after
+ * a migration can be the smaller one.  Such a duration counts as 0, never
+ * as a wrapped u64.
+ */
+static u64 pmt_elapsed(u64 t0, u64 t1)
+{
+	return t1 > t0 ? t1 - t0 : 0;
 }
 
 static void pmt_helper_fn(struct work_struct *work)
@@ -286,22 +408,27 @@ static void pmt_helper_fn(struct work_struct *work)
 	struct pmt_helper *h = container_of(work, struct pmt_helper, work);
 	struct pmt_job *job = h->job;
 	u64 t0 = local_clock();
+	int was;
 
 	pmt_stats_helper_enter();
-	lock_map_acquire_read(&pmt_lockdep_map);
+	was = pmt_helper_prio(h, job);
 	pmt_run_chunks(job, h->home, h->steal, &h->fail, false);
-	lock_map_release(&pmt_lockdep_map);
-	pmt_stats_helper_exit(local_clock() - t0);
+	pmt_helper_unprio(h, job, was);
+	pmt_stats_helper_exit(pmt_elapsed(t0, local_clock()));
 	/* The job lives on the caller's stack: the last touch is complete(). */
 	if (atomic_dec_and_test(&job->running))
 		complete(&job->done);
+	pmt_test_exit_delay();
 }
 
-static bool pmt_current_is_helper(void)
+/* The helper the current task is running, or NULL. */
+static struct pmt_helper *pmt_current_helper(void)
 {
 	struct work_struct *w = current_work();
 
-	return w && w->func == pmt_helper_fn;
+	if (!w || w->func != pmt_helper_fn)
+		return NULL;
+	return container_of(w, struct pmt_helper, work);
 }
 
 static struct pmt_helper *pmt_pool_get(unsigned int want, unsigned int *got)
@@ -352,148 +479,161 @@ static unsigned int pmt_pool_free(void)
 	return READ_ONCE(pmt_pool.nr_free);
 }
 
-/* The @k-th node of @mask, counting round. */
-static int pmt_nth_node(const nodemask_t *mask, unsigned int k)
+/**
+ * struct pmt_place - placement state of one job (pmt_place())
+ * @job: the job
+ * @self: the caller's CPU: no helper goes there
+ * @cursor: per node, the last CPU given to a helper, -1 before the first,
+ *          nr_cpu_ids once the node has no CPU left
+ * @avail: nodes that may still have a CPU for a helper
+ * @placed: nodes with a thread of the job, the caller's included
+ */
+struct pmt_place {
+	struct pmt_job *job;
+	int self;
+	int *cursor;
+	nodemask_t avail;
+	nodemask_t placed;
+};
+
+/*
+ * Give @h the next CPU of node @nid: online, allowed to the job, not the
+ * caller's, after the last one given there.  Each node's CPUs are walked
+ * once per job, however many helpers are placed.
+ */
+static bool pmt_take_cpu(struct pmt_place *p, struct pmt_helper *h, int nid)
 {
-	unsigned int n = nodes_weight(*mask);
-	int nid;
+	int cpu = p->cursor[nid];
 
-	if (!n)
-		return NUMA_NO_NODE;
-	k %= n;
-	for_each_node_mask(nid, *mask)
-		if (!k--)
-			return nid;
-	return NUMA_NO_NODE;
-}
-
-static unsigned int pmt_node_cpus(int nid)
-{
-	return cpumask_weight_and(cpumask_of_node(nid), cpu_online_mask);
-}
-
-/* Threads already placed on @nid: helpers before @upto, and the caller. */
-static unsigned int pmt_node_load(const struct pmt_job *job,
-				  const struct pmt_helper *upto, int nid,
-				  int caller_home)
-{
-	const struct pmt_helper *h;
-	unsigned int n = nid == caller_home;
-
-	for (h = job->helpers; h != upto; h = h->next)
-		n += h->home == nid;
-	return n;
+	if (cpu >= (int)nr_cpu_ids)
+		return false;
+	for (;;) {
+		cpu = cpumask_next_and(cpu, cpumask_of_node(nid), p->job->allowed);
+		if (cpu >= nr_cpu_ids) {
+			p->cursor[nid] = nr_cpu_ids;
+			node_clear(nid, p->avail);
+			return false;
+		}
+		if (cpu != p->self && cpu_online(cpu))
+			break;
+	}
+	p->cursor[nid] = cpu;
+	h->cpu = cpu;
+	h->home = nid;
+	node_set(nid, p->placed);
+	return true;
 }
 
 /*
- * The next node of @mask, round-robin from *@k, that still has an online
- * CPU without a thread of this job; NUMA_NO_NODE if every one is full.
+ * Give @h a CPU on the node of @mask after *@at, round-robin, skipping
+ * (and dropping from @mask) nodes that have none left.
  */
-static int pmt_free_node(const struct pmt_job *job, const struct pmt_helper *h,
-			 const nodemask_t *mask, unsigned int *k,
-			 int caller_home)
+static bool pmt_take_rr(struct pmt_place *p, struct pmt_helper *h,
+			nodemask_t *mask, int *at)
 {
-	unsigned int tries, n = nodes_weight(*mask);
 	int nid;
 
-	for (tries = 0; tries < n; tries++) {
-		nid = pmt_nth_node(mask, (*k)++);
-		if (pmt_node_load(job, h, nid, caller_home) < pmt_node_cpus(nid))
-			return nid;
-	}
-	return NUMA_NO_NODE;
-}
-
-static bool pmt_node_has_range(const struct pmt_job *job, int nid)
-{
-	unsigned int i;
-
-	for (i = 0; i < job->nr_ranges; i++)
-		if (job->ranges[i].nid == nid)
+	while (!nodes_empty(*mask)) {
+		nid = next_node_in(*at, *mask);
+		*at = nid;
+		if (pmt_take_cpu(p, h, nid))
 			return true;
+		node_clear(nid, *mask);
+	}
 	return false;
 }
 
-/*
- * Give each helper a home node, never more threads on a node than it has
- * online CPUs (system_unbound_wq runs a work on the queuing node's CPUs):
- * - ranges: the nodes (with CPUs) the ranges live on, round-robin starting
- *   after the caller's; a range is then owned by the threads of its node.
- * - numa_aware: round-robin over the nodes with CPUs, continuing where the
- *   previous job stopped, so concurrent jobs spread too.
- * - otherwise: the caller's node, while it has CPUs to spare.
- * Helpers that do not fit go round-robin to nodes with spare CPUs; a thread
- * whose node holds no range of the job steals chunks from any range, so no
- * CPU the job was given sits idle.  Returns whether the caller may steal.
- */
-static bool pmt_place(struct pmt_job *job, int caller_home, unsigned int nr)
+/* The node before the @k-th node of @mask, counting round (for next_node_in()). */
+static int pmt_rotor_start(const nodemask_t *mask, unsigned int k)
 {
-	const struct padata_mt_task *task = job->task;
-	nodemask_t ranged = NODE_MASK_NONE;
-	struct pmt_helper *h;
-	unsigned int i, k, kr = 0;
-	int nid;
+	unsigned int n = nodes_weight(*mask);
+	int nid, prev = MAX_NUMNODES - 1;
 
-	for (i = 0; task->ranges && i < job->nr_ranges; i++) {
-		nid = job->ranges[i].nid;
-		if (nid != NUMA_NO_NODE && node_state(nid, N_CPU))
-			node_set(nid, ranged);
+	if (!n)
+		return 0;
+	k %= n;
+	for_each_node_mask(nid, *mask) {
+		if (!k--)
+			return prev;
+		prev = nid;
 	}
-	if (node_isset(caller_home, ranged)) {
-		for_each_node_mask(nid, ranged) {
-			kr++;
-			if (nid == caller_home)
-				break;
-		}
-	}
-	k = atomic_add_return(nr, &pmt_node_rotor) - nr;
-	for (h = job->helpers; h; h = h->next) {
-		nid = NUMA_NO_NODE;
-		if (!nodes_empty(ranged))
-			nid = pmt_free_node(job, h, &ranged, &kr, caller_home);
-		else if (!task->numa_aware &&
-			 pmt_node_load(job, h, caller_home, caller_home) <
-			 pmt_node_cpus(caller_home))
-			nid = caller_home;
-		if (nid == NUMA_NO_NODE)
-			nid = pmt_free_node(job, h, &node_states[N_CPU], &k,
-					    caller_home);
-		h->home = nid;
-	}
-	if (nodes_empty(ranged))
-		return false;	/* one unowned range, or none on a CPU node */
-	for (i = 0; i < job->nr_ranges; i++) {
-		struct padata_mt_range *r = &job->ranges[i];
-
-		r->owned = r->nid == caller_home;
-		for (h = job->helpers; h && !r->owned; h = h->next)
-			r->owned = h->home == r->nid;
-	}
-	for (h = job->helpers; h; h = h->next)
-		h->steal = !pmt_node_has_range(job, h->home);
-	return !pmt_node_has_range(job, caller_home);
+	return prev;
 }
 
 /*
- * Queue one helper.  A caller that may run on every online CPU gets
- * system_unbound_wq (node placement by queue_work_node()).  A caller
- * restricted by its affinity gets its helpers on its own allowed CPUs
- * through per-CPU workers; a CPU going offline meanwhile is the one case
- * where a helper may run elsewhere.
+ * Give each helper a CPU of its own among the online CPUs the job may use,
+ * never the caller's, so that no node gets more threads than it has
+ * online CPUs:
+ * - ranges: the nodes the ranges live on first, round-robin starting after
+ *   the caller's node (which the caller covers), until they are full; a
+ *   range is then owned by the threads of its node.
+ * - numa_aware: round-robin over the nodes with CPUs, continuing where the
+ *   previous job stopped, so concurrent jobs spread too.
+ * - otherwise: the caller's node first, until it is full.
+ * Then the rest round-robin over every node with CPUs.  A thread whose
+ * node holds no range of the job steals chunks from any range, so no CPU
+ * the job was given sits idle.  Helpers that got no CPU (CPUs went offline
+ * since they were counted) go back to the pool.  Each node's CPUs are
+ * walked once and each node is skipped at most once per pass, whatever the
+ * number of helpers: O(CPUs + helpers * nodes / BITS_PER_LONG).
+ * Returns the number of helpers placed; *@steal says whether the caller
+ * may steal.
  */
-static void pmt_queue(struct pmt_helper *h, bool restricted, int *cpu)
+static unsigned int pmt_place(struct pmt_job *job, int home, bool *steal)
 {
-	if (restricted) {
-		*cpu = cpumask_next_and(*cpu, cpu_online_mask, current->cpus_ptr);
-		if (*cpu >= nr_cpu_ids)
-			*cpu = cpumask_first_and(cpu_online_mask,
-						 current->cpus_ptr);
-		queue_work_on(*cpu, pmt_bound_wq, &h->work);
-	} else if (h->home != NUMA_NO_NODE) {
-		queue_work_node(h->home, system_unbound_wq, &h->work);
-	} else {
-		queue_work(system_unbound_wq, &h->work);
+	const struct padata_mt_task *task = job->task;
+	struct pmt_helper *h, **link = &job->helpers, *unplaced;
+	nodemask_t ranged = NODE_MASK_NONE, has_range = NODE_MASK_NONE;
+	struct pmt_place p = { .job = job, .self = raw_smp_processor_id() };
+	unsigned int i, n = 0;
+	int at = home, nid;
+
+	p.cursor = job->helpers->cursor;
+	for (i = 0; i < nr_node_ids; i++)
+		p.cursor[i] = -1;
+	/* A copy: the nodes with CPUs may change while we look. */
+	p.avail = node_states[N_CPU];
+	node_set(home, p.placed);
+	for (i = 0; task->ranges && i < job->nr_ranges; i++) {
+		nid = job->ranges[i].nid;
+		if (nid == NUMA_NO_NODE)
+			continue;
+		node_set(nid, has_range);
+		if (node_isset(nid, p.avail))
+			node_set(nid, ranged);
 	}
+	if (nodes_empty(ranged) && task->numa_aware) {
+		for (h = job->helpers; h; h = h->next)
+			n++;
+		at = pmt_rotor_start(&p.avail,
+				     atomic_add_return(n, &pmt_node_rotor) - n);
+	}
+	for (h = job->helpers; h; link = &h->next, h = h->next) {
+		if (!nodes_empty(ranged) && pmt_take_rr(&p, h, &ranged, &at))
+			continue;
+		if (nodes_empty(ranged) && !task->numa_aware &&
+		    pmt_take_cpu(&p, h, home))
+			continue;
+		if (!pmt_take_rr(&p, h, &p.avail, &at))
+			break;
+	}
+	/* Out of CPUs: the rest go back. */
+	unplaced = *link;
+	*link = NULL;
+	pmt_pool_put(unplaced);
+
+	n = 0;
+	for (h = job->helpers; h; h = h->next) {
+		h->steal = !task->ranges || !node_isset(h->home, has_range);
+		n++;
+	}
+	for (i = 0; task->ranges && i < job->nr_ranges; i++) {
+		nid = job->ranges[i].nid;
+		job->ranges[i].owned = nid != NUMA_NO_NODE &&
+				       node_isset(nid, p.placed);
+	}
+	*steal = !task->ranges || !node_isset(home, has_range);
+	return n;
 }
 
 static bool pmt_failed_at(const struct pmt_job *job,
@@ -547,12 +687,12 @@ static int pmt_validate(const struct padata_mt_task *task, unsigned long *size)
 		*size = task->size;
 		return 0;
 	}
-	if (task->start || task->size)
+	if (task->start || task->size || !task->nr_ranges)
 		return -EINVAL;
 	for (i = 0; i < task->nr_ranges; i++) {
 		const struct padata_mt_range *r = &task->ranges[i];
 
-		if (r->start + r->size < r->start ||
+		if (!r->size || r->start + r->size < r->start ||
 		    total + r->size < total)
 			return -EINVAL;
 		if (r->nid != NUMA_NO_NODE &&
@@ -562,15 +702,6 @@ static int pmt_validate(const struct padata_mt_task *task, unsigned long *size)
 	}
 	*size = total;
 	return 0;
-}
-
-/* CPUs the caller may use, and whether that is fewer than all online. */
-static unsigned int pmt_caller_cpus(bool *restricted)
-{
-	*restricted = !cpumask_subset(cpu_online_mask, current->cpus_ptr);
-	if (!*restricted)
-		return num_online_cpus();
-	return max(cpumask_weight_and(cpu_online_mask, current->cpus_ptr), 1U);
 }
 
 static unsigned int pmt_nr_threads(const struct padata_mt_task *task,
@@ -586,11 +717,12 @@ static unsigned int pmt_nr_threads(const struct padata_mt_task *task,
 }
 
 static void pmt_job_init(struct pmt_job *job, const struct padata_mt_task *task,
-			 unsigned int threads)
+			 unsigned int threads, struct lockdep_map *site)
 {
 	unsigned int i;
 
 	job->task = task;
+	job->site = site;
 	job->min_chunk = max(task->min_chunk, 1UL);
 	job->align = max(task->align, 1UL);
 	job->divisor = (unsigned long)threads * PMT_CHUNKS_PER_THREAD;
@@ -598,7 +730,6 @@ static void pmt_job_init(struct pmt_job *job, const struct padata_mt_task *task,
 	atomic_set(&job->running, 1);
 	atomic_set(&job->seq, 0);
 	job->inject_at = pmt_inject_take();
-	init_completion(&job->done);
 	job->helpers = NULL;
 	if (task->ranges) {
 		job->ranges = task->ranges;
@@ -631,27 +762,17 @@ static void pmt_wait_helpers(struct pmt_job *job)
 	}
 	if (atomic_dec_and_test(&job->running))
 		return;
-	/* Killable: a long wait is not a hung task, and a kill stops the job. */
+	if (job->background)
+		pmt_renice_helpers(job);
+	/*
+	 * Killable: a kill stops the job.  Either way the wait does not count
+	 * as a hung task, however long a helper's chunk runs: TASK_KILLABLE is
+	 * not what the detector watches, TASK_IDLE neither.
+	 */
 	if (wait_for_completion_killable(&job->done)) {
 		pmt_stop(job, -EINTR);
-		wait_for_completion(&job->done);
+		wait_for_completion_state(&job->done, TASK_IDLE);
 	}
-}
-
-/* A job the caller runs alone: no helper, no lock, no completion. */
-static int pmt_run_alone(const struct padata_mt_task *task)
-{
-	struct pmt_failure mine = { };
-	struct pmt_job job;
-	int ret;
-
-	pmt_stat_inc(inline_jobs);
-	pmt_job_init(&job, task, 1);
-	pmt_run_chunks(&job, NUMA_NO_NODE, true, &mine, true);
-	ret = atomic_read(&job.error);
-	if (ret && task->undo_fn)
-		pmt_undo(&job, &mine);
-	return ret;
 }
 
 static void pmt_account(int ret)
@@ -669,68 +790,78 @@ static void pmt_account(int ret)
  * callee-saved register.
  */
 static noinline int pmt_run_job(const struct padata_mt_task *task,
-				unsigned long size)
+				unsigned long size, struct lockdep_map *site)
 {
+	struct pmt_helper *outer = pmt_current_helper();
 	struct pmt_failure mine = { };
+	unsigned int threads, cpus, got;
 	struct pmt_job job;
 	struct pmt_helper *h;
-	unsigned int threads, cpus, got = 0;
-	bool restricted, steal;
-	int ret, home, cpu;
-	u64 t0;
+	bool steal = true;
+	int ret, home;
+	u64 t0 = 0;
 
 	might_resched();
-	cpus = pmt_caller_cpus(&restricted);
+	job.allowed = outer ? outer->job->allowed : current->cpus_ptr;
+	cpus = max(cpumask_weight_and(cpu_online_mask, job.allowed), 1U);
 	threads = pmt_nr_threads(task, size, cpus);
+	pmt_job_init(&job, task, threads, site);
 	if (threads == 1) {
-		ret = pmt_run_alone(task);
-		goto account;
+		/* The caller alone: no helper, no lock, no completion. */
+		pmt_stat_inc(inline_jobs);
+		pmt_run_chunks(&job, NUMA_NO_NODE, true, &mine, true);
+		goto out;
 	}
 
-	t0 = local_clock();
-	if (!pmt_current_is_helper()) {
-		lock_map_acquire(&pmt_lockdep_map);
-		lock_map_release(&pmt_lockdep_map);
-	}
-	pmt_job_init(&job, task, threads);
+	if (trace_padata_mt_job_end_enabled())
+		t0 = ktime_get_ns();
+	init_completion(&job.done);
+	spin_lock_init(&job.lock);
+	job.caller_nice = task_nice(current);
+	job.background = task->helper_prio == PADATA_MT_PRIO_BACKGROUND;
+	job.waiting = false;
 	job.helpers = pmt_pool_get(threads - 1, &got);
 	if (got < threads - 1)
 		pmt_stat_inc(pool_exhausted);
-	if (!got) {
-		/* Chunks already sized for @threads: finer, still correct. */
-		pmt_stat_inc(inline_jobs);
-	}
-
+	pmt_test_hold();
+	home = numa_node_id();
+	if (got)
+		got = pmt_place(&job, home, &steal);
+	if (!got)
+		pmt_stat_inc(inline_jobs);	/* chunks sized for @threads: finer, still right */
+	trace_padata_mt_job_start(task, size, got + 1, got);
 	for (h = job.helpers; h; h = h->next) {
 		h->job = &job;
 		h->fail.failed = false;
-		h->home = NUMA_NO_NODE;
-		h->steal = false;
-	}
-	home = numa_node_id();
-	steal = pmt_place(&job, home, got);
-	trace_padata_mt_job_start(task, size, got + 1, got);
-	cpu = raw_smp_processor_id();
-	for (h = job.helpers; h; h = h->next) {
+		h->task = NULL;
 		atomic_inc(&job.running);
-		pmt_queue(h, restricted, &cpu);
+		queue_work_on(h->cpu, pmt_wq, &h->work);
 	}
 	pmt_stat_add(helpers_queued, got);
 
 	pmt_run_chunks(&job, home, steal, &mine, true);
 	pmt_wait_helpers(&job);
-
+	/*
+	 * Every range has an owner that runs it to its end, but whatever a
+	 * placement gap could leave is the caller's: a job returns 0 only
+	 * with every unit run.
+	 */
+	if (!atomic_read(&job.error) && !pmt_exhausted(&job))
+		pmt_run_chunks(&job, NUMA_NO_NODE, true, &mine, true);
+out:
 	ret = atomic_read(&job.error);
 	if (ret && task->undo_fn)
 		pmt_undo(&job, &mine);
-	pmt_pool_put(job.helpers);
-	trace_padata_mt_job_end(task, ret, local_clock() - t0);
-account:
+	if (threads > 1) {
+		pmt_pool_put(job.helpers);
+		if (trace_padata_mt_job_end_enabled() && t0)
+			trace_padata_mt_job_end(task, ret, ktime_get_ns() - t0);
+	}
 	pmt_account(ret);
 	return ret;
 }
 
-/* A one-chunk job's failure: the rare half of the inline path. */
+/* A one-chunk job's failure or stop: the rare half of the inline path. */
 static noinline int pmt_inline_failed(const struct padata_mt_task *task,
 				      int ret)
 {
@@ -740,19 +871,30 @@ static noinline int pmt_inline_failed(const struct padata_mt_task *task,
 	return ret;
 }
 
+/* A one-chunk job that must not start: -ECANCELED or -EINTR. */
+static noinline int pmt_inline_stopped(const struct padata_mt_task *task)
+{
+	if (task->cancel && atomic_read(task->cancel))
+		return pmt_inline_failed(task, -ECANCELED);
+	return pmt_inline_failed(task, -EINTR);
+}
+
 /**
- * padata_mt_run() - run a job on several CPUs and wait for it
+ * __padata_mt_run() - run a job on several CPUs and wait for it
  * @task: the job
+ * @site: the call site's lockdep map (padata_mt_run() passes it), or NULL
  *
- * See the kernel-doc in padata_mt.h.  A job that fits in one chunk runs
+ * See padata_mt_run() in padata_mt.h.  A job that fits in one chunk runs
  * here, inline, with nothing on the way to thread_fn but the validation,
- * two per-CPU counters and the fault-injection check: it costs about as
- * much as calling thread_fn directly (engine.inline_over_direct in the
- * engine benchmark).
+ * the cancel and fatal-signal checks, two per-CPU counters and the
+ * fault-injection check (and, on lockdep kernels, the site's annotation):
+ * it costs about as much as calling thread_fn directly
+ * (engine.inline_over_direct in the engine benchmark).
  *
  * Return: 0, the first thread_fn error, -EINTR, -ECANCELED or -EINVAL.
  */
-int padata_mt_run(const struct padata_mt_task *task)
+int __padata_mt_run(const struct padata_mt_task *task,
+		    struct lockdep_map *site)
 {
 	unsigned long size;
 	int ret;
@@ -766,47 +908,61 @@ int padata_mt_run(const struct padata_mt_task *task)
 	 */
 	__might_sleep(__FILE__, __LINE__);
 	ret = pmt_validate(task, &size);
-	if (ret || !size)
+	if (ret)
 		return ret;
+	pmt_site_wait(site);
+	if (!size)
+		return 0;
 
 	pmt_stat_inc(jobs);
 	if (task->ranges || size > max(task->min_chunk, 1UL))
-		return pmt_run_job(task, size);
+		return pmt_run_job(task, size, site);
 
 	/* One chunk: inline, no helper, no lock, nothing to undo. */
 	pmt_stat_inc(inline_jobs);
-	if (unlikely(pmt_inject_take() == 0))
+	if (unlikely((task->cancel && atomic_read(task->cancel)) ||
+		     fatal_signal_pending(current)))
+		return pmt_inline_stopped(task);
+	if (unlikely(pmt_inject_take() == 0)) {
 		ret = -EIO;
-	else
+	} else {
+		pmt_site_enter(site);
 		ret = task->thread_fn(task->start, task->start + size,
 				      task->fn_arg);
+		pmt_site_exit(site);
+	}
 	if (unlikely(ret))
 		return pmt_inline_failed(task, ret);
 	return 0;
 }
-EXPORT_SYMBOL_GPL(padata_mt_run);
+EXPORT_SYMBOL_GPL(__padata_mt_run);
 
 static int __init padata_mt_init(void)
 {
 	unsigned int i, n = num_possible_cpus();
 	int ret;
 
-	lockdep_init_map(&pmt_lockdep_map, "padata_mt_run", &pmt_lock_key, 0);
 	spin_lock_init(&pmt_pool.lock);
 	pmt_pool.items = kcalloc(n, sizeof(*pmt_pool.items), GFP_KERNEL);
-	if (!pmt_pool.items)
-		return -ENOMEM;
+	pmt_pool.cursors = kvcalloc((size_t)n * nr_node_ids,
+				    sizeof(*pmt_pool.cursors), GFP_KERNEL);
+	if (!pmt_pool.items || !pmt_pool.cursors) {
+		ret = -ENOMEM;
+		goto free_pool;
+	}
 	pmt_pool.size = n;
 	for (i = 0; i < n; i++) {
 		INIT_WORK(&pmt_pool.items[i].work, pmt_helper_fn);
 		pmt_pool.items[i].home = NUMA_NO_NODE;
+		pmt_pool.items[i].cursor = pmt_pool.cursors + i * nr_node_ids;
 		pmt_pool.items[i].next = pmt_pool.free;
 		pmt_pool.free = &pmt_pool.items[i];
 	}
 	pmt_pool.nr_free = n;
 
-	pmt_bound_wq = alloc_workqueue("padata_mt_bound", WQ_CPU_INTENSIVE, 0);
-	if (!pmt_bound_wq) {
+	pmt_wq = alloc_workqueue("padata_mt", WQ_CPU_INTENSIVE | PMT_WQ_PERCPU,
+				 0);
+	if (!pmt_wq) {
 		ret = -ENOMEM;
 		goto free_pool;
 	}
@@ -817,21 +973,24 @@ static int __init padata_mt_init(void)
 	return 0;
 
 free_wq:
-	destroy_workqueue(pmt_bound_wq);
+	destroy_workqueue(pmt_wq);
 free_pool:
+	kvfree(pmt_pool.cursors);
 	kfree(pmt_pool.items);
 	return ret;
 }
 
 static void __exit padata_mt_exit(void)
 {
-	unsigned int i;
-
 	pmt_stats_exit();
-	/* A helper may still be returning from its last complete(). */
-	for (i = 0; i < pmt_pool.size; i++)
-		flush_work(&pmt_pool.items[i].work);
-	destroy_workqueue(pmt_bound_wq);
+	/*
+	 * Waits for every helper ever queued to return from pmt_helper_fn(),
+	 * on every CPU: one may still run our code after its job's caller
+	 * has returned (past its complete()), and flush_work() would wait
+	 * only for the last CPU its work item was queued on.
+	 */
+	destroy_workqueue(pmt_wq);
+	kvfree(pmt_pool.cursors);
 	kfree(pmt_pool.items);
 }
 

@@ -1,7 +1,7 @@
 #!/bin/sh
 # SPDX-License-Identifier: GPL-2.0
 #
-# dkms.conf's POST_BUILD: keep this build's Module.symvers (padata_mt_run()'s
+# dkms.conf's POST_BUILD: keep this build's Module.symvers (__padata_mt_run()'s
 # symbol version) in DKMS's per-kernel directory, beside the built modules,
 # for third-party modules (KBUILD_EXTRA_SYMBOLS; docs/examples/consumer/).
 # DKMS runs this in the build directory, which it deletes afterwards; the

@@ -44,6 +44,23 @@ DECLARE_PER_CPU(struct pmt_stats, pmt_stats);
 /* Test-only fault injection: the next job fails its chunk number N. */
 extern atomic_t pmt_inject_chunk;
 
+/*
+ * Test-only hooks (debugfs, see stats.c).  pmt_hold_state: 0 off, 1 armed
+ * (the next multithreaded job stops between counting its CPUs and placing
+ * its helpers), 2 holding a job there.  pmt_exit_delay_ms: the next helper
+ * to finish sleeps that long after its last touch of its job.
+ */
+extern atomic_t pmt_hold_state;
+extern atomic_t pmt_exit_delay_ms;
+void pmt_test_hold_wait(void);
+void pmt_test_exit_delay(void);
+
+static inline void pmt_test_hold(void)
+{
+	if (unlikely(atomic_read(&pmt_hold_state) == 1))
+		pmt_test_hold_wait();
+}
+
 void pmt_stats_helper_enter(void);
 void pmt_stats_helper_exit(u64 busy_ns);
 int pmt_stats_init(unsigned int pool_size, unsigned int (*pool_free)(void));

@@ -9,15 +9,26 @@
  * order) with -EIO instead of calling thread_fn, as if thread_fn had
  * failed; -1 disarms it.  The next job takes the knob whatever its size:
  * one with fewer chunks fails nothing.
+ *
+ * Two more test-only knobs open races deterministically:
+ * - hold_setup: write 1 to arm; the next multithreaded job then stops
+ *   between counting the CPUs it may use and placing its helpers, and the
+ *   file reads 2 while it is held there (at most 30 s); write 0 to release
+ *   it (or disarm).  A test takes a CPU offline meanwhile.
+ * - helper_exit_delay_ms: the next helper to finish sleeps that long
+ *   (0..10000 ms) after its last touch of its job, still in padata_mt's
+ *   code, then logs that it leaves: rmmod must wait for it.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
 #include <linux/atomic.h>
 #include <linux/debugfs.h>
+#include <linux/delay.h>
 #include <linux/fs.h>
 #include <linux/seq_file.h>
 #include <linux/string.h>
 #include <linux/uaccess.h>
+#include <linux/wait.h>
 
 #include "compat.h"
 #include "internal.h"
@@ -138,6 +149,78 @@ static int pmt_inject_set(void *data, u64 val)
 DEFINE_DEBUGFS_ATTRIBUTE_SIGNED(pmt_inject_fops, pmt_inject_get,
 				pmt_inject_set, "%lld\n");
 
+atomic_t pmt_hold_state = ATOMIC_INIT(0);
+static DECLARE_WAIT_QUEUE_HEAD(pmt_hold_wq);
+
+void pmt_test_hold_wait(void)
+{
+	if (atomic_cmpxchg(&pmt_hold_state, 1, 2) != 1)
+		return;
+	wait_event_idle_timeout(pmt_hold_wq, atomic_read(&pmt_hold_state) != 2,
+				30 * HZ);
+	atomic_set(&pmt_hold_state, 0);
+}
+
+static int pmt_hold_get(void *data, u64 *val)
+{
+	*val = atomic_read(&pmt_hold_state);
+	return 0;
+}
+
+static int pmt_hold_set(void *data, u64 val)
+{
+	if (val == 0) {
+		atomic_set(&pmt_hold_state, 0);
+		wake_up_all(&pmt_hold_wq);
+		return 0;
+	}
+	if (val != 1) {
+		pr_warn_ratelimited("hold_setup: write 1 (arm) or 0 (release)\n");
+		return -EINVAL;
+	}
+	if (atomic_cmpxchg(&pmt_hold_state, 0, 1) != 0) {
+		pr_warn_ratelimited("hold_setup: already armed or holding a job\n");
+		return -EBUSY;
+	}
+	return 0;
+}
+
+DEFINE_DEBUGFS_ATTRIBUTE(pmt_hold_fops, pmt_hold_get, pmt_hold_set, "%llu\n");
+
+#define PMT_EXIT_DELAY_MAX_MS	10000
+atomic_t pmt_exit_delay_ms = ATOMIC_INIT(0);
+
+void pmt_test_exit_delay(void)
+{
+	int ms = atomic_xchg(&pmt_exit_delay_ms, 0);
+
+	if (ms > 0) {
+		msleep(ms);
+		pr_info("helper_exit_delay_ms: the delayed helper leaves after %d ms\n",
+			ms);
+	}
+}
+
+static int pmt_exit_delay_get(void *data, u64 *val)
+{
+	*val = atomic_read(&pmt_exit_delay_ms);
+	return 0;
+}
+
+static int pmt_exit_delay_set(void *data, u64 val)
+{
+	if (val > PMT_EXIT_DELAY_MAX_MS) {
+		pr_warn_ratelimited("helper_exit_delay_ms: 0..%d\n",
+				    PMT_EXIT_DELAY_MAX_MS);
+		return -EINVAL;
+	}
+	atomic_set(&pmt_exit_delay_ms, (int)val);
+	return 0;
+}
+
+DEFINE_DEBUGFS_ATTRIBUTE(pmt_exit_delay_fops, pmt_exit_delay_get,
+			 pmt_exit_delay_set, "%llu\n");
+
 static const struct file_operations pmt_stats_fops = {
 	.owner = THIS_MODULE,
 	.open = pmt_stats_open,
@@ -156,6 +239,10 @@ int pmt_stats_init(unsigned int pool_size, unsigned int (*pool_free)(void))
 			    &pmt_stats_fops);
 	debugfs_create_file_unsafe("inject_fail_chunk", 0600, pmt_debugfs_dir,
 				   NULL, &pmt_inject_fops);
+	debugfs_create_file_unsafe("hold_setup", 0600, pmt_debugfs_dir, NULL,
+				   &pmt_hold_fops);
+	debugfs_create_file_unsafe("helper_exit_delay_ms", 0600,
+				   pmt_debugfs_dir, NULL, &pmt_exit_delay_fops);
 	return 0;
 }
 

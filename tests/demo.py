@@ -274,6 +274,10 @@ def main():
     ap.add_argument('--smp', type=int, default=2, help='guest vCPUs (default 2)')
     ap.add_argument('--numa', type=int, default=2,
                     help='guest NUMA nodes (default 2)')
+    ap.add_argument('--node-cpus', default=None,
+                    help='CPUs per NUMA node, e.g. 2,1,1,0 (the topology '
+                    'lanes\' shape: uneven nodes and a memory-only one); '
+                    'overrides --smp and --numa')
     ap.add_argument('--mem', default=None,
                     help='guest memory, e.g. 6G (default: sized for the memmap)')
     ap.add_argument('--cpu', default=None,
@@ -289,6 +293,14 @@ def main():
                     help='padata_mt_bench module parameters, space-separated, '
                     'e.g. "ablation=1" (make ablation) or "inline_only=1"')
     args = ap.parse_args()
+    node_cpus = None
+    if args.node_cpus:
+        try:
+            node_cpus = [int(x) for x in args.node_cpus.split(',')]
+            vm.node_cpu_counts(sum(node_cpus), len(node_cpus), node_cpus)
+        except ValueError as e:
+            ap.error('--node-cpus %s: %s' % (args.node_cpus, e))
+        args.smp, args.numa = sum(node_cpus), len(node_cpus)
 
     size = parse_size(args.size)
     if size % (128 << 20):
@@ -337,6 +349,7 @@ def main():
         text = vm.boot(rel, img, log, smp=args.smp, mem=mem,
                        numa_nodes=args.numa, timeout_s=args.timeout,
                        cpu_model=args.cpu, run='/tests/demo.sh',
+                       node_cpus=node_cpus,
                        cmdline_extra='pmt.args=' + guest_args)
     except vm.VMTimeout as e:
         print(e)
@@ -359,6 +372,8 @@ def main():
     print('kernel %s, QEMU %s, %d vCPUs, %s guest memory, %s; CPU model: %s'
           % (rel, 'TCG' if 'tcg' in (log.parent / (log.name + '.cmd'))
              .read_text() else 'KVM', args.smp, mem,
+             'NUMA nodes of %s CPUs' % '+'.join(map(str, node_cpus))
+             if node_cpus else
              '%d NUMA nodes' % args.numa if args.numa > 1 else 'no NUMA',
              kv.get('cpu_model', '?')))
     print(host_note)

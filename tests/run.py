@@ -645,6 +645,44 @@ def lane_cloud(ctx, lane, series):
     _distro_lane(ctx, lane, 'cloud', series)
 
 
+# The topology lanes' guest: nodes of 2, 1 and 1 CPUs and a memory-only
+# node (4 vCPUs: more stall under TCG on a 2-core host), the shape on which
+# placement, affinity and hotplug can do what 2 vCPUs on 2 nodes cannot.
+TOPOLOGY_NODE_CPUS = (2, 1, 1, 0)
+TOPOLOGY_SUITES = ('20-engine', 'topology')
+# 20-engine's battery, trimmed to keep the lane to a few minutes at 4 vCPUs
+# (tests/guest/20-engine.sh passes pmt.selftest= to modprobe).
+TOPOLOGY_SELFTEST = 'pmt.selftest=combos=300,callers=16,rounds=25'
+
+
+def lane_topology(ctx, lane, series):
+    """The Debian generic kernel of `series` on TOPOLOGY_NODE_CPUS:
+    20-engine.sh and topology.sh (or the --suites named among them)."""
+    rel = ctx.release_for(series, 'generic')
+    vm.check_release(rel)
+    b = _module_build(ctx, lane, 'make (%s)' % rel, rel)
+    if not b:
+        return
+    names = TOPOLOGY_SUITES
+    if ctx.args.suites:
+        names = [x.strip().rsplit('.sh', 1)[0] for x in
+                 ctx.args.suites.split(',') if x.strip()]
+        unknown = [x for x in names if x not in TOPOLOGY_SUITES]
+        if unknown:
+            raise LaneError('the topology lanes run %s; not %s' % (
+                ', '.join(TOPOLOGY_SUITES), ', '.join(unknown)))
+    suites = [vm.GUEST_DIR / (x + '.sh') for x in names]
+    say('  %d suites: %s; NUMA nodes of %s CPUs' % (
+        len(suites), ' '.join(names),
+        '+'.join(map(str, TOPOLOGY_NODE_CPUS))))
+    ctx.phase(lane, 'booting %s' % rel)
+    _guest_lane(lane, lane.name, rel, b.ko_files, suites,
+                LANES_DIR / lane.name, ctx.args.timeout, mem='4G',
+                node_cpus=list(TOPOLOGY_NODE_CPUS), cpu_model=ctx.args.cpu,
+                cmdline_extra='pmt.suites=%s %s' % (','.join(names),
+                                                    TOPOLOGY_SELFTEST))
+
+
 def _leaf(rep, name):
     """The KTAP leaf result called `name` anywhere in the report, or None."""
     def walk(tl):
@@ -776,6 +814,9 @@ def lane_registry():
          'DEBUG_VM, DEBUG_OBJECTS, fault injection) built from linux-source '
          'and cached; every guest suite + the expected lockdep report',
          lambda s: s == NEWEST),
+        ('topology', lane_topology, 'Debian %s generic kernel in QEMU on '
+         'NUMA nodes of 2+1+1+0 CPUs: 20-engine and topology.sh (placement, '
+         'affinity, CPU hotplug races)', lambda s: True),
     )
     for kind, func, what, default in kinds:
         for series in SERIES:
@@ -788,7 +829,8 @@ def lane_registry():
 LANES = lane_registry()
 LANE_NAMES = [x.name for x in LANES]
 # A bare kind names the newest series' lane.
-ALIASES = {k: '%s-%s' % (k, NEWEST) for k in ('stock', 'rt', 'cloud', 'debug')}
+ALIASES = {k: '%s-%s' % (k, NEWEST) for k in ('stock', 'rt', 'cloud', 'debug',
+                                              'topology')}
 
 
 def pick_lanes(arg, kver):
@@ -836,7 +878,7 @@ def main():
     args = ap.parse_args()
     if args.list:
         for x in LANES:
-            say('%-12s %-9s %s' % (x.name, 'default' if x.default else
+            say('%-13s %-9s %s' % (x.name, 'default' if x.default else
                                    'on demand', x.what))
         say('aliases: ' + ', '.join('%s=%s' % kv for kv in ALIASES.items()))
         return 0

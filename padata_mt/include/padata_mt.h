@@ -5,7 +5,8 @@
  * Mainline's padata_do_multithreaded() splits one large job across CPUs,
  * but it is __init and not exported.  padata_mt_run() offers the same
  * contract to modules on stock kernels, plus error return with undo,
- * cancellation, NUMA placement, statistics and tracepoints.
+ * cancellation, NUMA placement, helper priority, statistics and
+ * tracepoints.
  *
  * The descriptor keeps upstream's field names and meanings where they
  * overlap (struct padata_mt_job in <linux/padata.h>), so a mainline caller
@@ -15,24 +16,25 @@
 #define _PADATA_MT_PUBLIC_H
 
 #include <linux/atomic.h>
+#include <linux/lockdep.h>
 #include <linux/types.h>
 
 /**
  * struct padata_mt_range - one piece of a job with a home NUMA node
  * @start: first unit of the piece
- * @size: number of units in the piece
+ * @size: number of units in the piece, at least 1
  * @nid: node the piece's memory lives on, or NUMA_NO_NODE
  * @pos: private to the engine (the piece's chunk cursor)
  * @owned: private to the engine (a participant runs on @nid)
  *
- * A job given as ranges runs each chunk of a range whose @nid has CPUs on a
- * thread placed on that node, whenever the job could place a thread there.
- * Ranges on nodes without CPUs (e.g. CXL or pmem memory-only nodes), or on
- * nodes the job could not place a thread on, are shared by all threads.
- * No node gets more threads than it has online CPUs: threads that do not
- * fit on the ranges' nodes go to other nodes and take chunks of any range.
- * The array is written by padata_mt_run() and must not be shared by two
- * jobs running at once.
+ * A job given as ranges places a thread on each range's node (among the
+ * CPUs the caller may use) before any other node, and runs each chunk of a
+ * range whose node got a thread on a thread of that node.  Ranges on nodes
+ * without CPUs (e.g. CXL or pmem memory-only nodes), with %NUMA_NO_NODE,
+ * or on nodes the job could place no thread on, are shared by all threads.
+ * Threads that do not fit on the ranges' nodes go to other nodes and take
+ * chunks of any range.  The array is written by padata_mt_run() and must
+ * not be shared by two jobs running at once.
  */
 struct padata_mt_range {
 	unsigned long start;
@@ -44,13 +46,32 @@ struct padata_mt_range {
 };
 
 /**
+ * enum padata_mt_prio - the priority of a job's helpers
+ * @PADATA_MT_PRIO_CALLER: the caller's nice (the default)
+ * @PADATA_MT_PRIO_BACKGROUND: MAX_NICE while the caller still runs chunks,
+ *	so that other work on the helpers' CPUs keeps its share; once the
+ *	caller has no chunk left and waits, the caller's nice, so that a
+ *	helper never holds the caller back
+ *
+ * Either way a helper runs under SCHED_NORMAL: a real-time caller's policy
+ * is not passed on.
+ */
+enum padata_mt_prio {
+	PADATA_MT_PRIO_CALLER = 0,
+	PADATA_MT_PRIO_BACKGROUND,
+};
+
+/**
  * struct padata_mt_task - one multithreaded job
  * @thread_fn: called for each chunk [start, end) of the job; returns 0 or a
- *             negative errno.  After the first error no new chunk starts.
+ *             negative errno.  After the first error no thread claims a new
+ *             chunk; each other thread may still start the one chunk it had
+ *             claimed.
  * @undo_fn: optional.  When the job fails or is cancelled, called once for
  *           every chunk whose @thread_fn returned 0, by the caller, in
- *           ascending order, so that a job can be all-or-nothing.  A chunk
- *           whose @thread_fn failed is not undone: it cleans up after itself.
+ *           ascending order (ranges in array order), so that a job can be
+ *           all-or-nothing.  A chunk whose @thread_fn failed is not undone:
+ *           it cleans up after itself.
  * @fn_arg: the last argument of @thread_fn and @undo_fn.
  * @start: first unit of the job (units are job-specific).
  * @size: number of units.  0 returns 0 at once without calling @thread_fn.
@@ -58,23 +79,27 @@ struct padata_mt_range {
  *         of the job (or of a range).  0 and 1 both mean "no alignment".
  * @min_chunk: smallest chunk handed to @thread_fn, except the last chunk of
  *             the job (or of a range).  0 means 1.
- * @max_threads: upper bound on threads, the caller included.  0 or negative
- *               means "one per CPU the caller may run on".
- * @numa_aware: spread helper threads round-robin over the nodes with CPUs
- *              (skipping nodes whose CPUs all have a thread of the job).
- *              Without it, helpers stay on the caller's node while it has
- *              CPUs to spare, then spread the same way.
+ * @max_threads: the caller's cap on threads, itself included.  0 or
+ *               negative means "one per CPU the caller may run on".  The
+ *               engine cannot see the caller's CPU quota (see
+ *               padata_mt_run()): a caller with one sets this.
+ * @numa_aware: spread helper threads round-robin over the nodes with CPUs,
+ *              continuing where the previous job stopped, so that
+ *              concurrent jobs spread too.  Without it, helpers fill the
+ *              caller's node first, then spread the same way.
  * @ranges: optional, instead of @start/@size: @nr_ranges pieces with home
  *          nodes (see &struct padata_mt_range).  @start and @size must then
  *          be 0.  Chunks never span two ranges.
- * @nr_ranges: number of entries in @ranges.
+ * @nr_ranges: number of entries in @ranges, at least 1 with @ranges.
  * @cancel: optional.  When the pointed-to value becomes non-zero the job
- *          stops starting chunks and padata_mt_run() returns -ECANCELED
+ *          stops claiming chunks and padata_mt_run() returns -ECANCELED
  *          (after undo).  For callers that run a job on behalf of a waiter
  *          who may go away, e.g. a kthread serving a killable writer.
+ * @helper_prio: the helpers' priority (see &enum padata_mt_prio).
  *
- * The number of threads is min(@max_threads, units of work, free helpers + 1)
- * where units of work = @size / max(@min_chunk, @align), at least 1.
+ * The number of threads is min(@max_threads, CPUs the caller may use,
+ * units of work, free helpers + 1) where units of work = @size /
+ * max(@min_chunk, @align), at least 1.
  */
 struct padata_mt_task {
 	int (*thread_fn)(unsigned long start, unsigned long end, void *arg);
@@ -89,37 +114,79 @@ struct padata_mt_task {
 	struct padata_mt_range *ranges;
 	unsigned int nr_ranges;
 	const atomic_t *cancel;
+	enum padata_mt_prio helper_prio;
 };
 
 /**
+ * __padata_mt_run() - padata_mt_run() with an explicit lockdep map
+ * @task: the job
+ * @site: the lockdep map of the call site, or NULL (no lockdep)
+ *
+ * Use padata_mt_run(), which gives each call site a map of its own.
+ *
+ * Return: as padata_mt_run().
+ */
+int __padata_mt_run(const struct padata_mt_task *task,
+		    struct lockdep_map *site);
+
+/**
  * padata_mt_run() - run a job on several CPUs and wait for it
- * @task: the job.  Read-only for the engine (except @task->ranges).
+ * @task: the job (const struct padata_mt_task *).  Read-only for the
+ *        engine, except @task->ranges.
  *
  * Splits the job into chunks and runs them on the calling thread plus up to
- * @max_threads - 1 helpers queued on system_unbound_wq.  Every unit of the
- * job is passed to exactly one @thread_fn call.  Chunks are handed out
- * dynamically, large first and shrinking toward the end of the job, so that
- * all threads finish together; a job of at least 4 * threads *
- * roundup(@min_chunk, @align) units gets at least 4 chunks per thread.  A job that fits in one chunk, or gets one
+ * @max_threads - 1 helpers, each queued on a CPU of its own (never the
+ * caller's) among the online CPUs the caller may use, on padata_mt's own
+ * per-CPU workqueue.  Every unit of the job is passed to exactly one
+ * @thread_fn call.  Chunks are handed out dynamically, large first and
+ * shrinking toward the end of the job, so that all threads finish together;
+ * a job of at least 4 * threads * roundup(@min_chunk, @align) units gets at
+ * least 4 chunks per thread.  A job that fits in one chunk, or gets one
  * thread, runs inline in the caller with no helper and no lock.  Helpers
  * come from a pool preallocated at module load (one per possible CPU) and
  * shared by all callers: when it runs dry a job uses fewer helpers, down to
- * the caller alone; it never fails for lack of helpers and never allocates.
+ * the caller alone; it never fails for lack of helpers and never
+ * allocates.  No node gets more threads of a job than it has online CPUs.
  *
- * When the caller may run only on some online CPUs, the job uses at most
- * that many threads and places its helpers on those CPUs.
+ * A job started by a helper (a @thread_fn calling padata_mt_run()) may use
+ * the CPUs its outer job's caller may use.
+ *
+ * CPU accounting: helpers are kernel workers, so their CPU time is charged
+ * to the root cgroup, not to the caller's; and a module cannot see the
+ * caller's cgroup CPU quota (the scheduler's task groups are private).  A
+ * caller under a quota caps its job with @max_threads.
+ *
+ * padata_mt_run() is a macro, as INIT_WORK() is: each call site is a
+ * lockdep class of its own, which the caller acquires before it waits for
+ * helpers (on every path, one-chunk and one-thread jobs included) and
+ * every thread holds around @thread_fn, as flush_work() and a work's
+ * function do.  Lockdep thus reports a caller that holds a lock this site's
+ * @thread_fn takes, and no caller of another site.
  *
  * Context: process context; may sleep.  Must not be called with a lock held
- * that @thread_fn takes (lockdep reports it, as it does for flush_work()).
- * Jobs may nest: a @thread_fn may call padata_mt_run().
+ * that @thread_fn takes.  Jobs may nest: a @thread_fn may call
+ * padata_mt_run().
  *
  * Return: 0 on success; the first error a @thread_fn returned; -EINTR when
  * the caller got a fatal signal; -ECANCELED when @task->cancel was set;
  * -EINVAL for an invalid descriptor (no @thread_fn, @start + @size
- * overflows, @ranges with @start/@size set, an empty or overflowing range).
+ * overflows, @ranges with @start/@size set, @nr_ranges 0, an empty or
+ * overflowing range, a range's @nid out of bounds).
  * On any error except -EINVAL, @undo_fn (if set) has been called for
  * every chunk that had completed.
  */
-int padata_mt_run(const struct padata_mt_task *task);
+#ifdef CONFIG_DEBUG_LOCK_ALLOC
+#define padata_mt_run(task)						\
+({									\
+	static struct lock_class_key __pmt_key;				\
+	static struct lockdep_map __pmt_map =				\
+		STATIC_LOCKDEP_MAP_INIT("padata_mt_run(" #task ")",	\
+					&__pmt_key);			\
+									\
+	__padata_mt_run((task), &__pmt_map);				\
+})
+#else
+#define padata_mt_run(task)	__padata_mt_run((task), NULL)
+#endif
 
 #endif /* _PADATA_MT_PUBLIC_H */

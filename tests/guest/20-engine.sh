@@ -2,13 +2,16 @@
 # The padata_mt engine: the test-only module padata_mt_selftest runs its
 # battery of padata_mt_run() checks at load time (exactly-once coverage,
 # edge and hostile parameters, error + undo, cancellation, pool exhaustion,
-# NUMA placement, nesting, affinity); each of its results becomes one test
-# here.  Then the observability: stats counters and tracepoints.
+# NUMA placement, nesting, affinity, priority); each of its results becomes
+# one test here.  Then what only userspace can see: kills, the cgroup the
+# helpers' CPU time goes to, allocations, and the observability (stats
+# counters and tracepoints).
 
 dbg=/sys/kernel/debug
 res=$dbg/padata_mt_selftest/results
 stats=$dbg/padata_mt/stats
 ev=/sys/kernel/tracing/events/padata_mt
+rec=/sys/kernel/tracing/options/record-cmd
 
 stat_of() {
 	sed -n "s/^$1=//p" "$stats"
@@ -22,14 +25,20 @@ hung=/proc/sys/kernel/hung_task_timeout_secs
 hung_was=$(cat $hung)
 echo 10 >$hung
 
+# pmt.selftest=a=1,b=2 on the kernel command line: module parameters for
+# the battery (the topology lanes trim it).
+st_args=$(tr ' ' '\n' </proc/cmdline | sed -n 's/^pmt\.selftest=//p' | tr ',' ' ')
+[ -z "$st_args" ] || echo "# padata_mt_selftest $st_args"
+
 modprobe padata_mt
-if ! modprobe padata_mt_selftest; then
+# shellcheck disable=SC2086 # the parameters are words
+if ! modprobe padata_mt_selftest $st_args; then
 	t_plan 1
 	t_fail selftest_module_loads "modprobe padata_mt_selftest failed"
 	exit 0
 fi
 n=$(grep -c '^\(not \)\?ok ' "$res")
-t_plan $((n + 13))
+t_plan $((n + 17))
 grep '^# ' "$res"
 # Each result of the module, renumbered into this suite.
 grep '^\(not \)\?ok ' "$res" >/tmp/selftest.results
@@ -132,6 +141,107 @@ else
 	t_skip cpu_offline_online_mid_job "needs 2 CPUs"
 fi
 
+# A one-chunk job honours a fatal signal as a multithreaded one does: the
+# writer waits in the module until it is killed, then runs a one-chunk job,
+# which must return -EINTR without calling thread_fn.
+oneshot=$dbg/padata_mt_selftest/oneshot_killed
+oneshot_killed() {
+	sh -c "echo go >$oneshot" &
+	pid=$!
+	i=0
+	while [ "$(cat $oneshot)" != waiting ]; do
+		[ $i -lt 200 ] || { kill -9 $pid; wait $pid; echo "never waited"; return 1; }
+		sleep 0.05
+		i=$((i + 1))
+	done
+	kill -9 $pid
+	wait $pid
+	r=$(cat $oneshot)
+	echo "$r"
+	[ "$r" = "ret=-4 calls=0" ]
+}
+t_check one_chunk_job_honours_fatal_signal oneshot_killed
+
+# The helpers' CPU time is not the caller's: kernel workers are charged to
+# the root cgroup.  A shell alone in a cgroup of its own (shell builtins
+# only: no child) runs a CPU-bound job on every CPU; its cgroup's usage_usec
+# grows by the shell's own runtime (/proc/PID/schedstat), not by the CPU
+# time the helpers spent in their chunks (helper_us, as the scheduler
+# counts it; at least 40 ms: under TCG the guest's clock undercounts a vCPU
+# the host did not run).
+cg=/sys/fs/cgroup
+cpujob=$dbg/padata_mt_selftest/cpu_job
+cgroup_cpu() {
+	mkdir -p $cg
+	grep -q " $cg cgroup2 " /proc/mounts || mount -t cgroup2 none $cg || return 1
+	mkdir -p $cg/pmt_caller || return 1
+	d=$(sh -c "echo \$\$ >$cg/pmt_caller/cgroup.procs || exit 1
+		read -r k u0 x <$cg/pmt_caller/cpu.stat
+		read -r s0 x </proc/\$\$/schedstat
+		echo go >$cpujob || exit 1
+		read -r k u1 x <$cg/pmt_caller/cpu.stat
+		read -r s1 x </proc/\$\$/schedstat
+		echo \$((u1 - u0)) \$(((s1 - s0) / 1000))")
+	st=$?
+	rmdir $cg/pmt_caller
+	[ $st = 0 ] || return 1
+	set -- $d
+	group=$1
+	self=$2
+	r=$(cat $cpujob)
+	echo "$r; the caller's cgroup used ${group} us, the caller itself ${self} us"
+	set -- $(echo "$r" | tr '=' ' ')
+	# ret caller_units helper_units helper_us
+	h=$8
+	[ "$2" = 0 ] && [ "$h" -ge 40000 ] && [ "$group" -ge $((self / 2)) ] &&
+		[ "$group" -lt $((self + h / 2)) ]
+}
+if [ "$(nproc)" -ge 2 ]; then
+	t_check helpers_cpu_time_not_in_callers_cgroup cgroup_cpu
+else
+	t_skip helpers_cpu_time_not_in_callers_cgroup "needs 2 CPUs"
+fi
+
+# No allocation per job: every allocation event (kmalloc, kmem_cache_alloc,
+# page and per-CPU allocations) during 400 jobs of every kind gets a stack
+# trace; none may have a padata_mt function (pmt_*, __padata_mt_run) on it.
+# The writer's own kzalloc must be there: the tracing saw allocations.
+T=/sys/kernel/tracing
+burst=$dbg/padata_mt_selftest/burst
+no_alloc() {
+	evs=
+	for e in kmem/kmalloc kmem/kmalloc_node kmem/kmem_cache_alloc \
+		 kmem/kmem_cache_alloc_node kmem/mm_page_alloc \
+		 percpu/percpu_alloc_percpu; do
+		[ -d $T/events/$e ] && evs="$evs $e"
+	done
+	echo 4096 >$T/buffer_size_kb
+	echo >$T/trace
+	[ ! -w $rec ] || echo 0 >$rec
+	for e in $evs; do
+		echo stacktrace >$T/events/$e/trigger && echo 1 >$T/events/$e/enable ||
+			return 1
+	done
+	echo go >$burst
+	st=$?
+	for e in $evs; do
+		echo 0 >$T/events/$e/enable
+		echo '!stacktrace' >$T/events/$e/trigger
+	done
+	[ ! -w $rec ] || echo 1 >$rec
+	echo "events:$evs; $(cat $burst)"
+	grep -q 'st_burst_write' $T/trace || { echo "the writer's own allocation was not traced"; return 1; }
+	if grep -E '=> (pmt_|__padata_mt_run)' $T/trace >/tmp/ours; then
+		echo "allocations from padata_mt:"
+		grep -B 12 -E '=> (pmt_|__padata_mt_run)' $T/trace | head -n 60
+		return 1
+	fi
+	echo >$T/trace
+	echo 1408 >$T/buffer_size_kb
+	[ $st = 0 ] && [ "$(cat $burst)" = "jobs=400 bad=0" ]
+}
+t_check no_allocation_per_job no_alloc
+
 t_eq no_hung_task_timeout_change 10 "$(cat $hung)"
 
 # The battery moved every counter it should have.
@@ -179,6 +289,43 @@ traced_run() {
 	! grep '^\(not \)\?ok ' "$res" | grep -q '^not ok'
 }
 t_check tracepoints_fire traced_run
+
+# A killed caller still waits for a helper inside a chunk, but idle (state
+# I), not uninterruptible (D): a long chunk must not look like a hung task.
+# The helper's chunk sleeps 10 s; the writer is killed while it does, and
+# its state is sampled while it waits.
+long=$dbg/padata_mt_selftest/long_helper_job
+killed_waits_idle() {
+	sh -c "echo go >$long" &
+	pid=$!
+	i=0
+	while [ "$(cat $long)" != helper_sleeping ]; do
+		[ $i -lt 200 ] || { kill -9 $pid; wait $pid; echo "the helper never slept"; return 1; }
+		sleep 0.05
+		i=$((i + 1))
+	done
+	kill -9 $pid
+	states=
+	i=0
+	while [ $i -lt 20 ] && [ -r /proc/$pid/stat ]; do
+		s=$(sed 's/^.*) \(.\).*/\1/' /proc/$pid/stat 2>/dev/null)
+		states="$states$s"
+		sleep 0.1
+		i=$((i + 1))
+	done
+	wait $pid
+	r=$(cat $long)
+	echo "$r; writer states after the kill: $states"
+	# D until the kill is taken (the killable wait), then I only
+	case "$states" in *I*) ;; *) return 1 ;; esac
+	case "${states#*I}" in *D*) return 1 ;; esac
+	[ "$r" = ret=-4 ]
+}
+if [ "$(nproc)" -ge 2 ]; then
+	t_check killed_caller_waits_idle_not_d killed_waits_idle
+else
+	t_skip killed_caller_waits_idle_not_d "needs 2 CPUs"
+fi
 
 t_check selftest_unloads rmmod padata_mt_selftest
 t_check padata_mt_unloads rmmod padata_mt

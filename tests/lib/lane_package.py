@@ -47,6 +47,9 @@ import vm
 
 PACKAGE = 'padata-mt-dkms'
 CONSUMER = 'hello_pmt'
+# The symbol padata_mt_run() calls: the macro gives each call site its own
+# lockdep class and calls this one export.
+SYMBOL = '__padata_mt_run'
 CONSUMER_DKMS_VERSION = '1.0'   # docs/examples/consumer/dkms.conf
 CONSUMER_DIR = Path('docs') / 'examples' / 'consumer'
 HEADER = Path('/usr/include/padata_mt/padata_mt.h')
@@ -299,8 +302,8 @@ def check_built(r, kernels):
             if v != ver or magic != kver:
                 bad.append('%s: version %r vermagic %r' % (ko, v, magic))
         sv = symvers_path(kver)
-        if not sv.exists() or '\tpadata_mt_run\t' not in sv.read_text():
-            bad.append('%s: %s' % (sv, 'no padata_mt_run in it'
+        if not sv.exists() or '\t' + SYMBOL + '\t' not in sv.read_text():
+            bad.append('%s: %s' % (sv, 'no %s in it' % SYMBOL
                                    if sv.exists() else 'missing'))
         lane.check('built for %s' % kver, not bad, '; '.join(bad),
                    detail='padata_mt %s, memmap_test, Module.symvers' % ver)
@@ -334,7 +337,7 @@ def _symvers_crc(path, symbol):
 def build_consumer(r, src, kver):
     """hello_pmt as an outsider builds it: make KVER=<kver> in a copy of
     docs/examples/consumer, nothing of the tree on its paths.  Zero
-    warnings (W=1); its padata_mt_run CRC is the installed Module.symvers'
+    warnings (W=1); its __padata_mt_run CRC is the installed Module.symvers'
     one.  Returns the .ko or None."""
     d = r.work / ('%s-%s' % (CONSUMER, kver))
     if d.exists():
@@ -350,11 +353,11 @@ def build_consumer(r, src, kver):
                         % (rc, len(bad), r.log), bad[:20] or r.h.tail(out)):
         return None
     deps = r.h.modinfo(ko, 'depends') or ''
-    got = _crc(r.h, ko, 'padata_mt_run')
+    got = _crc(r.h, ko, SYMBOL)
     sv = symvers_path(kver)
-    want = _symvers_crc(sv, 'padata_mt_run') if sv.exists() else None
-    r.lane.check('%s links padata_mt_run from the package (%s)'
-                 % (CONSUMER, kver), deps == 'padata_mt' and got is not None
+    want = _symvers_crc(sv, SYMBOL) if sv.exists() else None
+    r.lane.check('%s links %s from the package (%s)'
+                 % (CONSUMER, SYMBOL, kver), deps == 'padata_mt' and got is not None
                  and got == want, 'depends %r; CRC %s, %s has %s'
                  % (deps, got and hex(got), sv, want and hex(want)),
                  detail='depends padata_mt, CRC %s as in %s'

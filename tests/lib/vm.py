@@ -474,18 +474,35 @@ def _mem_mib(mem):
     return int(m.group(1)) * (1024 if m.group(2) == 'G' else 1)
 
 
-def numa_args(smp, mem, numa_nodes):
+def node_cpu_counts(smp, numa_nodes, node_cpus=None):
+    """CPUs per NUMA node: `node_cpus` as given (e.g. [2, 1, 1, 0]: uneven
+    nodes and a memory-only one; it must sum to `smp`), or `smp` split
+    evenly over `numa_nodes` (the first nodes get the remainder)."""
+    if node_cpus is not None:
+        node_cpus = [int(n) for n in node_cpus]
+        if len(node_cpus) < 2 or sum(node_cpus) != smp or \
+                min(node_cpus) < 0 or not any(node_cpus):
+            raise ValueError('node_cpus %r: one count per node (at least 2 '
+                             'nodes), summing to smp=%d' % (node_cpus, smp))
+        return node_cpus
+    return [smp // numa_nodes + (1 if n < smp % numa_nodes else 0)
+            for n in range(numa_nodes)]
+
+
+def numa_args(smp, mem, numa_nodes, node_cpus=None):
     """-object/-numa options: memory split evenly over `numa_nodes` nodes,
-    CPUs split in contiguous runs (a node may get none: memory-only)."""
+    CPUs in contiguous runs, evenly or as `node_cpus` says (a node may get
+    none: memory-only)."""
+    if node_cpus is not None:
+        numa_nodes = len(node_cpus)
     if not numa_nodes or numa_nodes < 2:
         return []
     total = _mem_mib(mem)
     args = []
     cpu = 0
-    for n in range(numa_nodes):
+    for n, ncpu in enumerate(node_cpu_counts(smp, numa_nodes, node_cpus)):
         size = total // numa_nodes + (total % numa_nodes
                                       if n == numa_nodes - 1 else 0)
-        ncpu = smp // numa_nodes + (1 if n < smp % numa_nodes else 0)
         args += ['-object', 'memory-backend-ram,id=mem%d,size=%dM' % (n, size)]
         node = 'node,nodeid=%d,memdev=mem%d' % (n, n)
         if ncpu:
@@ -496,11 +513,13 @@ def numa_args(smp, mem, numa_nodes):
     return args
 
 
-def smp_arg(smp, numa_nodes):
-    """One socket per NUMA node (one per CPU if they do not divide), so no
-    cache domain spans two nodes: otherwise the guest WARNs in
-    topology_sane() ("llc-sibling ... not on the same node") and
-    panic_on_warn stops it."""
+def smp_arg(smp, numa_nodes, node_cpus=None):
+    """One socket per NUMA node (one per CPU if they do not divide, or if
+    the nodes are uneven), so no cache domain spans two nodes: otherwise the
+    guest WARNs in topology_sane() ("llc-sibling ... not on the same node")
+    and panic_on_warn stops it."""
+    if node_cpus is not None:
+        return '%d,sockets=%d,cores=1,threads=1' % (smp, smp)
     if not numa_nodes or numa_nodes < 2:
         return str(smp)
     sockets = numa_nodes if smp % numa_nodes == 0 else smp
@@ -508,7 +527,8 @@ def smp_arg(smp, numa_nodes):
 
 
 def qemu_command(release, initramfs, log_path, smp=2, mem='4G', numa_nodes=2,
-                 cmdline_extra='', cpu_model=None, accel='tcg', kernel=None):
+                 cmdline_extra='', cpu_model=None, accel='tcg', kernel=None,
+                 node_cpus=None):
     qemu = shutil.which('qemu-system-x86_64')
     if not qemu:
         raise VMError('qemu-system-x86_64 not found: apt-get install '
@@ -518,10 +538,11 @@ def qemu_command(release, initramfs, log_path, smp=2, mem='4G', numa_nodes=2,
            '-serial', 'file:%s' % log_path,
            '-serial', 'file:%s' % output_path(log_path),
            '-accel', 'tcg,thread=multi' if accel == 'tcg' else accel,
-           '-smp', smp_arg(smp, numa_nodes), '-m', '%dM' % _mem_mib(mem)]
+           '-smp', smp_arg(smp, numa_nodes, node_cpus),
+           '-m', '%dM' % _mem_mib(mem)]
     if cpu_model:
         cmd += ['-cpu', cpu_model]
-    cmd += numa_args(smp, mem, numa_nodes)
+    cmd += numa_args(smp, mem, numa_nodes, node_cpus)
     cmd += ['-kernel', str(kernel or vmlinuz(release)),
             '-initrd', str(initramfs),
             '-append', (BASE_CMDLINE + ' ' + cmdline_extra).strip()]
@@ -624,7 +645,7 @@ def select_accel(release, initramfs, workdir=None, probe_timeout_s=20,
 def boot(release, initramfs, log_path, smp=2, mem='4G', numa_nodes=2,
          timeout_s=600, cmdline_extra='', cpu_model=None, run=None,
          accel=None, quiet=False, kernel=None, init_timeout_s=None,
-         init_silence_s=None, retries=1):
+         init_silence_s=None, retries=1, node_cpus=None):
     """Boot /boot/vmlinuz-<release> with `initramfs`; return the console log.
 
     The console (ttyS0) goes to `log_path`; the returned ConsoleLog (a str)
@@ -635,6 +656,8 @@ def boot(release, initramfs, log_path, smp=2, mem='4G', numa_nodes=2,
     (select_accel).
     kernel: an image other than /boot/vmlinuz-<release> (e.g. a debug
     kernel's bzImage); `release` then only names the module directory.
+    node_cpus: CPUs per NUMA node, e.g. [2, 1, 1, 0] (uneven nodes and a
+    memory-only one); sets smp and numa_nodes (given ones are ignored).
     init_timeout_s, init_silence_s: a guest that has not reached /init
     after init_timeout_s, or printed nothing for init_silence_s before it,
     hung in the kernel's own boot, before any module of ours (seen under
@@ -651,16 +674,21 @@ def boot(release, initramfs, log_path, smp=2, mem='4G', numa_nodes=2,
     log_path = Path(log_path)
     if run:
         cmdline_extra = ('pmt.run=%s %s' % (run, cmdline_extra)).strip()
+    if node_cpus is not None:
+        smp, numa_nodes = sum(node_cpus), len(node_cpus)
+        node_cpu_counts(smp, numa_nodes, node_cpus)     # checks it
     if accel is None:
         accel = select_accel(release, initramfs, kernel=kernel)
     cmd = qemu_command(release, initramfs, log_path, smp, mem, numa_nodes,
-                       cmdline_extra, cpu_model, accel, kernel)
+                       cmdline_extra, cpu_model, accel, kernel, node_cpus)
     log_path.parent.mkdir(parents=True, exist_ok=True)
     (log_path.parent / (log_path.name + '.cmd')).write_text(
         ' '.join("'%s'" % a if ' ' in a else a for a in cmd) + '\n')
     if not quiet:
         progress('booting %s (%s, %d vCPUs, %s, %s, cpu %s), console log %s'
                  % (kernel or release, accel, smp, mem,
+                    'NUMA nodes of %s CPUs' % '+'.join(map(str, node_cpus))
+                    if node_cpus else
                     '%d NUMA nodes' % numa_nodes if numa_nodes and
                     numa_nodes > 1 else 'no NUMA',
                     cpu_model or 'default', log_path))

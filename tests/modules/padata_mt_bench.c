@@ -12,6 +12,7 @@
 #include <linux/atomic.h>
 #include <linux/completion.h>
 #include <linux/cpumask.h>
+#include <linux/delay.h>
 #include <linux/debugfs.h>
 #include <linux/kthread.h>
 #include <linux/module.h>
@@ -400,6 +401,7 @@ static void bn_tiny(void)
 }
 
 static void bn_compare(void);
+static void bn_competitor(void);
 
 static void bn_memset(void)
 {
@@ -437,6 +439,7 @@ static void bn_memset(void)
 		}
 	}
 	bn_compare();
+	bn_competitor();
 	vfree(bn_mem);
 }
 
@@ -561,6 +564,94 @@ static void bn_static_split(const struct padata_mt_task *t)
 	t->thread_fn(t->start, t->start + min(t->size, slice), t->fn_arg);
 	for (i = 1; i < n; i++)
 		flush_work(&bn_split_works[i].work);
+}
+
+/*
+ * A CPU-bound competitor beside a large job: a kthread (any CPU) counting
+ * loop iterations.  Its throughput during a 1 GiB memset on every CPU, over
+ * its throughput alone for as long, with the helpers at the caller's nice
+ * (engine.competitor_share) and with PADATA_MT_PRIO_BACKGROUND
+ * (engine.competitor_share_niced: MAX_NICE until the caller waits; goal
+ * >= 0.90).  engine.memset_niced_over_default: what the background helpers
+ * cost the job itself.  Medians of @repeats rounds, each round alone,
+ * default and background in turn.
+ */
+struct bn_comp {
+	atomic_long_t count;
+	atomic_t stop;
+	struct completion done;
+};
+
+static int bn_comp_fn(void *arg)
+{
+	struct bn_comp *c = arg;
+	unsigned int i;
+
+	while (!atomic_read(&c->stop)) {
+		for (i = 0; i < 1000; i++)
+			cpu_relax();
+		atomic_long_add(1000, &c->count);
+		cond_resched();
+	}
+	complete(&c->done);
+	return 0;
+}
+
+/* Iterations per ms of the competitor while @t runs, or for @ms alone. */
+static u64 bn_comp_rate(struct bn_comp *c, const struct padata_mt_task *t,
+			unsigned int ms, u64 *job_ns)
+{
+	long c0 = atomic_long_read(&c->count);
+	u64 t0 = bn_now(), dt;
+
+	if (t)
+		padata_mt_run(t);
+	else
+		msleep(ms);
+	dt = bn_now() - t0;
+	if (job_ns)
+		*job_ns = dt;
+	return div64_u64((u64)(atomic_long_read(&c->count) - c0) * 1000000,
+			 max(dt, 1ULL));
+}
+
+static void bn_competitor(void)
+{
+	struct padata_mt_task big = {
+		.thread_fn = bn_memset_fn, .fn_arg = bn_mem,
+		.size = (unsigned long)memset_mb << 20,
+		.align = PAGE_SIZE, .min_chunk = SZ_2M,
+	};
+	u64 alone[BN_MAX_REPEATS], def[BN_MAX_REPEATS], bg[BN_MAX_REPEATS];
+	u64 tdef[BN_MAX_REPEATS], tbg[BN_MAX_REPEATS], ns;
+	struct task_struct *k;
+	struct bn_comp c;
+	unsigned int r, ms;
+
+	if (num_online_cpus() < 2)
+		return;
+	atomic_long_set(&c.count, 0);
+	atomic_set(&c.stop, 0);
+	init_completion(&c.done);
+	k = kthread_run(bn_comp_fn, &c, "pmt_bench_comp");
+	if (IS_ERR(k))
+		return;
+	padata_mt_run(&big);	/* warm-up, and the competitor gets going */
+	for (r = 0; r < repeats; r++) {
+		big.helper_prio = PADATA_MT_PRIO_CALLER;
+		def[r] = bn_comp_rate(&c, &big, 0, &tdef[r]);
+		ms = max_t(u64, div64_u64(tdef[r], 1000000), 1);
+		alone[r] = bn_comp_rate(&c, NULL, ms, NULL);
+		big.helper_prio = PADATA_MT_PRIO_BACKGROUND;
+		bg[r] = bn_comp_rate(&c, &big, 0, &tbg[r]);
+	}
+	atomic_set(&c.stop, 1);
+	wait_for_completion(&c.done);
+	ns = bn_median(alone, repeats);
+	bn_ratio("engine.competitor_share", bn_median(def, repeats), ns);
+	bn_ratio("engine.competitor_share_niced", bn_median(bg, repeats), ns);
+	bn_ratio("engine.memset_niced_over_default", bn_median(tbg, repeats),
+		 bn_median(tdef, repeats));
 }
 
 typedef void (*bn_runner)(const struct padata_mt_task *t);
@@ -972,12 +1063,29 @@ static void bn_ablation(void)
 		flush_work(&ab_works[v].work);
 }
 
+/* topology=2+1+1+0: online CPUs per online node, in node order. */
+static void bn_topology(void)
+{
+	int nid;
+	bool first = true;
+
+	seq_buf_printf(&bn_buf, "topology=");
+	for_each_online_node(nid) {
+		seq_buf_printf(&bn_buf, "%s%u", first ? "" : "+",
+			       cpumask_weight_and(cpumask_of_node(nid),
+						  cpu_online_mask));
+		first = false;
+	}
+	seq_buf_printf(&bn_buf, "\n");
+}
+
 static DECLARE_COMPLETION(bn_done);
 
 static int bn_main(void *unused)
 {
 	seq_buf_printf(&bn_buf, "cpu_model=%s\n", boot_cpu_data.x86_model_id);
 	seq_buf_printf(&bn_buf, "online_cpus=%u\n", num_online_cpus());
+	bn_topology();
 	seq_buf_printf(&bn_buf, "context=kthread\n");
 	seq_buf_printf(&bn_buf, "memset_mb=%u\n", memset_mb);
 	seq_buf_printf(&bn_buf, "repeats=%u\n", repeats);

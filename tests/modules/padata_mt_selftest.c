@@ -22,9 +22,13 @@
 #include <linux/random.h>
 #include <linux/sched.h>
 #include <linux/sched/signal.h>
+#include <linux/sched/task.h>
 #include <linux/seq_buf.h>
 #include <linux/slab.h>
 #include <linux/spinlock.h>
+#include <linux/string.h>
+#include <linux/topology.h>
+#include <linux/uaccess.h>
 #include <linux/vmalloc.h>
 
 #include "padata_mt.h"
@@ -45,8 +49,13 @@ static bool lockdep_splat;
 module_param(lockdep_splat, bool, 0444);
 MODULE_PARM_DESC(lockdep_splat, "Run only the lockdep test, which provokes a lockdep report on purpose and so turns lockdep off (the debug-kernel lane runs it in a boot of its own)");
 
+static bool topology;
+module_param(topology, bool, 0444);
+MODULE_PARM_DESC(topology, "Run only the placement battery for a guest with a node of several CPUs, two more nodes with CPUs and a memory-only node (tests/guest/topology.sh)");
+
 #define ST_MAX_UNITS	8192
 #define ST_MAX_CPUS	64
+#define ST_MAX_RANGES	8
 
 static char *st_out;
 static struct seq_buf st_buf;
@@ -98,15 +107,30 @@ static __printf(1, 2) void st_diag(const char *fmt, ...)
  * @cpus: CPUs chunks ran on
  * @tasks: distinct tasks that ran chunks (up to ST_MAX_CPUS)
  * @nr_tasks: entries in @tasks
- * @bad_node: a helper ran a chunk of a range away from the range's node
+ * @bad_node: a helper on a node with a range of the job ran a chunk of a
+ *            range of another node with CPUs (helpers on nodes without a
+ *            range steal from any range)
  * @nodes: nodes helpers ran chunks on
- * @rendezvous: each chunk first waits (up to 10 s) until two tasks have
- *              run chunks, so a test does not depend on how fast the host
- *              schedules the helper's vCPU: ST_SPIN keeps the CPU busy (the
- *              helper must run elsewhere), ST_SLEEP lets it share the CPU
+ * @rendezvous: each chunk first waits (up to 10 s) until @rendezvous_n
+ *              tasks have run chunks, so a test does not depend on how fast
+ *              the host schedules the helpers' vCPUs: ST_SPIN keeps the CPU
+ *              busy (a helper must run elsewhere), ST_SLEEP lets it share
+ *              the CPU
+ * @rendezvous_n: tasks to wait for (0 means 2)
  * @spin_us: busy time per chunk
  * @sleep_unit_ms: sleep per unit
  * @units: units of the chunks that completed
+ * @task_cpu: the CPU each task of @tasks ran its first chunk on
+ * @task_moved: a helper ran chunks on two CPUs
+ * @range_chunks: chunks of each range (the first ST_MAX_RANGES)
+ * @range_home: of those, chunks that ran on the range's node
+ * @range_tasks: tasks (bits of @tasks indices) that ran chunks of each range
+ * @undo_caller: undo_fn calls by another task than @caller
+ * @undo_order: undo_fn calls that were not in ascending order
+ * @undo_last: the start of the last undo_fn call, plus one (0: none yet)
+ * @share_range: a range whose chunks each wait (up to 10 s, once) until
+ *               two tasks have run chunks of it, or -1: a test of sharing
+ *               that does not depend on how fast the host runs each vCPU
  */
 struct st_job {
 	struct padata_mt_task task;
@@ -128,20 +152,34 @@ struct st_job {
 	bool bad_node;
 	nodemask_t nodes;
 	enum { ST_NONE, ST_SPIN, ST_SLEEP } rendezvous;
+	unsigned int rendezvous_n;
 	unsigned int spin_us;
 	unsigned int sleep_unit_ms;
 	unsigned long units;
+	int task_cpu[ST_MAX_CPUS];
+	bool task_moved;
+	unsigned int range_chunks[ST_MAX_RANGES];
+	unsigned int range_home[ST_MAX_RANGES];
+	u64 range_tasks[ST_MAX_RANGES];
+	unsigned int undo_caller;
+	unsigned int undo_order;
+	unsigned long undo_last;
+	int share_range;
 };
 
-static void st_note_task(struct st_job *j)
+/* The index of the current task in j->tasks (added if new), or -1. */
+static int st_note_task(struct st_job *j)
 {
 	unsigned int i;
 
 	for (i = 0; i < j->nr_tasks; i++)
 		if (j->tasks[i] == current)
-			return;
-	if (j->nr_tasks < ST_MAX_CPUS)
-		j->tasks[j->nr_tasks++] = current;
+			return i;
+	if (j->nr_tasks >= ST_MAX_CPUS)
+		return -1;
+	j->task_cpu[j->nr_tasks] = raw_smp_processor_id();
+	j->tasks[j->nr_tasks] = current;
+	return j->nr_tasks++;
 }
 
 static bool st_boundary_ok(const struct st_job *j, unsigned long s,
@@ -161,12 +199,54 @@ static bool st_boundary_ok(const struct st_job *j, unsigned long s,
 	return true;
 }
 
+/* Per-range accounting: chunks, chunks on the range's node, tasks. */
+static void st_note_range(struct st_job *j, unsigned long s, int idx)
+{
+	const struct padata_mt_range *r;
+	unsigned int i;
+
+	for (i = 0; i < j->task.nr_ranges && i < ST_MAX_RANGES; i++) {
+		r = &j->task.ranges[i];
+		if (s < r->start || s >= r->start + r->size)
+			continue;
+		j->range_chunks[i]++;
+		if (r->nid == numa_node_id())
+			j->range_home[i]++;
+		if (idx >= 0)
+			j->range_tasks[i] |= BIT_ULL(idx);
+	}
+}
+
+/* A chunk of j->share_range waits until two tasks have run chunks of it. */
+static void st_share_wait(struct st_job *j, unsigned long s)
+{
+	const struct padata_mt_range *r = &j->task.ranges[j->share_range];
+	unsigned long deadline = jiffies + 10 * HZ;
+	int idx;
+
+	if (s < r->start || s >= r->start + r->size)
+		return;
+	spin_lock(&j->lock);
+	idx = st_note_task(j);
+	if (idx >= 0)
+		j->range_tasks[j->share_range] |= BIT_ULL(idx);
+	spin_unlock(&j->lock);
+	while (READ_ONCE(j->share_range) >= 0 &&
+	       hweight64(READ_ONCE(j->range_tasks[j->share_range])) < 2) {
+		if (!time_before(jiffies, deadline)) {
+			WRITE_ONCE(j->share_range, -1);
+			break;
+		}
+		usleep_range(100, 200);
+	}
+}
+
 static int st_thread_fn(unsigned long s, unsigned long e, void *arg)
 {
 	struct st_job *j = arg;
 	unsigned long base = j->task.ranges ? 0 : j->task.start;
 	unsigned long u;
-	int ret = 0, call;
+	int ret = 0, call, idx;
 
 	if (j->rendezvous) {
 		unsigned long deadline = jiffies + 10 * HZ;
@@ -174,14 +254,21 @@ static int st_thread_fn(unsigned long s, unsigned long e, void *arg)
 		spin_lock(&j->lock);
 		st_note_task(j);
 		spin_unlock(&j->lock);
-		while (READ_ONCE(j->nr_tasks) < 2 &&
-		       time_before(jiffies, deadline)) {
+		while (READ_ONCE(j->nr_tasks) < (j->rendezvous_n ?: 2) &&
+		       READ_ONCE(j->rendezvous)) {
+			if (!time_before(jiffies, deadline)) {
+				/* missed: the test fails, the job need not crawl */
+				WRITE_ONCE(j->rendezvous, ST_NONE);
+				break;
+			}
 			if (j->rendezvous == ST_SPIN)
 				cpu_relax();
 			else
 				usleep_range(100, 200);
 		}
 	}
+	if (READ_ONCE(j->share_range) >= 0)
+		st_share_wait(j, s);
 	if (j->spin_us)
 		udelay(j->spin_us);
 	for (u = s; j->sleep_unit_ms && u < e; u++)
@@ -191,13 +278,21 @@ static int st_thread_fn(unsigned long s, unsigned long e, void *arg)
 	if (j->stopped)
 		j->after_stop++;
 	cpumask_set_cpu(raw_smp_processor_id(), &j->cpus);
-	st_note_task(j);
+	idx = st_note_task(j);
+	if (idx >= 0 && current != j->caller &&
+	    j->task_cpu[idx] != raw_smp_processor_id())
+		j->task_moved = true;
+	st_note_range(j, s, idx);
 	if (current != j->caller && j->task.ranges) {
 		const struct padata_mt_range *r;
+		bool mine = false;
 		unsigned int i;
 
 		node_set(numa_node_id(), j->nodes);
-		for (i = 0; i < j->task.nr_ranges; i++) {
+		/* A helper on a node with a range of the job is no stealer. */
+		for (i = 0; i < j->task.nr_ranges; i++)
+			mine |= j->task.ranges[i].nid == numa_node_id();
+		for (i = 0; mine && i < j->task.nr_ranges; i++) {
 			r = &j->task.ranges[i];
 			if (s >= r->start && s < r->start + r->size &&
 			    r->nid != NUMA_NO_NODE && node_state(r->nid, N_CPU) &&
@@ -238,6 +333,11 @@ static void st_undo_fn(unsigned long s, unsigned long e, void *arg)
 
 	spin_lock(&j->lock);
 	j->undos++;
+	if (current != j->caller)
+		j->undo_caller++;
+	if (j->undo_last && s < j->undo_last)
+		j->undo_order++;
+	j->undo_last = s + 1;
 	for (u = s; u < e; u++)
 		if (!__test_and_clear_bit(u - base, j->done))
 			j->errors++;
@@ -269,6 +369,7 @@ static void st_job_reset(struct st_job *j)
 	spin_lock_init(&j->lock);
 	j->fail_at = -1;
 	j->cancel_at = -1;
+	j->share_range = -1;
 	j->caller = current;
 	j->task.thread_fn = st_thread_fn;
 	j->task.fn_arg = j;
@@ -435,6 +536,26 @@ static void test_edges(void)
 	if (padata_mt_run(&j->task) != -EINVAL || j->chunks)
 		ok = false;
 	st_result(ok, "invalid_descriptor_einval", NULL);
+
+	/* ranges but none of them, or an empty one: -EINVAL too */
+	ok = true;
+	st_job_reset(j);
+	r[0] = (struct padata_mt_range){ .start = 0, .size = 10, .nid = NUMA_NO_NODE };
+	r[1] = (struct padata_mt_range){ .start = 10, .size = 0, .nid = NUMA_NO_NODE };
+	j->task.ranges = r;
+	j->task.nr_ranges = 0;
+	ret = padata_mt_run(&j->task);
+	if (ret != -EINVAL || j->chunks) {
+		st_diag("nr_ranges 0: ret=%d chunks=%u", ret, j->chunks);
+		ok = false;
+	}
+	j->task.nr_ranges = 2;
+	ret = padata_mt_run(&j->task);
+	if (ret != -EINVAL || j->chunks) {
+		st_diag("an empty range: ret=%d chunks=%u", ret, j->chunks);
+		ok = false;
+	}
+	st_result(ok, "no_ranges_or_empty_range_einval", NULL);
 	st_job_free(j);
 }
 
@@ -464,13 +585,37 @@ static void test_inline(void)
 	ok = !ret && j->nr_tasks == 1 && j->tasks[0] == current &&
 	     bitmap_weight(j->done, ST_MAX_UNITS) == 4096;
 	st_result(ok, "max_threads_1_caller_alone", NULL);
+
+	/*
+	 * A cancel flag already set: a one-chunk job and a one-thread job of
+	 * two chunks both return -ECANCELED without calling thread_fn.
+	 */
+	st_job_reset(j);
+	j->task.size = 64;
+	j->task.min_chunk = 64;
+	j->task.cancel = &j->cancel;
+	atomic_set(&j->cancel, 1);
+	ret = padata_mt_run(&j->task);
+	st_diag("one-chunk job, cancel set: ret=%d chunks=%u", ret, j->chunks);
+	st_result(ret == -ECANCELED && !j->chunks, "one_chunk_job_honours_cancel",
+		  NULL);
+	st_job_reset(j);
+	j->task.size = 64;
+	j->task.min_chunk = 32;
+	j->task.max_threads = 1;
+	j->task.cancel = &j->cancel;
+	atomic_set(&j->cancel, 1);
+	ret = padata_mt_run(&j->task);
+	st_diag("one-thread job, cancel set: ret=%d chunks=%u", ret, j->chunks);
+	st_result(ret == -ECANCELED && !j->chunks, "one_thread_job_honours_cancel",
+		  NULL);
 	st_job_free(j);
 }
 
 static void test_error_undo(void)
 {
 	struct st_job *j = st_job_new();
-	unsigned int i, bad = 0, with_undo = 0;
+	unsigned int i, bad = 0, with_undo = 0, bad_order = 0;
 	int ret;
 
 	if (!j) {
@@ -499,6 +644,8 @@ static void test_error_undo(void)
 		if (!j->task.undo_fn)
 			continue;
 		with_undo++;
+		if (j->undo_caller || j->undo_order)
+			bad_order++;
 		if (j->errors || j->undos != j->completed ||
 		    !bitmap_empty(j->done, ST_MAX_UNITS)) {
 			if (bad++ < 5)
@@ -508,8 +655,10 @@ static void test_error_undo(void)
 					bitmap_weight(j->done, ST_MAX_UNITS));
 		}
 	}
-	st_diag("error/undo: 200 jobs, %u with undo_fn, %u bad", with_undo, bad);
+	st_diag("error/undo: 200 jobs, %u with undo_fn, %u bad, %u undone out of order or outside the caller",
+		with_undo, bad, bad_order);
 	st_result(!bad, "error_returns_and_undoes", NULL);
+	st_result(!bad_order && with_undo, "undo_in_caller_ascending", NULL);
 	st_job_free(j);
 }
 
@@ -528,21 +677,32 @@ static void test_cancel(void)
 		st_result(false, "cancel_flag_cancels", NULL);
 		return;
 	}
-	/* The cancel flag: -ECANCELED, same undo guarantee. */
+	/*
+	 * The cancel flag: -ECANCELED, same undo guarantee.  Every thread has
+	 * run a chunk (the rendezvous) before the flag is set.
+	 */
 	st_job_reset(j);
 	j->task.undo_fn = st_undo_fn;
 	j->task.cancel = &j->cancel;
 	j->task.size = 4000;
 	j->task.min_chunk = 10;
 	j->spin_us = 50;
-	j->cancel_at = 5;
+	j->rendezvous = ST_SLEEP;
+	j->rendezvous_n = st_threads(&j->task);
+	j->cancel_at = 2 * j->rendezvous_n + 1;
 	ret = padata_mt_run(&j->task);
 	ok = ret == -ECANCELED && !j->errors && j->undos == j->completed &&
-	     bitmap_empty(j->done, ST_MAX_UNITS) &&
-	     j->after_stop <= 2 * num_online_cpus();
-	st_diag("cancel flag: ret=%d chunks=%u after_stop=%u", ret, j->chunks,
-		j->after_stop);
+	     bitmap_empty(j->done, ST_MAX_UNITS);
+	st_diag("cancel flag: ret=%d chunks=%u after_stop=%u threads=%u", ret,
+		j->chunks, j->after_stop, j->nr_tasks);
 	st_result(ok, "cancel_flag_cancels", NULL);
+	/*
+	 * The flag is set inside a chunk: every other thread may start the
+	 * one chunk it had claimed, none a second one.
+	 */
+	st_result(ok && j->after_stop + 1 <= max(j->nr_tasks, 1U) &&
+		  (num_online_cpus() < 2 || j->nr_tasks >= 2),
+		  "cancel_at_most_one_chunk_per_other_thread", NULL);
 	st_job_free(j);
 }
 
@@ -659,6 +819,215 @@ static void test_multi_cpu(void)
 		  "chunks_run_on_several_cpus", NULL);
 out:
 	st_job_free(j);
+}
+
+/*
+ * The thread count is exactly min(max_threads, CPUs the caller may use,
+ * units of work, free helpers + 1): each chunk waits until that many tasks
+ * have run one (ST_SLEEP: the helpers get CPU time however many there are),
+ * then the distinct tasks are counted.  The pool is idle here, so free
+ * helpers + 1 exceeds every other bound.
+ */
+static void test_thread_count(void)
+{
+	static const int mts[] = { 0, 1, 2, 3, 4, 5, -1 };
+	struct st_job *j = st_job_new();
+	unsigned int i, want, bad = 0, cpus = num_online_cpus();
+	int ret;
+
+	if (!j) {
+		st_result(false, "thread_count_exact", NULL);
+		return;
+	}
+	for (i = 0; i < ARRAY_SIZE(mts) * 2; i++) {
+		st_job_reset(j);
+		j->task.size = i < ARRAY_SIZE(mts) ? 64 : 3;
+		j->task.min_chunk = 1;
+		j->task.max_threads = mts[i % ARRAY_SIZE(mts)];
+		want = st_threads(&j->task);
+		j->rendezvous = ST_SLEEP;
+		j->rendezvous_n = want;
+		ret = padata_mt_run(&j->task);
+		if (ret || j->nr_tasks != want ||
+		    bitmap_weight(j->done, ST_MAX_UNITS) != j->task.size) {
+			bad++;
+			st_diag("max_threads=%d size=%lu, %u CPUs: %u threads, want %u (ret %d)",
+				j->task.max_threads, j->task.size, cpus,
+				j->nr_tasks, want, ret);
+		}
+	}
+	st_result(!bad, "thread_count_exact", NULL);
+	st_job_free(j);
+}
+
+/**
+ * struct st_nice - what the helper of a two-chunk job saw of its priority
+ * @caller: the caller
+ * @helper: the helper task, referenced
+ * @first: the helper's nice when its chunk started
+ * @last: its nice when the chunk ended
+ * @background: the job asks for PADATA_MT_PRIO_BACKGROUND: the helper's
+ *              chunk waits (up to 10 s) for its nice to leave MAX_NICE
+ * @started: the helper's chunk has started
+ */
+struct st_nice {
+	struct task_struct *caller;
+	struct task_struct *helper;
+	int first, last;
+	bool background;
+	atomic_t started;
+};
+
+static int st_nice_fn(unsigned long s, unsigned long e, void *arg)
+{
+	struct st_nice *n = arg;
+	unsigned long deadline = jiffies + 10 * HZ;
+
+	if (current == n->caller) {
+		/* Keep the caller busy until the helper has a chunk. */
+		while (!atomic_read(&n->started) && time_before(jiffies, deadline))
+			usleep_range(100, 200);
+		return 0;
+	}
+	n->first = task_nice(current);
+	get_task_struct(current);
+	n->helper = current;
+	atomic_set(&n->started, 1);
+	while (n->background && task_nice(current) == MAX_NICE &&
+	       time_before(jiffies, deadline))
+		usleep_range(100, 200);
+	n->last = task_nice(current);
+	return 0;
+}
+
+/* One two-chunk job from a caller at nice 5; returns the helper's nice after. */
+static int st_nice_job(struct st_nice *n, enum padata_mt_prio prio)
+{
+	struct padata_mt_task t = {
+		.thread_fn = st_nice_fn,
+		.fn_arg = n,
+		.size = 2,
+		.min_chunk = 1,
+		.max_threads = 2,
+		.helper_prio = prio,
+	};
+	int ret, after;
+
+	memset(n, 0, sizeof(*n));
+	n->caller = current;
+	n->background = prio == PADATA_MT_PRIO_BACKGROUND;
+	n->first = n->last = INT_MIN;
+	ret = padata_mt_run(&t);
+	if (!n->helper)
+		return INT_MIN;
+	after = task_nice(n->helper);
+	put_task_struct(n->helper);
+	return ret ? INT_MIN : after;
+}
+
+/*
+ * Helpers run at the caller's nice; PADATA_MT_PRIO_BACKGROUND runs them at
+ * MAX_NICE until the caller has no chunk left and waits, then at the
+ * caller's nice; and a kworker leaves the job at the nice it came with.
+ */
+static void test_nice(void)
+{
+	int was = task_nice(current), after_default, after_bg;
+	struct st_nice n;
+	bool ok;
+
+	if (num_online_cpus() < 2) {
+		st_result(true, "helpers_at_callers_nice", "one CPU online");
+		st_result(true, "background_helpers_max_nice_then_callers",
+			  "one CPU online");
+		st_result(true, "kworker_nice_restored", "one CPU online");
+		return;
+	}
+	set_user_nice(current, 5);
+	after_default = st_nice_job(&n, PADATA_MT_PRIO_CALLER);
+	st_diag("caller at nice 5, default: helper at %d..%d, kworker at %d after",
+		n.first, n.last, after_default);
+	st_result(n.first == 5 && n.last == 5, "helpers_at_callers_nice", NULL);
+	after_bg = st_nice_job(&n, PADATA_MT_PRIO_BACKGROUND);
+	st_diag("caller at nice 5, background: helper at %d..%d, kworker at %d after",
+		n.first, n.last, after_bg);
+	st_result(n.first == MAX_NICE && n.last == 5,
+		  "background_helpers_max_nice_then_callers", NULL);
+	set_user_nice(current, was);
+	/* A worker of a per-CPU pool of the normal priority: nice 0. */
+	ok = after_default == 0 && after_bg == 0;
+	st_result(ok, "kworker_nice_restored", NULL);
+}
+
+/**
+ * struct st_nest - a job whose helper runs a job of its own
+ * @caller: the outer job's caller
+ * @threads: threads of the inner job
+ * @want: threads the inner job should get
+ * @done: the inner job has returned
+ */
+struct st_nest {
+	struct task_struct *caller;
+	unsigned int threads, want;
+	atomic_t done;
+};
+
+static int st_nest_fn(unsigned long s, unsigned long e, void *arg)
+{
+	struct st_nest *n = arg;
+	unsigned long deadline = jiffies + 30 * HZ;
+	struct st_job *inner;
+	int ret;
+
+	if (current == n->caller) {
+		while (!atomic_read(&n->done) && time_before(jiffies, deadline))
+			usleep_range(100, 200);
+		return 0;
+	}
+	inner = st_job_new();
+	if (!inner)
+		return -ENOMEM;
+	st_job_reset(inner);
+	inner->task.size = 64;
+	inner->task.min_chunk = 1;
+	inner->rendezvous = ST_SLEEP;
+	inner->rendezvous_n = n->want;
+	ret = padata_mt_run(&inner->task);
+	if (!ret && bitmap_weight(inner->done, ST_MAX_UNITS) == 64)
+		n->threads = inner->nr_tasks;
+	st_job_free(inner);
+	atomic_set(&n->done, 1);
+	return ret;
+}
+
+/*
+ * A job started by a helper may use the CPUs its outer job's caller may
+ * use, not only the helper's own (a worker's affinity is the workqueue's,
+ * not the caller's).
+ */
+static void test_nested_from_helper(void)
+{
+	struct st_nest n = { .caller = current, .want = num_online_cpus() };
+	struct padata_mt_task t = {
+		.thread_fn = st_nest_fn,
+		.fn_arg = &n,
+		.size = 2,
+		.min_chunk = 1,
+		.max_threads = 2,
+	};
+	int ret;
+
+	if (num_online_cpus() < 2) {
+		st_result(true, "nested_job_from_helper_gets_callers_cpus",
+			  "one CPU online");
+		return;
+	}
+	atomic_set(&n.done, 0);
+	ret = padata_mt_run(&t);
+	st_diag("job nested in a helper: %u threads, want %u (ret %d)",
+		n.threads, n.want, ret);
+	st_result(!ret && n.threads == n.want,
+		  "nested_job_from_helper_gets_callers_cpus", NULL);
 }
 
 static unsigned int pmt_st_node_cpus(int nid)
@@ -797,10 +1166,492 @@ out:
 	st_job_free(j);
 }
 
+
+/* ------------------------------------------------------------ topology */
+
+/**
+ * struct st_topo - the guest's shape, as the topology battery needs it
+ * @big: a node with at least two online CPUs
+ * @other: two more nodes with CPUs
+ * @memonly: a node with memory and no CPU
+ */
+struct st_topo {
+	int big, other[2], memonly;
+};
+
+static bool st_topo_find(struct st_topo *t)
+{
+	int nid, n = 0;
+
+	t->big = NUMA_NO_NODE;
+	t->memonly = NUMA_NO_NODE;
+	for_each_node_state(nid, N_CPU) {
+		if (t->big == NUMA_NO_NODE && pmt_st_node_cpus(nid) >= 2)
+			t->big = nid;
+		else if (n < 2)
+			t->other[n++] = nid;
+	}
+	for_each_node_state(nid, N_MEMORY)
+		if (!node_state(nid, N_CPU) && t->memonly == NUMA_NO_NODE)
+			t->memonly = nid;
+	return t->big != NUMA_NO_NODE && n == 2 && t->memonly != NUMA_NO_NODE;
+}
+
+/*
+ * What a finished job's tasks say about its placement: each helper ran on
+ * a CPU of its own (@moved: one ran on two), none on the caller's, and no
+ * node had more threads than online CPUs.  @nodes[] gets the helpers per
+ * node (nr_node_ids entries).
+ */
+/* The index of the caller in j->tasks, or 0 if it ran no chunk. */
+static unsigned int st_caller_idx(const struct st_job *j)
+{
+	unsigned int i;
+
+	for (i = 0; i < j->nr_tasks; i++)
+		if (j->tasks[i] == j->caller)
+			return i;
+	return 0;
+}
+
+static bool st_placement_ok(const struct st_job *j, unsigned int *nodes)
+{
+	unsigned int i, k, caller = ST_MAX_CPUS;
+	bool ok = !j->task_moved;
+	int nid;
+
+	memset(nodes, 0, nr_node_ids * sizeof(*nodes));
+	for (i = 0; i < j->nr_tasks; i++) {
+		if (j->tasks[i] == j->caller) {
+			caller = i;
+			continue;
+		}
+		nodes[cpu_to_node(j->task_cpu[i])]++;
+		if (j->task_cpu[i] == j->task_cpu[st_caller_idx(j)])
+			ok = false;
+		for (k = 0; k < i; k++)
+			if (j->task_cpu[k] == j->task_cpu[i])
+				ok = false;
+	}
+	for_each_online_node(nid) {
+		unsigned int n = nodes[nid];
+
+		if (caller < ST_MAX_CPUS && cpu_to_node(j->task_cpu[caller]) == nid)
+			n++;
+		if (n > pmt_st_node_cpus(nid))
+			ok = false;
+	}
+	return ok;
+}
+
+static void st_diag_placement(const char *what, const struct st_job *j)
+{
+	char line[160];
+	struct seq_buf sb;
+	unsigned int i;
+
+	seq_buf_init(&sb, line, sizeof(line));
+	for (i = 0; i < j->nr_tasks; i++)
+		seq_buf_printf(&sb, " %s%d/n%d", j->tasks[i] == j->caller ? "c" : "h",
+			       j->task_cpu[i], cpu_to_node(j->task_cpu[i]));
+	st_diag("%s: threads (cpu/node)%s%s", what, seq_buf_str(&sb),
+		j->task_moved ? ", a helper moved" : "");
+}
+
+/* Thread count, one thread per CPU and per-node bounds, every placement mode. */
+static void test_topo_placement(struct st_job *j, const struct st_topo *t,
+				unsigned int *nodes)
+{
+	static const int mts[] = { 2, 3, 4, 0 };
+	struct padata_mt_range r[3];
+	unsigned int i, want, bad = 0, bad_count = 0;
+	int ret;
+
+	for (i = 0; i < 3 * ARRAY_SIZE(mts); i++) {
+		st_move_to_node(i % 2 ? t->other[0] : t->big);
+		st_job_reset(j);
+		j->task.max_threads = mts[i % ARRAY_SIZE(mts)];
+		j->task.min_chunk = 1;
+		if (i / ARRAY_SIZE(mts) == 2) {
+			r[0] = (struct padata_mt_range){ .start = 0, .size = 32, .nid = t->big };
+			r[1] = (struct padata_mt_range){ .start = 32, .size = 32, .nid = t->other[1] };
+			r[2] = (struct padata_mt_range){ .start = 64, .size = 32, .nid = t->memonly };
+			j->task.ranges = r;
+			j->task.nr_ranges = 3;
+		} else {
+			j->task.size = 96;
+			j->task.numa_aware = i / ARRAY_SIZE(mts) == 1;
+		}
+		want = min_t(unsigned int, mts[i % ARRAY_SIZE(mts)] ?: INT_MAX,
+			     num_online_cpus());
+		j->rendezvous = ST_SLEEP;
+		j->rendezvous_n = want;
+		ret = padata_mt_run(&j->task);
+		if (ret || j->errors || bitmap_weight(j->done, ST_MAX_UNITS) != 96)
+			bad++;
+		if (j->nr_tasks != want)
+			bad_count++;
+		if (!st_placement_ok(j, nodes)) {
+			bad++;
+			st_diag_placement("bad placement", j);
+		}
+	}
+	st_result(!bad_count, "topology_thread_count_exact", NULL);
+	st_result(!bad, "topology_one_thread_per_cpu_none_over_node", NULL);
+}
+
+/* Without numa_aware, helpers fill the caller's node first. */
+static void test_topo_callers_node(struct st_job *j, const struct st_topo *t,
+				   unsigned int *nodes)
+{
+	unsigned int i, bad = 0, n = pmt_st_node_cpus(t->big);
+	int ret;
+
+	for (i = 0; i < 4; i++) {
+		st_move_to_node(t->big);
+		st_job_reset(j);
+		j->task.size = 64;
+		j->task.min_chunk = 1;
+		/* n threads fill the node; one more goes to another node */
+		j->task.max_threads = n + (i & 1);
+		j->rendezvous = ST_SLEEP;
+		j->rendezvous_n = j->task.max_threads;
+		ret = padata_mt_run(&j->task);
+		st_placement_ok(j, nodes);
+		if (ret || j->nr_tasks != j->task.max_threads ||
+		    nodes[t->big] != n - 1 ||
+		    cpu_to_node(j->task_cpu[st_caller_idx(j)]) != t->big) {
+			bad++;
+			st_diag_placement("caller's node first", j);
+		}
+	}
+	st_result(!bad, "default_helpers_on_callers_node_first", NULL);
+}
+
+/**
+ * struct st_spread - concurrent numa_aware jobs, for test_topo_spread()
+ * @started: jobs whose helper has run a chunk
+ * @left: callers still running
+ * @done: the last caller completes it
+ * @numa_aware: the jobs' numa_aware
+ * @big: the node every caller starts on
+ * @node: the node each job's helper ran on
+ * @bad: a job failed
+ */
+struct st_spread {
+	atomic_t started;
+	atomic_t left;
+	struct completion done;
+	bool numa_aware;
+	int big;
+	int node[3];
+	atomic_t bad;
+};
+
+struct st_spread_job {
+	struct st_spread *sp;
+	struct task_struct *caller;
+	int idx;
+	atomic_t mine;
+};
+
+static int st_spread_fn(unsigned long s, unsigned long e, void *arg)
+{
+	struct st_spread_job *sj = arg;
+	unsigned long deadline = jiffies + 10 * HZ;
+
+	if (current != sj->caller && atomic_inc_return(&sj->mine) == 1) {
+		sj->sp->node[sj->idx] = numa_node_id();
+		atomic_inc(&sj->sp->started);
+	}
+	/* Every job holds its threads until all three have a helper running. */
+	while (atomic_read(&sj->sp->started) < 3 && time_before(jiffies, deadline))
+		usleep_range(100, 200);
+	return 0;
+}
+
+static int st_spread_thread(void *arg)
+{
+	struct st_spread_job *sj = arg;
+	struct padata_mt_task t = {
+		.thread_fn = st_spread_fn,
+		.fn_arg = sj,
+		.size = 8,
+		.min_chunk = 1,
+		.max_threads = 2,
+		.numa_aware = sj->sp->numa_aware,
+	};
+
+	sj->caller = current;
+	/* start on the big node, allowed everywhere */
+	st_move_to_node(sj->sp->big);
+	if (padata_mt_run(&t) || atomic_read(&sj->mine) == 0)
+		atomic_inc(&sj->sp->bad);
+	if (atomic_dec_and_test(&sj->sp->left))
+		complete(&sj->sp->done);
+	return 0;
+}
+
+/* numa_aware spreads the helpers of concurrent jobs over the nodes. */
+static void test_topo_spread(const struct st_topo *t)
+{
+	struct st_spread_job sj[3];
+	struct st_spread sp = { .numa_aware = true, .big = t->big };
+	struct task_struct *k;
+	nodemask_t seen = NODE_MASK_NONE;
+	unsigned int i;
+
+	atomic_set(&sp.started, 0);
+	atomic_set(&sp.left, 3);
+	atomic_set(&sp.bad, 0);
+	init_completion(&sp.done);
+	for (i = 0; i < 3; i++) {
+		sj[i].sp = &sp;
+		sj[i].idx = i;
+		sp.node[i] = NUMA_NO_NODE;
+		atomic_set(&sj[i].mine, 0);
+		k = kthread_run(st_spread_thread, &sj[i], "pmt_st_spread%u", i);
+		if (IS_ERR(k)) {
+			atomic_inc(&sp.bad);
+			if (atomic_dec_and_test(&sp.left))
+				complete(&sp.done);
+		}
+	}
+	wait_for_completion_state(&sp.done, TASK_IDLE);
+	for (i = 0; i < 3; i++)
+		if (sp.node[i] != NUMA_NO_NODE)
+			node_set(sp.node[i], seen);
+	st_diag("3 concurrent numa_aware jobs from node %d: helpers on nodes %d %d %d (%d bad)",
+		t->big, sp.node[0], sp.node[1], sp.node[2], atomic_read(&sp.bad));
+	st_result(!atomic_read(&sp.bad) && atomic_read(&sp.started) == 3 &&
+		  nodes_weight(seen) >= 2, "numa_aware_spreads_concurrent_jobs",
+		  NULL);
+}
+
+/* Ranges: >= 90% of a range's chunks on its node; memory-only ranges shared. */
+static void test_topo_ranges(struct st_job *j, const struct st_topo *t)
+{
+	struct padata_mt_range r[4];
+	unsigned int i, k, chunks[4] = { }, home[4] = { }, shared = 0, bad = 0;
+	bool ok;
+	int ret;
+
+	for (i = 0; i < 3; i++) {
+		st_move_to_node(t->big);
+		st_job_reset(j);
+		r[0] = (struct padata_mt_range){ .start = 0, .size = 400, .nid = t->big };
+		r[1] = (struct padata_mt_range){ .start = 400, .size = 200, .nid = t->other[0] };
+		r[2] = (struct padata_mt_range){ .start = 600, .size = 200, .nid = t->other[1] };
+		r[3] = (struct padata_mt_range){ .start = 800, .size = 400, .nid = t->memonly };
+		j->task.ranges = r;
+		j->task.nr_ranges = 4;
+		j->task.min_chunk = 4;
+		j->spin_us = 300;
+		ret = padata_mt_run(&j->task);
+		if (ret || j->errors || bitmap_weight(j->done, ST_MAX_UNITS) != 1200)
+			bad++;
+		for (k = 0; k < 4; k++) {
+			chunks[k] += j->range_chunks[k];
+			home[k] += j->range_home[k];
+		}
+	}
+	/*
+	 * Sharing: the ranges on CPU nodes are two chunks each, the
+	 * memory-only node's is long, and each of its chunks waits until two
+	 * threads have run some: it passes only if a second thread may take
+	 * them at all.
+	 */
+	for (i = 0; i < 3; i++) {
+		st_move_to_node(t->big);
+		st_job_reset(j);
+		r[0] = (struct padata_mt_range){ .start = 0, .size = 8, .nid = t->big };
+		r[1] = (struct padata_mt_range){ .start = 8, .size = 8, .nid = t->other[0] };
+		r[2] = (struct padata_mt_range){ .start = 16, .size = 8, .nid = t->other[1] };
+		r[3] = (struct padata_mt_range){ .start = 24, .size = 800, .nid = t->memonly };
+		j->task.ranges = r;
+		j->task.nr_ranges = 4;
+		j->task.min_chunk = 4;
+		j->spin_us = 300;
+		j->share_range = 3;
+		ret = padata_mt_run(&j->task);
+		if (ret || j->errors || bitmap_weight(j->done, ST_MAX_UNITS) != 824)
+			bad++;
+		if (hweight64(j->range_tasks[3]) >= 2)
+			shared++;
+	}
+	ok = !bad;
+	for (k = 0; k < 3; k++) {
+		st_diag("range on node %d: %u of %u chunks there", r[k].nid,
+			home[k], chunks[k]);
+		if (home[k] * 10 < chunks[k] * 9)
+			ok = false;
+	}
+	st_diag("memory-only node %d's range: run by several threads in %u of 3 jobs",
+		t->memonly, shared);
+	st_result(ok, "ranges_90pct_chunks_on_home_node", NULL);
+	st_result(!bad && shared == 3, "memory_only_node_ranges_shared", NULL);
+}
+
+/* A caller restricted to CPUs on two nodes: its helpers stay on them. */
+static void test_topo_restricted(struct st_job *j, const struct st_topo *t)
+{
+	struct padata_mt_range r[3];
+	cpumask_var_t allow;
+	unsigned int i, chunks = 0, home = 0;
+	bool ok = true;
+	int ret, cpu, last = 0;
+
+	if (!zalloc_cpumask_var(&allow, GFP_KERNEL)) {
+		st_result(false, "restricted_caller_helpers_on_allowed_cpus", NULL);
+		return;
+	}
+	/* the big node's last CPU and the second other node's CPU */
+	for_each_cpu_and(cpu, cpumask_of_node(t->big), cpu_online_mask)
+		last = cpu;
+	cpumask_set_cpu(last, allow);
+	cpumask_set_cpu(cpumask_first_and(cpumask_of_node(t->other[1]),
+					  cpu_online_mask), allow);
+	for (i = 0; i < 4; i++) {
+		set_cpus_allowed_ptr(current, allow);
+		st_job_reset(j);
+		if (i & 1) {
+			r[0] = (struct padata_mt_range){ .start = 0, .size = 200, .nid = t->big };
+			r[1] = (struct padata_mt_range){ .start = 200, .size = 200, .nid = t->other[0] };
+			r[2] = (struct padata_mt_range){ .start = 400, .size = 200, .nid = t->other[1] };
+			j->task.ranges = r;
+			j->task.nr_ranges = 3;
+			j->task.min_chunk = 4;
+			j->spin_us = 300;
+		} else {
+			j->task.size = 600;
+			j->task.min_chunk = 1;
+			j->rendezvous = ST_SLEEP;
+			j->rendezvous_n = 2;
+		}
+		ret = padata_mt_run(&j->task);
+		set_cpus_allowed_ptr(current, cpu_possible_mask);
+		if (ret || j->errors || bitmap_weight(j->done, ST_MAX_UNITS) != 600 ||
+		    j->nr_tasks != 2 || !cpumask_subset(&j->cpus, allow)) {
+			ok = false;
+			st_diag_placement("restricted caller", j);
+		}
+		if (i & 1) {
+			chunks += j->range_chunks[2];
+			home += j->range_home[2];
+		}
+	}
+	st_diag("restricted caller (CPUs %*pbl): range on node %d: %u of %u chunks there",
+		cpumask_pr_args(allow), t->other[1], home, chunks);
+	st_result(ok, "restricted_caller_helpers_on_allowed_cpus", NULL);
+	st_result(ok && home * 10 >= chunks * 9,
+		  "restricted_caller_range_on_its_helpers_node", NULL);
+	free_cpumask_var(allow);
+}
+
+/* A failing job given as ranges over every node: undo in the caller, ascending. */
+static void test_topo_undo(struct st_job *j, const struct st_topo *t)
+{
+	struct padata_mt_range r[4];
+	unsigned int i, bad = 0;
+	int ret;
+
+	for (i = 0; i < 6; i++) {
+		st_job_reset(j);
+		r[0] = (struct padata_mt_range){ .start = 0, .size = 300, .nid = t->big };
+		r[1] = (struct padata_mt_range){ .start = 300, .size = 300, .nid = t->other[0] };
+		r[2] = (struct padata_mt_range){ .start = 600, .size = 300, .nid = t->memonly };
+		r[3] = (struct padata_mt_range){ .start = 900, .size = 300, .nid = t->other[1] };
+		j->task.ranges = r;
+		j->task.nr_ranges = 4;
+		j->task.min_chunk = 3;
+		j->task.undo_fn = st_undo_fn;
+		j->spin_us = 100;
+		j->fail_at = 20 + 10 * i;
+		ret = padata_mt_run(&j->task);
+		if (ret != -ENOSPC || j->errors || j->undo_caller || j->undo_order ||
+		    j->undos != j->completed || !bitmap_empty(j->done, ST_MAX_UNITS)) {
+			bad++;
+			st_diag("undo over ranges: ret=%d undos=%u completed=%u by others=%u out of order=%u",
+				ret, j->undos, j->completed, j->undo_caller,
+				j->undo_order);
+		}
+	}
+	st_result(!bad, "undo_over_ranges_in_caller_ascending", NULL);
+}
+
+static void test_topology(void)
+{
+	static const char * const names[] = {
+		"topology_thread_count_exact",
+		"topology_one_thread_per_cpu_none_over_node",
+		"default_helpers_on_callers_node_first",
+		"numa_aware_spreads_concurrent_jobs",
+		"ranges_90pct_chunks_on_home_node",
+		"memory_only_node_ranges_shared",
+		"restricted_caller_helpers_on_allowed_cpus",
+		"restricted_caller_range_on_its_helpers_node",
+		"undo_over_ranges_in_caller_ascending",
+	};
+	struct st_job *j = st_job_new();
+	unsigned int *nodes = kcalloc(nr_node_ids, sizeof(*nodes), GFP_KERNEL);
+	struct st_topo t;
+	unsigned int i;
+
+	if (!j || !nodes) {
+		st_result(false, "topology_battery_setup", NULL);
+		goto out;
+	}
+	if (!st_topo_find(&t)) {
+		for (i = 0; i < ARRAY_SIZE(names); i++)
+			st_result(true, names[i], "needs a node with 2 CPUs, 2 more with CPUs and a memory-only node");
+		goto out;
+	}
+	st_diag("topology: node %d has %u CPUs, nodes %d and %d have CPUs, node %d is memory-only",
+		t.big, pmt_st_node_cpus(t.big), t.other[0], t.other[1],
+		t.memonly);
+	test_topo_placement(j, &t, nodes);
+	test_topo_callers_node(j, &t, nodes);
+	test_topo_spread(&t);
+	test_topo_ranges(j, &t);
+	test_topo_restricted(j, &t);
+	test_topo_undo(j, &t);
+	set_cpus_allowed_ptr(current, cpu_possible_mask);
+out:
+	kfree(nodes);
+	st_job_free(j);
+}
+
 static int st_count_fn(unsigned long s, unsigned long e, void *arg)
 {
 	atomic_long_add(e - s, arg);
 	return 0;
+}
+
+static int st_positive_fn(unsigned long s, unsigned long e, void *arg)
+{
+	atomic_long_add(e - s, arg);
+	return 1;
+}
+
+/* A thread_fn returning a positive value is a bug: -EIO, one-chunk or not. */
+static void test_positive_ret(void)
+{
+	atomic_long_t calls;
+	struct padata_mt_task t = {
+		.thread_fn = st_positive_fn,
+		.fn_arg = &calls,
+		.size = 8,
+		.min_chunk = 8,
+	};
+	int r1, r2;
+
+	atomic_long_set(&calls, 0);
+	r1 = padata_mt_run(&t);
+	t.min_chunk = 1;
+	r2 = padata_mt_run(&t);
+	st_diag("thread_fn returning 1: one chunk %d, several %d", r1, r2);
+	st_result(r1 == -EIO && r2 == -EIO && atomic_long_read(&calls) > 0,
+		  "positive_thread_fn_return_is_eio", NULL);
 }
 
 /* Every field at 0, 1, max and values whose arithmetic overflows. */
@@ -844,22 +1695,40 @@ static void test_hostile(void)
 }
 
 /*
- * A caller that holds a mutex M while padata_mt_run() waits for helpers
- * whose thread_fn takes M deadlocks, and silently: the engine's lockdep map
- * must make lockdep see it.  Provoking the report needs neither the
- * deadlock nor its timing: lockdep records each dependency where it happens.
- * Job 1, no lock held by the caller: a helper takes M inside thread_fn
- * (padata_mt_run -> M).  Job 2: the caller holds M around padata_mt_run(),
- * whose thread_fn leaves M alone (M -> padata_mt_run): lockdep reports the
- * circle there, and nothing can block.  A report switches lockdep off
- * (debug_locks = 0) for the rest of the boot, so this runs only with
- * lockdep_splat=1, in a boot of its own, bracketed by expect-splat markers.
+ * Lockdep.  A caller that holds a mutex M while padata_mt_run() waits for
+ * helpers whose thread_fn takes M deadlocks, silently: each call site of
+ * padata_mt_run() is a lockdep class of its own (the macro's static map),
+ * which the caller acquires before it waits and every thread holds (as a
+ * recursive reader) around thread_fn, so lockdep sees the circle M -> site
+ * -> M.  Provoking the report needs neither the deadlock nor its timing:
+ * lockdep records each dependency where it happens.
+ *
+ * In one boot (lockdep_splat=1), unrelated case first: thread_fn at sites
+ * A, A1 (one chunk), A2 (one thread) takes M; the caller holds M around
+ * sites B, B1 (one chunk), B2 (one thread), whose thread_fn leaves M alone.
+ * That is no circle (no site is on both sides), and lockdep must stay on;
+ * lockdep-splat.sh then checks the six dependencies in /proc/lockdep (each
+ * path annotates).  Then the real case, written to lockdep_inversion: one
+ * site, a multithreaded job whose helper takes M2, then a one-chunk job of
+ * the same site with the caller holding M2: lockdep must report it, which
+ * switches it off for the rest of the boot (hence a boot of its own,
+ * bracketed by expect-splat markers).
  */
+static DEFINE_MUTEX(st_unrel_mutex);
 static DEFINE_MUTEX(st_inversion_mutex);
 
+/**
+ * struct st_inversion - one lockdep test job
+ * @caller: the caller
+ * @take: the mutex thread_fn takes, or NULL
+ * @wait_helper: the caller's chunk waits (up to 10 s) for a helper's
+ *               chunk, and only helpers take @take
+ * @helper_chunks: chunks helpers ran
+ */
 struct st_inversion {
 	struct task_struct *caller;
-	bool take_lock;
+	struct mutex *take;
+	bool wait_helper;
 	atomic_t helper_chunks;
 };
 
@@ -868,55 +1737,105 @@ static int st_inversion_fn(unsigned long s, unsigned long e, void *arg)
 	struct st_inversion *v = arg;
 	unsigned long deadline = jiffies + 10 * HZ;
 
+	if (v->take && (current != v->caller || !v->wait_helper)) {
+		mutex_lock(v->take);
+		mutex_unlock(v->take);
+	}
 	if (current != v->caller) {
-		if (v->take_lock) {
-			mutex_lock(&st_inversion_mutex);
-			mutex_unlock(&st_inversion_mutex);
-		}
 		atomic_inc(&v->helper_chunks);
 		return 0;
 	}
-	/* The caller waits (bounded) until a helper has run a chunk. */
-	while (!atomic_read(&v->helper_chunks) && time_before(jiffies, deadline))
+	while (v->wait_helper && !atomic_read(&v->helper_chunks) &&
+	       time_before(jiffies, deadline))
 		usleep_range(100, 200);
 	return 0;
 }
 
-static int st_inversion_job(bool caller_holds, bool helper_takes,
-			    unsigned int *helper_chunks)
+/* What each kind of job is: size, min_chunk, max_threads. */
+enum st_lk_kind { ST_LK_MULTI, ST_LK_ONE_CHUNK, ST_LK_ONE_THREAD };
+
+static void st_lk_task(struct padata_mt_task *t, struct st_inversion *v,
+		       struct mutex *take, enum st_lk_kind kind)
 {
-	struct st_inversion v = { .caller = current, .take_lock = helper_takes };
-	struct padata_mt_task t = {
+	memset(v, 0, sizeof(*v));
+	v->caller = current;
+	v->take = take;
+	v->wait_helper = kind == ST_LK_MULTI;
+	atomic_set(&v->helper_chunks, 0);
+	*t = (struct padata_mt_task){
 		.thread_fn = st_inversion_fn,
-		.fn_arg = &v,
-		.size = 16,
-		.min_chunk = 1,
-		.max_threads = 2,
+		.fn_arg = v,
+		.size = kind == ST_LK_ONE_CHUNK ? 1 : 16,
+		.min_chunk = kind == ST_LK_ONE_CHUNK ? 16 : 1,
+		.max_threads = kind == ST_LK_ONE_THREAD ? 1 : 2,
 	};
+}
+
+/* Sites A, A1, A2: thread_fn takes st_unrel_mutex. */
+static int st_unrel_a(enum st_lk_kind kind, unsigned int *helper_chunks)
+{
+	struct padata_mt_task unrel_a, unrel_a1, unrel_a2;
+	struct st_inversion v;
 	int ret;
 
-	atomic_set(&v.helper_chunks, 0);
-	if (caller_holds)
-		mutex_lock(&st_inversion_mutex);
-	ret = padata_mt_run(&t);
-	if (caller_holds)
-		mutex_unlock(&st_inversion_mutex);
+	switch (kind) {
+	case ST_LK_MULTI:
+		st_lk_task(&unrel_a, &v, &st_unrel_mutex, kind);
+		ret = padata_mt_run(&unrel_a);
+		break;
+	case ST_LK_ONE_CHUNK:
+		st_lk_task(&unrel_a1, &v, &st_unrel_mutex, kind);
+		ret = padata_mt_run(&unrel_a1);
+		break;
+	default:
+		st_lk_task(&unrel_a2, &v, &st_unrel_mutex, kind);
+		ret = padata_mt_run(&unrel_a2);
+		break;
+	}
+	*helper_chunks = atomic_read(&v.helper_chunks);
+	return ret;
+}
+
+/* Sites B, B1, B2: the caller holds st_unrel_mutex; thread_fn takes nothing. */
+static int st_unrel_b(enum st_lk_kind kind, unsigned int *helper_chunks)
+{
+	struct padata_mt_task unrel_b, unrel_b1, unrel_b2;
+	struct st_inversion v;
+	int ret;
+
+	mutex_lock(&st_unrel_mutex);
+	switch (kind) {
+	case ST_LK_MULTI:
+		st_lk_task(&unrel_b, &v, NULL, kind);
+		ret = padata_mt_run(&unrel_b);
+		break;
+	case ST_LK_ONE_CHUNK:
+		st_lk_task(&unrel_b1, &v, NULL, kind);
+		ret = padata_mt_run(&unrel_b1);
+		break;
+	default:
+		st_lk_task(&unrel_b2, &v, NULL, kind);
+		ret = padata_mt_run(&unrel_b2);
+		break;
+	}
+	mutex_unlock(&st_unrel_mutex);
 	*helper_chunks = atomic_read(&v.helper_chunks);
 	return ret;
 }
 
 static void test_lockdep(void)
 {
-	const char *name = "lockdep_reports_caller_lock_inversion";
-	unsigned int h1 = 0, h2 = 0;
-	int before, r1, r2;
+	const char *name = "lockdep_unrelated_sites_not_reported";
+	unsigned int ha = 0, hb = 0, h;
+	int before, ret = 0;
+	enum st_lk_kind k;
 
 	if (!IS_ENABLED(CONFIG_PROVE_LOCKING)) {
 		st_result(true, name, "kernel without CONFIG_PROVE_LOCKING");
 		return;
 	}
 	if (!lockdep_splat) {
-		st_result(true, name, "provokes a lockdep report, which turns lockdep off: load with lockdep_splat=1 in a boot of its own (the debug lane does)");
+		st_result(true, name, "lockdep-splat.sh runs it, in a boot of its own, before the expected report");
 		return;
 	}
 	if (num_online_cpus() < 2) {
@@ -924,13 +1843,69 @@ static void test_lockdep(void)
 		return;
 	}
 	before = READ_ONCE(debug_locks);
-	r1 = st_inversion_job(false, true, &h1);
-	r2 = st_inversion_job(true, false, &h2);
-	st_diag("lockdep: debug_locks %d before, %d after; job 1 (helper takes the mutex) ret %d, %u helper chunks; job 2 (caller holds it) ret %d, %u helper chunks",
-		before, READ_ONCE(debug_locks), r1, h1, r2, h2);
-	st_result(before == 1 && !r1 && h1 && !r2 && h2 &&
-		  READ_ONCE(debug_locks) == 0, name, NULL);
+	for (k = ST_LK_MULTI; k <= ST_LK_ONE_THREAD; k++) {
+		ret |= st_unrel_a(k, &h);
+		if (k == ST_LK_MULTI)
+			ha = h;
+		ret |= st_unrel_b(k, &h);
+		if (k == ST_LK_MULTI)
+			hb = h;
+	}
+	st_diag("lockdep, unrelated sites: debug_locks %d before, %d after; ret %d; helper chunks: site A %u, site B %u",
+		before, READ_ONCE(debug_locks), ret, ha, hb);
+	st_result(before == 1 && !ret && ha && hb && READ_ONCE(debug_locks) == 1,
+		  name, NULL);
 }
+
+/* One call site for both jobs of the real inversion. */
+static int st_inversion_job(bool caller_holds, enum st_lk_kind kind,
+			    unsigned int *helper_chunks)
+{
+	struct padata_mt_task inversion;
+	struct st_inversion v;
+	int ret;
+
+	st_lk_task(&inversion, &v, caller_holds ? NULL : &st_inversion_mutex,
+		   kind);
+	if (caller_holds)
+		mutex_lock(&st_inversion_mutex);
+	ret = padata_mt_run(&inversion);
+	if (caller_holds)
+		mutex_unlock(&st_inversion_mutex);
+	*helper_chunks = atomic_read(&v.helper_chunks);
+	return ret;
+}
+
+static char st_inversion_res[200];
+
+static ssize_t st_inversion_write(struct file *f, const char __user *ubuf,
+				  size_t len, loff_t *ppos)
+{
+	unsigned int h1 = 0, h2 = 0;
+	int before = READ_ONCE(debug_locks), r1, r2;
+
+	/* helper takes the mutex (site -> M); then caller holds it (M -> site) */
+	r1 = st_inversion_job(false, ST_LK_MULTI, &h1);
+	r2 = st_inversion_job(true, ST_LK_ONE_CHUNK, &h2);
+	snprintf(st_inversion_res, sizeof(st_inversion_res),
+		 "debug_locks_before=%d debug_locks_after=%d ret1=%d helper_chunks1=%u ret2=%d\n",
+		 before, READ_ONCE(debug_locks), r1, h1, r2);
+	return len;
+}
+
+static ssize_t st_inversion_read(struct file *f, char __user *ubuf,
+				 size_t len, loff_t *ppos)
+{
+	return simple_read_from_buffer(ubuf, len, ppos, st_inversion_res,
+				       strlen(st_inversion_res));
+}
+
+static const struct file_operations st_inversion_fops = {
+	.owner = THIS_MODULE,
+	.read = st_inversion_read,
+	.write = st_inversion_write,
+	.llseek = default_llseek,
+};
 
 static DECLARE_COMPLETION(st_done);
 
@@ -938,6 +1913,10 @@ static int st_main(void *unused)
 {
 	if (lockdep_splat) {
 		test_lockdep();
+		kthread_complete_and_exit(&st_done, 0);
+	}
+	if (topology) {
+		test_topology();
 		kthread_complete_and_exit(&st_done, 0);
 	}
 	test_edges();
@@ -948,8 +1927,12 @@ static int st_main(void *unused)
 	test_multi_cpu();
 	test_numa();
 	test_nested();
+	test_nested_from_helper();
+	test_thread_count();
+	test_nice();
 	test_concurrent_callers();
 	test_affinity();
+	test_positive_ret();
 	test_hostile();
 	test_lockdep();
 	kthread_complete_and_exit(&st_done, 0);
@@ -1117,6 +2100,532 @@ static const struct file_operations st_fault_fops = {
 	.llseek = default_llseek,
 };
 
+
+/* -------------------------------------------- jobs the guest suites drive */
+
+/*
+ * oneshot_killed: the writer waits (up to 30 s) for a fatal signal, then
+ * runs a one-chunk job: padata_mt_run() must return -EINTR without calling
+ * thread_fn.  Reads "waiting" while it waits, then "ret=R calls=N".
+ */
+static atomic_t st_oneshot_state = ATOMIC_INIT(0);
+static char st_oneshot_res[64] = "none\n";
+
+static ssize_t st_oneshot_write(struct file *f, const char __user *ubuf,
+				size_t len, loff_t *ppos)
+{
+	unsigned long deadline = jiffies + 30 * HZ;
+	atomic_long_t calls = ATOMIC_LONG_INIT(0);
+	struct padata_mt_task t = {
+		.thread_fn = st_count_fn,
+		.fn_arg = &calls,
+		.size = 1,
+		.min_chunk = 1,
+	};
+	int ret;
+
+	if (atomic_cmpxchg(&st_oneshot_state, 0, 1))
+		return -EBUSY;
+	while (!fatal_signal_pending(current) && time_before(jiffies, deadline))
+		schedule_timeout_idle(msecs_to_jiffies(10));
+	ret = padata_mt_run(&t);
+	snprintf(st_oneshot_res, sizeof(st_oneshot_res), "ret=%d calls=%ld\n",
+		 ret, atomic_long_read(&calls));
+	atomic_set(&st_oneshot_state, 0);
+	return ret ? ret : len;
+}
+
+static ssize_t st_oneshot_read(struct file *f, char __user *ubuf, size_t len,
+			       loff_t *ppos)
+{
+	const char *r = atomic_read(&st_oneshot_state) ? "waiting\n" :
+			st_oneshot_res;
+
+	return simple_read_from_buffer(ubuf, len, ppos, r, strlen(r));
+}
+
+static const struct file_operations st_oneshot_fops = {
+	.owner = THIS_MODULE,
+	.read = st_oneshot_read,
+	.write = st_oneshot_write,
+	.llseek = default_llseek,
+};
+
+/*
+ * long_helper_job: a two-thread job whose helper's chunk sleeps (idle) for
+ * 10 s.  The suite kills the writer meanwhile: padata_mt_run() returns
+ * -EINTR once the helper is done, and the wait for it must not look like a
+ * hung task.  Reads "helper_sleeping" while the helper sleeps, then
+ * "ret=R".
+ */
+static atomic_t st_long_state = ATOMIC_INIT(0);
+static char st_long_res[32] = "none\n";
+
+struct st_long {
+	struct task_struct *caller;
+};
+
+static int st_long_fn(unsigned long s, unsigned long e, void *arg)
+{
+	struct st_long *l = arg;
+	unsigned long deadline = jiffies + 10 * HZ;
+
+	if (current == l->caller) {
+		while (atomic_read(&st_long_state) != 2 &&
+		       time_before(jiffies, deadline))
+			usleep_range(100, 200);
+		return 0;
+	}
+	atomic_set(&st_long_state, 2);
+	while (time_before(jiffies, deadline))
+		schedule_timeout_idle(deadline - jiffies);
+	atomic_set(&st_long_state, 1);
+	return 0;
+}
+
+static ssize_t st_long_write(struct file *f, const char __user *ubuf,
+			     size_t len, loff_t *ppos)
+{
+	struct st_long l = { .caller = current };
+	struct padata_mt_task t = {
+		.thread_fn = st_long_fn,
+		.fn_arg = &l,
+		.size = 2,
+		.min_chunk = 1,
+		.max_threads = 2,
+	};
+	int ret;
+
+	if (num_online_cpus() < 2)
+		return -EOPNOTSUPP;
+	if (atomic_cmpxchg(&st_long_state, 0, 1))
+		return -EBUSY;
+	ret = padata_mt_run(&t);
+	snprintf(st_long_res, sizeof(st_long_res), "ret=%d\n", ret);
+	atomic_set(&st_long_state, 0);
+	return ret ? ret : len;
+}
+
+static ssize_t st_long_read(struct file *f, char __user *ubuf, size_t len,
+			    loff_t *ppos)
+{
+	const char *r = atomic_read(&st_long_state) == 2 ? "helper_sleeping\n" :
+			st_long_res;
+
+	return simple_read_from_buffer(ubuf, len, ppos, r, strlen(r));
+}
+
+static const struct file_operations st_long_fops = {
+	.owner = THIS_MODULE,
+	.read = st_long_read,
+	.write = st_long_write,
+	.llseek = default_llseek,
+};
+
+/*
+ * cpu_job: 600 units of 2 ms of busy CPU each, on every CPU the writer may
+ * use; reads "ret=R caller_units=C helper_units=H helper_us=T": T is the
+ * CPU time the helpers' tasks spent in their chunks, as the scheduler
+ * counts it (sum_exec_runtime); the suite compares it with the writer's
+ * cgroup's cpu.stat.
+ */
+#define ST_CPU_UNITS	600
+#define ST_CPU_UNIT_US	2000
+
+struct st_cpu {
+	struct task_struct *caller;
+	atomic_long_t caller_units, helper_units, helper_ns;
+	atomic_t helper_started;
+};
+
+static int st_cpu_fn(unsigned long s, unsigned long e, void *arg)
+{
+	struct st_cpu *c = arg;
+	u64 t0 = current->se.sum_exec_runtime;
+	unsigned long u, deadline = jiffies + 10 * HZ;
+
+	/* The caller does not start until a helper has: they share the units. */
+	if (current != c->caller)
+		atomic_set(&c->helper_started, 1);
+	while (current == c->caller && !atomic_read(&c->helper_started) &&
+	       time_before(jiffies, deadline))
+		usleep_range(100, 200);
+	for (u = s; u < e; u++) {
+		udelay(ST_CPU_UNIT_US);
+		cond_resched();
+	}
+	if (current == c->caller) {
+		atomic_long_add(e - s, &c->caller_units);
+		return 0;
+	}
+	atomic_long_add(e - s, &c->helper_units);
+	atomic_long_add(current->se.sum_exec_runtime - t0, &c->helper_ns);
+	return 0;
+}
+
+static char st_cpu_res[96] = "none\n";
+static DEFINE_MUTEX(st_cpu_lock);
+
+static ssize_t st_cpu_write(struct file *f, const char __user *ubuf,
+			    size_t len, loff_t *ppos)
+{
+	struct st_cpu c = { .caller = current };
+	struct padata_mt_task t = {
+		.thread_fn = st_cpu_fn,
+		.fn_arg = &c,
+		.size = ST_CPU_UNITS,
+		.min_chunk = 1,
+	};
+	int ret;
+
+	if (!mutex_trylock(&st_cpu_lock))
+		return -EBUSY;
+	atomic_long_set(&c.caller_units, 0);
+	atomic_long_set(&c.helper_units, 0);
+	atomic_long_set(&c.helper_ns, 0);
+	atomic_set(&c.helper_started, 0);
+	ret = padata_mt_run(&t);
+	snprintf(st_cpu_res, sizeof(st_cpu_res),
+		 "ret=%d caller_units=%ld helper_units=%ld helper_us=%ld\n", ret,
+		 atomic_long_read(&c.caller_units),
+		 atomic_long_read(&c.helper_units),
+		 atomic_long_read(&c.helper_ns) / 1000);
+	mutex_unlock(&st_cpu_lock);
+	return ret ? ret : len;
+}
+
+static ssize_t st_cpu_read(struct file *f, char __user *ubuf, size_t len,
+			   loff_t *ppos)
+{
+	return simple_read_from_buffer(ubuf, len, ppos, st_cpu_res,
+				       strlen(st_cpu_res));
+}
+
+static const struct file_operations st_cpu_fops = {
+	.owner = THIS_MODULE,
+	.read = st_cpu_read,
+	.write = st_cpu_write,
+	.llseek = default_llseek,
+};
+
+static char st_race_res[160] = "none\n";
+static DEFINE_MUTEX(st_race_lock);
+
+/*
+ * hotplug_race_job: ranges on the caller's node, on two other nodes with
+ * CPUs and one with NUMA_NO_NODE, on every CPU.  The suite arms padata_mt's
+ * hold_setup first and takes a CPU offline while the job is held between
+ * counting CPUs and placing helpers: every unit must still run exactly
+ * once.  Reads "ret=R covered=C of=N errors=E threads=T".
+ */
+static ssize_t st_race_write(struct file *f, const char __user *ubuf,
+			     size_t len, loff_t *ppos)
+{
+	struct padata_mt_range r[4];
+	struct st_job *j;
+	struct st_topo t;
+	int ret;
+
+	if (!st_topo_find(&t))
+		return -EOPNOTSUPP;
+	j = st_job_new();
+	if (!j)
+		return -ENOMEM;
+	mutex_lock(&st_race_lock);
+	st_move_to_node(t.big);
+	st_job_reset(j);
+	r[0] = (struct padata_mt_range){ .start = 0, .size = 100, .nid = t.big };
+	r[1] = (struct padata_mt_range){ .start = 100, .size = 100, .nid = t.other[0] };
+	r[2] = (struct padata_mt_range){ .start = 200, .size = 100, .nid = NUMA_NO_NODE };
+	r[3] = (struct padata_mt_range){ .start = 300, .size = 100, .nid = t.other[1] };
+	j->task.ranges = r;
+	j->task.nr_ranges = 4;
+	j->task.min_chunk = 5;
+	j->spin_us = 200;
+	ret = padata_mt_run(&j->task);
+	snprintf(st_race_res, sizeof(st_race_res),
+		 "ret=%d covered=%u of=400 errors=%u threads=%u\n", ret,
+		 bitmap_weight(j->done, ST_MAX_UNITS), j->errors, j->nr_tasks);
+	mutex_unlock(&st_race_lock);
+	st_job_free(j);
+	return len;
+}
+
+static ssize_t st_race_read(struct file *f, char __user *ubuf, size_t len,
+			    loff_t *ppos)
+{
+	return simple_read_from_buffer(ubuf, len, ppos, st_race_res,
+				       strlen(st_race_res));
+}
+
+static const struct file_operations st_race_fops = {
+	.owner = THIS_MODULE,
+	.read = st_race_read,
+	.write = st_race_write,
+	.llseek = default_llseek,
+};
+
+/*
+ * churn: "run" runs random jobs (plain or ranges over every node, NUMA_NO_NODE
+ * and memory-only ones too; random max_threads, numa_aware) back to back,
+ * each checked for exactly-once coverage, until "stop" (from another
+ * writer) or 120 s; the suite takes CPUs off- and online meanwhile.  Reads
+ * "jobs=J bad=B".
+ */
+static atomic_t st_churn_stop = ATOMIC_INIT(0);
+static char st_churn_res[64] = "none\n";
+static DEFINE_MUTEX(st_churn_lock);
+
+static int st_random_node(void)
+{
+	unsigned int n = st_rand(nr_node_ids + 1);
+
+	return n == nr_node_ids || !node_online(n) ? NUMA_NO_NODE : n;
+}
+
+static bool st_churn_one(struct st_job *j)
+{
+	struct padata_mt_range r[4];
+	unsigned long size = 0, total;
+	unsigned int i, n;
+	int ret;
+
+	st_job_reset(j);
+	if (st_rand(2)) {
+		n = 1 + st_rand(4);
+		for (i = 0; i < n; i++) {
+			r[i].start = size;
+			r[i].size = 1 + st_rand(500);
+			r[i].nid = st_random_node();
+			size += r[i].size;
+		}
+		j->task.ranges = r;
+		j->task.nr_ranges = n;
+	} else {
+		size = 1 + st_rand(2000);
+		j->task.size = size;
+	}
+	total = size;
+	j->task.min_chunk = st_rand(8);
+	j->task.max_threads = (int)st_rand(6) - 1;
+	j->task.numa_aware = st_rand(2);
+	j->spin_us = 20;
+	ret = padata_mt_run(&j->task);
+	return !ret && !j->errors &&
+	       bitmap_weight(j->done, ST_MAX_UNITS) == total;
+}
+
+static ssize_t st_churn_write(struct file *f, const char __user *ubuf,
+			      size_t len, loff_t *ppos)
+{
+	unsigned long deadline = jiffies + 120 * HZ;
+	unsigned int jobs = 0, bad = 0;
+	struct st_job *j;
+	char cmd[8];
+
+	if (len >= sizeof(cmd) || copy_from_user(cmd, ubuf, len))
+		return -EINVAL;
+	cmd[len] = '\0';
+	if (!strcmp(strim(cmd), "stop")) {
+		atomic_set(&st_churn_stop, 1);
+		return len;
+	}
+	if (strcmp(strim(cmd), "run")) {
+		pr_warn_ratelimited("churn: write \"run\" or \"stop\"\n");
+		return -EINVAL;
+	}
+	if (!mutex_trylock(&st_churn_lock))
+		return -EBUSY;
+	j = st_job_new();
+	if (!j) {
+		mutex_unlock(&st_churn_lock);
+		return -ENOMEM;
+	}
+	atomic_set(&st_churn_stop, 0);
+	snprintf(st_churn_res, sizeof(st_churn_res), "running\n");
+	while (!atomic_read(&st_churn_stop) && time_before(jiffies, deadline) &&
+	       !fatal_signal_pending(current)) {
+		jobs++;
+		if (!st_churn_one(j))
+			bad++;
+	}
+	snprintf(st_churn_res, sizeof(st_churn_res), "jobs=%u bad=%u\n", jobs,
+		 bad);
+	st_job_free(j);
+	mutex_unlock(&st_churn_lock);
+	return len;
+}
+
+static ssize_t st_churn_read(struct file *f, char __user *ubuf, size_t len,
+			     loff_t *ppos)
+{
+	return simple_read_from_buffer(ubuf, len, ppos, st_churn_res,
+				       strlen(st_churn_res));
+}
+
+static const struct file_operations st_churn_fops = {
+	.owner = THIS_MODULE,
+	.read = st_churn_read,
+	.write = st_churn_write,
+	.llseek = default_llseek,
+};
+
+/*
+ * rmmod_race: a two-thread job from a caller allowed everywhere, then one
+ * from a caller restricted to two of the online CPUs (at least three must
+ * be online), each waiting until its helper has run a chunk.  With
+ * padata_mt's helper_exit_delay_ms set, the first job's helper is still in
+ * padata_mt's code when both jobs have returned; the suite unloads the
+ * modules at once.  Reads "ret1=R threads1=T ret2=R threads2=T".
+ */
+static char st_rmmod_res[80] = "none\n";
+static DEFINE_MUTEX(st_rmmod_lock);
+
+static ssize_t st_rmmod_write(struct file *f, const char __user *ubuf,
+			      size_t len, loff_t *ppos)
+{
+	struct st_job *j;
+	cpumask_var_t two;
+	unsigned int t1, t2;
+	int r1, r2, cpu, n = 0;
+
+	if (num_online_cpus() < 3)
+		return -EOPNOTSUPP;
+	j = st_job_new();
+	if (!j)
+		return -ENOMEM;
+	if (!zalloc_cpumask_var(&two, GFP_KERNEL)) {
+		st_job_free(j);
+		return -ENOMEM;
+	}
+	for_each_online_cpu(cpu)
+		if (n++ < 2)
+			cpumask_set_cpu(cpu, two);
+	mutex_lock(&st_rmmod_lock);
+	st_job_reset(j);
+	j->task.size = 4;
+	j->task.min_chunk = 1;
+	j->task.max_threads = 2;
+	j->rendezvous = ST_SLEEP;
+	r1 = padata_mt_run(&j->task);
+	t1 = j->nr_tasks;
+	set_cpus_allowed_ptr(current, two);
+	st_job_reset(j);
+	j->task.size = 4;
+	j->task.min_chunk = 1;
+	j->task.max_threads = 2;
+	j->rendezvous = ST_SLEEP;
+	r2 = padata_mt_run(&j->task);
+	t2 = j->nr_tasks;
+	set_cpus_allowed_ptr(current, cpu_possible_mask);
+	snprintf(st_rmmod_res, sizeof(st_rmmod_res),
+		 "ret1=%d threads1=%u ret2=%d threads2=%u\n", r1, t1, r2, t2);
+	mutex_unlock(&st_rmmod_lock);
+	free_cpumask_var(two);
+	st_job_free(j);
+	return len;
+}
+
+static ssize_t st_rmmod_read(struct file *f, char __user *ubuf, size_t len,
+			     loff_t *ppos)
+{
+	return simple_read_from_buffer(ubuf, len, ppos, st_rmmod_res,
+				       strlen(st_rmmod_res));
+}
+
+static const struct file_operations st_rmmod_fops = {
+	.owner = THIS_MODULE,
+	.read = st_rmmod_read,
+	.write = st_rmmod_write,
+	.llseek = default_llseek,
+};
+
+/*
+ * burst: 400 jobs of every kind (one chunk, one thread, several threads,
+ * numa_aware, ranges), whose thread_fn allocates nothing, after one
+ * allocation of the writer's own (st_burst_write's kzalloc: the suite's
+ * proof that its allocation tracing saw something).  The suite traces
+ * every allocation meanwhile: none may come from padata_mt.  Reads
+ * "jobs=J bad=B".
+ */
+static char st_burst_res[48] = "none\n";
+static DEFINE_MUTEX(st_burst_lock);
+
+static ssize_t st_burst_write(struct file *f, const char __user *ubuf,
+			      size_t len, loff_t *ppos)
+{
+	struct padata_mt_range *r = kzalloc(4 * sizeof(*r), GFP_KERNEL);
+	struct padata_mt_task t;
+	unsigned int i, bad = 0;
+	atomic_long_t calls;
+	unsigned long want;
+	int ret;
+
+	if (!r)
+		return -ENOMEM;
+	mutex_lock(&st_burst_lock);
+	for (i = 0; i < 400; i++) {
+		atomic_long_set(&calls, 0);
+		t = (struct padata_mt_task){
+			.thread_fn = st_count_fn,
+			.fn_arg = &calls,
+			.min_chunk = 1,
+			.max_threads = i % 5 == 1 ? 1 : 0,
+			.numa_aware = i % 5 == 2,
+		};
+		switch (i % 5) {
+		case 0:		/* one chunk */
+			t.size = 8;
+			t.min_chunk = 8;
+			break;
+		case 3:		/* ranges over the first nodes, and none */
+			r[0] = (struct padata_mt_range){ .start = 0, .size = 50, .nid = 0 };
+			r[1] = (struct padata_mt_range){ .start = 50, .size = 50, .nid = NUMA_NO_NODE };
+			r[2] = (struct padata_mt_range){ .start = 100, .size = 50,
+				.nid = nr_node_ids > 1 ? 1 : 0 };
+			t.ranges = r;
+			t.nr_ranges = 3;
+			break;
+		default:
+			t.size = 150;
+			break;
+		}
+		want = t.ranges ? 150 : t.size;
+		ret = padata_mt_run(&t);
+		if (ret || atomic_long_read(&calls) != want)
+			bad++;
+	}
+	snprintf(st_burst_res, sizeof(st_burst_res), "jobs=%u bad=%u\n", i, bad);
+	mutex_unlock(&st_burst_lock);
+	kfree(r);
+	return len;
+}
+
+static ssize_t st_burst_read(struct file *f, char __user *ubuf, size_t len,
+			     loff_t *ppos)
+{
+	return simple_read_from_buffer(ubuf, len, ppos, st_burst_res,
+				       strlen(st_burst_res));
+}
+
+static const struct file_operations st_burst_fops = {
+	.owner = THIS_MODULE,
+	.read = st_burst_read,
+	.write = st_burst_write,
+	.llseek = default_llseek,
+};
+
+static void st_jobs_debugfs(struct dentry *dir)
+{
+	debugfs_create_file("burst", 0600, dir, NULL, &st_burst_fops);
+	debugfs_create_file("oneshot_killed", 0600, dir, NULL, &st_oneshot_fops);
+	debugfs_create_file("long_helper_job", 0600, dir, NULL, &st_long_fops);
+	debugfs_create_file("cpu_job", 0600, dir, NULL, &st_cpu_fops);
+	debugfs_create_file("hotplug_race_job", 0600, dir, NULL, &st_race_fops);
+	debugfs_create_file("churn", 0600, dir, NULL, &st_churn_fops);
+	debugfs_create_file("rmmod_race", 0600, dir, NULL, &st_rmmod_fops);
+}
+
 static struct dentry *st_dir;
 
 static int __init st_init(void)
@@ -1150,6 +2659,10 @@ static int __init st_init(void)
 	debugfs_create_file("killable_job", 0600, st_dir, NULL,
 			    &st_killable_fops);
 	debugfs_create_file("fault_job", 0600, st_dir, NULL, &st_fault_fops);
+	if (lockdep_splat)
+		debugfs_create_file("lockdep_inversion", 0600, st_dir, NULL,
+				    &st_inversion_fops);
+	st_jobs_debugfs(st_dir);
 	pr_info("%u tests run\n", st_nr);
 	return 0;
 }
