@@ -40,4 +40,19 @@ static inline void pmt_page_mapcount_reset(struct page *page)
 #endif
 }
 
+/*
+ * get_random_u32_below() came with upstream e9a688bcb193 ("random: use
+ * rejection sampling for uniform bounded random integers", 6.2) and reached
+ * 6.1.y in 6.1.4; 6.1.0-6.1.3 have prandom_u32_max(), which computed the
+ * same multiply-shift of get_random_u32() (slightly biased, which the
+ * bench's random pfn does not mind).  Probed: PMT_HAVE_GET_RANDOM_U32_BELOW.
+ */
+#include <linux/random.h>
+#if !PMT_HAVE_GET_RANDOM_U32_BELOW
+static inline u32 get_random_u32_below(u32 ceil)
+{
+	return (u32)(((u64)get_random_u32() * ceil) >> 32);
+}
+#endif
+
 #endif /* _PADATA_MT_COMPAT_H */
