@@ -55,4 +55,17 @@ static inline u32 get_random_u32_below(u32 ceil)
 }
 #endif
 
+/*
+ * Before upstream ea72ce5da228 ("x86/kaslr: Expose and use the end of the
+ * physical memory address space", 6.11, in Debian's 6.1.192) there is no
+ * PHYSMEM_END and request_free_mem_region() may hand out a range beyond the
+ * direct map; such kernels predate 7170130e4c72 ("x86/mm/init: Handle the
+ * special case of device private pages in add_pages(), to not increase
+ * max_pfn and trigger dma_addressing_limited() bounce buffers", 6.15) too,
+ * so a ZONE_DEVICE plug above max_pfn raises max_pfn, max_low_pfn and
+ * high_memory for good.  memmap_test then plugs nothing above high_memory.
+ * Probed: PMT_HAVE_PHYSMEM_END.
+ */
+#define PMT_PLUG_RAISES_MAX_PFN	(!PMT_HAVE_PHYSMEM_END)
+
 #endif /* _PADATA_MT_COMPAT_H */
