@@ -42,6 +42,12 @@ DONE_RE = re.compile(r'^pmt: guest done rc=(\d+) tainted=(\d+)', re.M)
 TEST_MODULE_SOURCES = ('tests/modules/padata_mt_selftest.c',
                        'tests/modules/padata_mt_bench.c')
 
+# The distro kernel's own modules some suites load, by path under
+# /lib/modules/<release>/kernel/ without the .ko suffix; build_initramfs()
+# copies those the release has (a flavour or a debug kernel may lack one:
+# the suite then skips) and decompresses .ko.xz/.ko.zst/.ko.gz on the way.
+DISTRO_MODULES = ('mm/hwpoison-inject',)
+
 
 class VMError(RuntimeError):
     """QEMU could not run, or the kernel/initramfs is unusable."""
@@ -321,8 +327,36 @@ def _depmod():
     raise VMError('depmod not found: apt-get install kmod')
 
 
+def _copy_distro_module(release, name, mdir):
+    """/lib/modules/<release>/kernel/<name>.ko[.xz|.zst|.gz] into the
+    staging tree's kernel/ (uncompressed); False if the release lacks it."""
+    src = Path('/lib/modules') / release / 'kernel'
+    dst = Path(mdir) / 'kernel' / (name + '.ko')
+    for ext in ('', '.xz', '.zst', '.gz'):
+        p = src / (name + '.ko' + ext)
+        if not p.exists():
+            continue
+        dst.parent.mkdir(parents=True, exist_ok=True)
+        if ext == '':
+            shutil.copy2(p, dst)
+        elif ext == '.xz':
+            import lzma
+            dst.write_bytes(lzma.decompress(p.read_bytes()))
+        elif ext == '.gz':
+            import gzip
+            dst.write_bytes(gzip.decompress(p.read_bytes()))
+        else:
+            r = subprocess.run(['zstd', '-dcq', str(p)], capture_output=True,
+                               check=False)
+            if r.returncode != 0:
+                return False
+            dst.write_bytes(r.stdout)
+        return True
+    return False
+
+
 def build_initramfs(release, ko_files, guest_files, outdir, version=None,
-                    quiet=False):
+                    quiet=False, distro_modules=DISTRO_MODULES):
     """Pack a busybox initramfs for `release`; return its path.
 
     ko_files    .ko files, copied to /lib/modules/<release>/extra/; modules.dep
@@ -333,6 +367,9 @@ def build_initramfs(release, ko_files, guest_files, outdir, version=None,
                 (tests/guest/init) and /tests/lib.sh are always included.
     outdir      gets root/ (the staging tree) and initramfs.cpio.
     version     written to /etc/pmt/version (default: dkms.conf's).
+    distro_modules  the release's own modules to include (DISTRO_MODULES),
+                under /lib/modules/<release>/kernel/, uncompressed; missing
+                ones are left out (listed in /etc/pmt/distro-modules-missing).
     """
     t0 = time.monotonic()
     outdir = Path(outdir)
@@ -369,6 +406,10 @@ def build_initramfs(release, ko_files, guest_files, outdir, version=None,
             shutil.copy2(host_mdir / f, mdir / f)
     for ko in ko_files:
         shutil.copy2(ko, mdir / 'extra' / Path(ko).name)
+    missing = [m for m in distro_modules
+               if not _copy_distro_module(release, m, mdir)]
+    (root / 'etc/pmt/distro-modules-missing').write_text(
+        ''.join(m + '\n' for m in missing))
     r = subprocess.run([_depmod(), '-b', str(root), release],
                        capture_output=True, text=True, check=False)
     if r.returncode != 0:
@@ -382,8 +423,11 @@ def build_initramfs(release, ko_files, guest_files, outdir, version=None,
     cpio.add_chardev('dev/null', 1, 3, 0o666)
     cpio.close()
     if not quiet:
-        progress('initramfs %s (%.1f MiB, %d modules) in %.1f s' % (
+        progress('initramfs %s (%.1f MiB, %d modules%s) in %.1f s' % (
             out, out.stat().st_size / 2**20, len(ko_files),
+            ', distro: %s' % ' '.join(m for m in distro_modules
+                                      if m not in missing)
+            if len(missing) < len(distro_modules) else '',
             time.monotonic() - t0))
     return out
 
