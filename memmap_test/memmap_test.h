@@ -107,9 +107,9 @@ struct mt_region {
 	/* Test-only: the piece whose plug fails with -EIO, or -1. */
 	int fail_piece;
 	/*
-	 * Per-section init state (enum mt_sec_state), from the first async
-	 * pass on; NULL: every section is initialised.  And how many times
-	 * each section was initialised in the current async pass.
+	 * Per-section init state (enum mt_sec_state), all DONE once plugged.
+	 * And how many times each section was initialised in the current
+	 * async pass.
 	 */
 	atomic_t *sec_state;
 	atomic_t *sec_inits;
@@ -132,15 +132,13 @@ enum mt_sec_state {
 /* Reinit (no pass running) has initialised section @s. */
 static inline void mt_section_done(struct mt_region *r, unsigned long s)
 {
-	if (r->sec_state)
-		atomic_set(&r->sec_state[s], MT_SEC_DONE);
+	atomic_set(&r->sec_state[s], MT_SEC_DONE);
 }
 
 static inline bool mt_section_is_done(const struct mt_region *r,
 				      unsigned long s)
 {
-	return !r->sec_state ||
-	       atomic_read_acquire(&r->sec_state[s]) == MT_SEC_DONE;
+	return atomic_read_acquire(&r->sec_state[s]) == MT_SEC_DONE;
 }
 
 /* The job a writer hands to the command kthread. */
@@ -226,8 +224,8 @@ int mt_cmd_async(const struct mt_args *a, struct mt_out *o,
 		 const atomic_t *cancel);
 int mt_cmd_sync(const struct mt_args *a, struct mt_out *o,
 		const atomic_t *cancel);
-int mt_async_start(struct mt_region *r, unsigned int threads, bool poison,
-		   unsigned int delay_ms, bool check);
+void mt_async_start(struct mt_region *r, unsigned int threads, bool poison,
+		    unsigned int delay_ms, bool check);
 int mt_async_wait(void);
 u64 mt_async_full_ns(void);
 bool mt_async_stop(void);

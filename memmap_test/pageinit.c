@@ -331,9 +331,8 @@ static int mt_zero_fn(unsigned long start, unsigned long end, void *arg)
 		n = mt_run_len(start, end);
 		if (mt_cancelled(ps->cancel))
 			return -ECANCELED;
-		if (r->sec_state)
-			atomic_set(&r->sec_state[start / PAGES_PER_SECTION],
-				   MT_SEC_NOT_STARTED);
+		atomic_set(&r->sec_state[start / PAGES_PER_SECTION],
+			   MT_SEC_NOT_STARTED);
 		if (ps->poison)
 			memset(page, MT_POISON, n * sizeof(*page));
 		memset(page, 0, n * sizeof(*page));

@@ -250,8 +250,13 @@ static struct mt_region *mt_region_new(const struct mt_args *a,
 	}
 
 	r->pieces = kvcalloc(r->nr_pieces, sizeof(*r->pieces), GFP_KERNEL);
-	if (!r->pieces)
+	r->sec_state = kvcalloc(r->nr_sections, sizeof(atomic_t), GFP_KERNEL);
+	r->sec_inits = kvcalloc(r->nr_sections, sizeof(atomic_t), GFP_KERNEL);
+	if (!r->pieces || !r->sec_state || !r->sec_inits)
 		goto nomem;
+	/* memremap_pages() initialises every struct page it maps. */
+	for (s = 0; s < r->nr_sections; s++)
+		atomic_set(&r->sec_state[s], MT_SEC_DONE);
 	for (i = 0; i < r->nr_pieces; i++) {
 		s = (unsigned long)i * r->nr_sections / r->nr_pieces;
 		r->pieces[i].start_pfn = s * PAGES_PER_SECTION;
