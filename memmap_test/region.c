@@ -158,22 +158,33 @@ static void mt_region_free(struct mt_region *r)
 	kfree(r);
 }
 
-static int mt_claim(struct mt_region *r, const struct mt_args *a,
-		    struct mt_out *o)
+static int mt_cover_fn(struct resource *res, void *arg)
 {
-	struct resource *res;
-	struct range range;
+	*(u64 *)arg += resource_size(res);
+	return 0;
+}
 
-	if (!a->has_base) {
-		res = request_free_mem_region(&iomem_resource, a->size, MT_NAME);
-		if (IS_ERR(res))
-			return mt_fail(o, PTR_ERR(res),
-				       "no free physical range of %llu bytes",
-				       a->size);
-		r->res = res;
-		r->base = res->start;
-		return 0;
-	}
+/* Bytes of [@start, @start + @size) in iomem resources described @desc. */
+static u64 mt_covered(u64 start, u64 size, unsigned long desc)
+{
+	u64 bytes = 0;
+
+	walk_iomem_res_desc(desc, IORESOURCE_MEM, start, start + size - 1,
+			    &bytes, mt_cover_fn);
+	return bytes;
+}
+
+/*
+ * base=: only memory the kernel was told is there for a device to claim,
+ * legacy persistent memory (e820 type 12, memmap=nn!ss: "Persistent Memory
+ * (legacy)") or soft-reserved memory (EFI specific-purpose: "Soft
+ * Reserved").  Anything else, a PCI window, an unclaimed BAR, e820
+ * Reserved, a hole no one describes, may be given to a device later.
+ */
+static int mt_check_base(const struct mt_args *a, struct mt_out *o)
+{
+	struct range range;
+	u64 ok;
 
 	if (!IS_ALIGNED(a->base, MT_SECTION_BYTES))
 		return mt_fail(o, -EINVAL,
@@ -190,6 +201,36 @@ static int mt_claim(struct mt_region *r, const struct mt_args *a,
 		return mt_fail(o, -EINVAL,
 			       "base=%#llx size=%llu overlaps System RAM",
 			       a->base, a->size);
+	ok = mt_covered(a->base, a->size,
+			IORES_DESC_PERSISTENT_MEMORY_LEGACY) +
+	     mt_covered(a->base, a->size, IORES_DESC_SOFT_RESERVED);
+	if (ok != a->size)
+		return mt_fail(o, -EINVAL,
+			       "base=%#llx size=%llu: %llu bytes of it are neither legacy persistent memory (memmap=nn!ss) nor soft-reserved memory, the only ranges base= takes (see /proc/iomem)",
+			       a->base, a->size, a->size - ok);
+	return 0;
+}
+
+static int mt_claim(struct mt_region *r, const struct mt_args *a,
+		    struct mt_out *o)
+{
+	struct resource *res;
+	int ret;
+
+	if (!a->has_base) {
+		res = request_free_mem_region(&iomem_resource, a->size, MT_NAME);
+		if (IS_ERR(res))
+			return mt_fail(o, PTR_ERR(res),
+				       "no free physical range of %llu bytes",
+				       a->size);
+		r->res = res;
+		r->base = res->start;
+		return 0;
+	}
+
+	ret = mt_check_base(a, o);
+	if (ret)
+		return ret;
 	res = request_mem_region(a->base, a->size, MT_NAME);
 	if (!res)
 		return mt_fail(o, -EBUSY,
