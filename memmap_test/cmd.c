@@ -482,6 +482,8 @@ static int mt_control_show(struct seq_file *m, void *unused)
 	seq_printf(m, "section_size_bytes=%lu\n",
 		   PAGES_PER_SECTION << PAGE_SHIFT);
 	seq_printf(m, "struct_page_bytes=%zu\n", sizeof(struct page));
+	seq_printf(m, "high_memory_pfn=%#lx\n", mt_high_memory_pfn());
+	seq_printf(m, "dma_required_mask=%#llx\n", mt_dma_required_mask());
 	mutex_lock(&mt_res_lock);
 	if (mt_last)
 		seq_write(m, mt_last->buf, mt_last->len);

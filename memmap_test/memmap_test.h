@@ -194,6 +194,8 @@ int mt_region_unplug(unsigned int threads, u64 *ns);
 unsigned int mt_default_pieces(unsigned long nr_sections, unsigned int threads);
 struct mt_piece *mt_piece_of_pfn(const struct mt_region *r, unsigned long pfn);
 void mt_region_kv(const struct mt_region *r, struct mt_out *o);
+unsigned long mt_high_memory_pfn(void);
+u64 mt_dma_required_mask(void);
 
 /* pageinit.c */
 int mt_cmd_reinit(const struct mt_args *a, struct mt_out *o,

@@ -12,6 +12,8 @@
  * pieces overlap there.  A failed or cancelled hotplug unplugs every piece
  * it had plugged, so it leaves nothing behind.
  */
+#include <linux/device.h>
+#include <linux/dma-mapping.h>
 #include <linux/ioport.h>
 #include <linux/memory_hotplug.h>
 #include <linux/mm.h>
@@ -60,6 +62,37 @@ static void mt_pgmap_setup(struct dev_pagemap *pgmap)
 
 #define MT_PGMAP_TYPE_NAME "generic"
 #endif
+
+/*
+ * Kernel-wide values a plug must leave as they were.  x86 add_pages()
+ * raised max_pfn, max_low_pfn and high_memory to the end of every range it
+ * added, ZONE_DEVICE ones included, and removal never lowers them, until
+ * upstream 7170130e4c72 ("x86/mm/init: Handle the special case of device
+ * private pages in add_pages(), to not increase max_pfn and trigger
+ * dma_addressing_limited() bounce buffers") left them alone for a pgmap.
+ * Debian's 6.1 and 6.12 carry it.  high_memory is exported and follows
+ * max_pfn on x86-64, and so does the mask a device without DMA limits
+ * needs (dma_get_required_mask() of a device with no DMA ops).
+ */
+static struct device mt_dma_dev;
+
+unsigned long mt_high_memory_pfn(void)
+{
+	return ((unsigned long)READ_ONCE(high_memory) - PAGE_OFFSET) >>
+	       PAGE_SHIFT;
+}
+
+u64 mt_dma_required_mask(void)
+{
+	return dma_get_required_mask(&mt_dma_dev);
+}
+
+/*
+ * Whether a plug above high_memory would raise it: known at build time
+ * for kernels older than the fix (compat.h), learnt from the first plug
+ * that did on the others.
+ */
+static bool mt_plug_raises_max_pfn = PMT_PLUG_RAISES_MAX_PFN;
 
 /*
  * Four pieces per thread: enough for the threads to take turns in the part
@@ -325,9 +358,10 @@ int mt_region_plug(const struct mt_args *a, unsigned int threads,
 		.max_threads = threads,
 		.cancel = cancel,
 	};
+	unsigned long hm, hm1;
 	struct mt_region *r;
 	unsigned int i;
-	u64 t0;
+	u64 t0, dma;
 	int ret;
 
 	if (mt_region)
@@ -342,6 +376,15 @@ int mt_region_plug(const struct mt_args *a, unsigned int threads,
 	r->start_pfn = PHYS_PFN(r->base);
 	for (i = 0; i < r->nr_pieces; i++)
 		r->pieces[i].start_pfn += r->start_pfn;
+	hm = mt_high_memory_pfn();
+	dma = mt_dma_required_mask();
+	if (READ_ONCE(mt_plug_raises_max_pfn) &&
+	    r->start_pfn + r->nr_pages > hm) {
+		ret = mt_fail(o, -EOPNOTSUPP,
+			      "this kernel raises max_pfn and high_memory to the end of a hotplugged range for good (no upstream 7170130e4c72): a region must end at or below pfn %#lx",
+			      hm);
+		goto err;
+	}
 
 	task.fn_arg = r;
 	task.size = r->nr_pieces;
@@ -356,6 +399,15 @@ int mt_region_plug(const struct mt_args *a, unsigned int threads,
 				mt_unplug_one(r, i);
 		mt_fail(o, ret, "hotplug of %llu bytes failed%s", r->size,
 			ret == -ECANCELED ? ": cancelled" : "");
+		goto err;
+	}
+	hm1 = mt_high_memory_pfn();
+	if (hm1 != hm || mt_dma_required_mask() != dma) {
+		WRITE_ONCE(mt_plug_raises_max_pfn, true);
+		mt_unplug_fn_undo(0, r->nr_pieces, r);
+		ret = mt_fail(o, -EOPNOTSUPP,
+			      "the plug raised high_memory from pfn %#lx to %#lx and the DMA mask a device needs from %#llx to %#llx (no upstream 7170130e4c72; unplug cannot lower them): undone; a region must end at or below pfn %#lx from now on",
+			      hm, hm1, dma, mt_dma_required_mask(), hm1);
 		goto err;
 	}
 	r->plug_threads = threads;
