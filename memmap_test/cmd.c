@@ -42,6 +42,7 @@ enum mt_key_id {
 	MT_K_COUNT,
 	MT_K_TWOPASS,
 	MT_K_DELAY_MS,
+	MT_K_FLIP,
 	MT_K_NR,
 };
 
@@ -59,6 +60,7 @@ static const char * const mt_key_names[MT_K_NR] = {
 	[MT_K_COUNT] = "count",
 	[MT_K_TWOPASS] = "twopass",
 	[MT_K_DELAY_MS] = "delay_ms",
+	[MT_K_FLIP] = "flip",
 };
 
 /* Test-only: longest time a background pass holds one section. */
@@ -76,7 +78,7 @@ static const struct {
 		K(FAIL_PIECE), K(SIZE) },
 	[MT_CMD_UNPLUG] = { "unplug", K(THREADS), 0 },
 	[MT_CMD_REINIT] = { "reinit",
-		K(THREADS) | K(POISON) | K(SKIP) | K(TWOPASS), 0 },
+		K(THREADS) | K(POISON) | K(SKIP) | K(TWOPASS) | K(FLIP), 0 },
 	[MT_CMD_VERIFY] = { "verify", K(THREADS), 0 },
 	[MT_CMD_MEMSET] = { "memset", K(THREADS) | K(SIZE), 0 },
 	[MT_CMD_BENCH] = { "bench",
@@ -91,7 +93,7 @@ static const char * const mt_usage[] = {
 	"commands:",
 	"  hotplug size=SIZE [base=ADDR] [threads=N] [pieces=N] [nid=N] [fail_piece=K]",
 	"  unplug [threads=N]",
-	"  reinit [threads=N] [poison=0|1] [skip=INDEX] [twopass=0|1]",
+	"  reinit [threads=N] [poison=0|1] [skip=INDEX] [twopass=0|1] [flip=INDEX:BIT,...]",
 	"  verify [threads=N]",
 	"  memset [threads=N] [size=SIZE]",
 	"  bench size=SIZE [threads=N,N,...] [repeats=N] [pieces=N] [nid=N]",
@@ -103,7 +105,9 @@ static const char * const mt_usage[] = {
 	"numbers: decimal or 0x hex; threads=1 plugs with one memremap_pages() (the stock path)",
 	"base=ADDR: only inside legacy persistent memory (memmap=nn!ss) or soft-reserved memory",
 	"test-only: fail_piece=K (piece K fails with EIO), skip=INDEX (page INDEX of the region",
-	"  is left poisoned; needs poison=1) and delay_ms=N (async holds each section N ms)",
+	"  is left poisoned; needs poison=1), flip=INDEX:BIT (the digest check after the reinit",
+	"  sees bit BIT, 0-511, of page INDEX's struct page flipped; the memmap is not touched;",
+	"  at most 4) and delay_ms=N (async holds each section N ms)",
 	"errors: EINVAL malformed, EBUSY another command runs, EEXIST/ENOENT region state,",
 	"  E2BIG memmap above max_memmap_pct, EOPNOTSUPP struct page layout not validated,",
 	"  EIO digest mismatch (see mismatch_* keys), EINTR writer killed (job cancelled)",
@@ -313,6 +317,40 @@ static int mt_parse_threads(struct mt_out *o, struct mt_args *a, char *s,
 	return 0;
 }
 
+/* flip=INDEX:BIT[,INDEX:BIT...]: at most MT_MAX_FLIPS, no pair twice. */
+static int mt_parse_flips(struct mt_out *o, struct mt_args *a, char *s)
+{
+	char *tok;
+	int ret;
+
+	a->nr_flips = 0;
+	while ((tok = strsep(&s, ",")) != NULL) {
+		char *bit = strchr(tok, ':');
+		struct mt_flip *f = &a->flips[a->nr_flips];
+		unsigned int i;
+
+		if (a->nr_flips == MT_MAX_FLIPS)
+			return mt_bad(o, "flip: more than %d bits", MT_MAX_FLIPS);
+		if (!bit)
+			return mt_bad(o, "flip: '%.32s' is not INDEX:BIT", tok);
+		*bit++ = '\0';
+		ret = mt_parse_u64(o, "flip", tok, &f->index);
+		if (!ret)
+			ret = mt_parse_uint(o, "flip", bit, 0,
+					    8 * sizeof(struct page) - 1,
+					    &f->bit);
+		if (ret)
+			return ret;
+		for (i = 0; i < a->nr_flips; i++)
+			if (a->flips[i].index == f->index &&
+			    a->flips[i].bit == f->bit)
+				return mt_bad(o, "flip: %llu:%u twice",
+					      f->index, f->bit);
+		a->nr_flips++;
+	}
+	return 0;
+}
+
 static int mt_parse_key(struct mt_out *o, struct mt_args *a,
 			enum mt_key_id k, char *val)
 {
@@ -369,6 +407,8 @@ static int mt_parse_key(struct mt_out *o, struct mt_args *a,
 	case MT_K_DELAY_MS:
 		return mt_parse_uint(o, name, val, 0, MT_MAX_DELAY_MS,
 				     &a->delay_ms);
+	case MT_K_FLIP:
+		return mt_parse_flips(o, a, val);
 	default:
 		return mt_bad(o, "internal: key %d", k);
 	}
@@ -539,6 +579,7 @@ static int mt_control_show(struct seq_file *m, void *unused)
 	seq_printf(m, "struct_page_bytes=%zu\n", sizeof(struct page));
 	seq_printf(m, "high_memory_pfn=%#lx\n", mt_high_memory_pfn());
 	seq_printf(m, "dma_required_mask=%#llx\n", mt_dma_required_mask());
+	mt_page_layout_show(m);
 	mutex_lock(&mt_res_lock);
 	if (mt_last)
 		seq_write(m, mt_last->buf, mt_last->len);

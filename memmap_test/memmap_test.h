@@ -47,6 +47,13 @@ enum mt_cmd_id {
 	MT_CMD_NR,
 };
 
+/* Test-only: the digest check sees bit @bit of page @index flipped. */
+#define MT_MAX_FLIPS		4
+struct mt_flip {
+	u64 index;
+	unsigned int bit;
+};
+
 /* One parsed command line.  Zero/false means "not given". */
 struct mt_args {
 	enum mt_cmd_id cmd;
@@ -69,6 +76,8 @@ struct mt_args {
 	u64 skip;
 	bool has_fail_piece;
 	unsigned int fail_piece;
+	unsigned int nr_flips;
+	struct mt_flip flips[MT_MAX_FLIPS];
 };
 
 /* A growing text of "key=value" lines. */
@@ -207,6 +216,9 @@ int mt_reinit_prepare(struct mt_region *r, unsigned int threads,
 int mt_reinit(struct mt_region *r, unsigned int threads, bool poison,
 	      bool twopass, s64 skip, struct mt_out *o,
 	      const atomic_t *cancel, u64 *ns, u64 *zero_ns);
+int mt_check_digest_flips(struct mt_region *r, unsigned int threads,
+			  const struct mt_flip *flips, unsigned int nr_flips,
+			  struct mt_out *o, const atomic_t *cancel);
 int mt_check_digest(struct mt_region *r, unsigned int threads,
 		    struct mt_out *o, const atomic_t *cancel);
 int mt_check_digest_range(struct mt_region *r, unsigned long s0,
@@ -214,6 +226,7 @@ int mt_check_digest_range(struct mt_region *r, unsigned long s0,
 			  struct mt_out *o, const atomic_t *cancel);
 void mt_init_section(struct mt_region *r, unsigned long s);
 void mt_poison_section(struct mt_region *r, unsigned long s);
+void mt_page_layout_show(struct seq_file *m);
 
 /* bench.c */
 int mt_cmd_memset(const struct mt_args *a, struct mt_out *o,
