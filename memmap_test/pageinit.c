@@ -20,9 +20,10 @@
  * recorded.  Every reinit is followed by a digest of every section; a
  * difference is an error naming the first differing pfn and field.
  *
- * Digests hash the pgmap word as a constant when it points at the piece's
- * own dev_pagemap, so regions plugged in different ways (one pgmap or
- * many) digest alike when their struct pages are equivalent.
+ * A section's digest is xxh64() over its struct pages, the pgmap word
+ * hashed as a constant when it points at the piece's own dev_pagemap, so
+ * regions plugged in different ways (one pgmap or many) digest alike when
+ * their struct pages are equivalent.
  */
 #include <linux/mm.h>
 #include <linux/page_ref.h>
@@ -30,6 +31,7 @@
 #include <linux/seq_file.h>
 #include <linux/slab.h>
 #include <linux/spinlock.h>
+#include <linux/xxhash.h>
 
 #include "compat.h"
 #include "padata_mt.h"
@@ -37,7 +39,6 @@
 
 #define MT_POISON		0xaa
 #define MT_HASH_SEED		0x6d656d6d61705f74ULL
-#define MT_HASH_MUL		0x9e3779b97f4a7c15ULL
 #define MT_PGMAP_TOKEN		0x70676d6170ULL
 #define MT_WORDS		(sizeof(struct page) / sizeof(u64))
 #define MT_WORD_OF(f)		(offsetof(struct page, f) / sizeof(u64))
@@ -202,36 +203,30 @@ static void mt_read_page(const struct mt_region *r, unsigned long idx,
 			w[flips[i].bit / 64] ^= BIT_ULL(flips[i].bit % 64);
 }
 
-/* Digest of section @s over its struct pages as read. */
+/* Digest of section @s: xxh64() over its struct pages as read. */
 static u64 mt_digest_section(const struct mt_region *r, unsigned long s,
 			     const struct mt_flip *flips, unsigned int nr_flips)
 {
 	unsigned long idx = s * PAGES_PER_SECTION, i;
 	const struct dev_pagemap *pgmap =
 		&mt_piece_of_pfn(r, r->start_pfn + idx)->pgmap;
+	struct xxh64_state st;
 	struct page copy;
 	u64 *w = (u64 *)&copy;
-	u64 h = MT_HASH_SEED;
-	unsigned long j;
 
+	xxh64_reset(&st, MT_HASH_SEED);
 	for (i = 0; i < PAGES_PER_SECTION; i++) {
 		mt_read_page(r, idx + i, flips, nr_flips, &copy);
 		if (w[MT_PGMAP_WORD] == (unsigned long)pgmap)
 			w[MT_PGMAP_WORD] = MT_PGMAP_TOKEN;
-		for (j = 0; j < MT_WORDS; j++)
-			h = (h ^ w[j]) * MT_HASH_MUL;
+		xxh64_update(&st, &copy, sizeof(copy));
 	}
-	return h ^ (h >> 29);
+	return xxh64_digest(&st);
 }
 
 static u64 mt_digest_all(const u64 *d, unsigned long n)
 {
-	u64 h = MT_HASH_SEED;
-	unsigned long i;
-
-	for (i = 0; i < n; i++)
-		h = (h ^ d[i]) * MT_HASH_MUL;
-	return h ^ (h >> 29);
+	return xxh64(d, n * sizeof(*d), MT_HASH_SEED);
 }
 
 struct mt_pass {
