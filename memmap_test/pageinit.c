@@ -24,6 +24,14 @@
  * hashed as a constant when it points at the piece's own dev_pagemap, so
  * regions plugged in different ways (one pgmap or many) digest alike when
  * their struct pages are equivalent.
+ *
+ * The test-only poison scribbles only the words no reader of a ZONE_DEVICE
+ * page takes a pointer or a zone from, so a poisoned page of a live pgmap
+ * stays readable: flags (zone and node links, which memunmap_pages() and
+ * page_zone() use), the compound_head/pgmap word (page_folio()), mapping
+ * (memory_failure() through dax_lock_page()/dax_lock_folio()) and
+ * memcg_data keep what was there; zone_device_data, index, private,
+ * _mapcount and _refcount get 0xaa, which every digest and verify sees.
  */
 #include <linux/mm.h>
 #include <linux/page_ref.h>
@@ -37,12 +45,20 @@
 #include "padata_mt.h"
 #include "memmap_test.h"
 
-#define MT_POISON		0xaa
+#define MT_POISON_WORD		0xaaaaaaaaaaaaaaaaULL
 #define MT_HASH_SEED		0x6d656d6d61705f74ULL
 #define MT_PGMAP_TOKEN		0x70676d6170ULL
 #define MT_WORDS		(sizeof(struct page) / sizeof(u64))
 #define MT_WORD_OF(f)		(offsetof(struct page, f) / sizeof(u64))
 #define MT_PGMAP_WORD		MT_WORD_OF(pgmap)
+/* The words the poison leaves alone (see the top of the file). */
+#ifdef CONFIG_MEMCG
+#define MT_MEMCG_KEEP		BIT(MT_WORD_OF(memcg_data))
+#else
+#define MT_MEMCG_KEEP		0
+#endif
+#define MT_POISON_KEEP		(BIT(MT_WORD_OF(flags)) | BIT(MT_PGMAP_WORD) | \
+				 BIT(MT_WORD_OF(mapping)) | MT_MEMCG_KEEP)
 /* The layout this file was validated against (x86_64, 6.1). */
 #define MT_VALIDATED_PAGE_SIZE	64
 
@@ -168,22 +184,27 @@ void mt_init_section(struct mt_region *r, unsigned long s)
 		      &mt_piece_of_pfn(r, pfn)->pgmap);
 }
 
-/*
- * Scribble section @s with the poison, except the first struct page of a
- * piece: memunmap_pages() reads it (its zone and node), so a pass cancelled
- * before it reached the section must leave that one page valid.
- */
+/* The test-only poison (see the top of the file) over @n struct pages. */
+static void mt_poison_pages(struct page *page, unsigned long n)
+{
+	unsigned long i, j;
+
+	BUILD_BUG_ON(MT_WORD_OF(compound_head) != MT_PGMAP_WORD);
+	for (i = 0; i < n; i++) {
+		u64 *w = (u64 *)(page + i);
+
+		for (j = 0; j < MT_WORDS; j++)
+			if (!(MT_POISON_KEEP & BIT(j)))
+				WRITE_ONCE(w[j], MT_POISON_WORD);
+	}
+}
+
+/* Scribble section @s of the region with the poison. */
 void mt_poison_section(struct mt_region *r, unsigned long s)
 {
 	unsigned long pfn = r->start_pfn + s * PAGES_PER_SECTION;
-	struct page *page = pfn_to_page(pfn);
-	unsigned long n = PAGES_PER_SECTION;
 
-	if (mt_piece_of_pfn(r, pfn)->start_pfn == pfn) {
-		page++;
-		n--;
-	}
-	memset(page, MT_POISON, n * sizeof(*page));
+	mt_poison_pages(pfn_to_page(pfn), PAGES_PER_SECTION);
 }
 
 /*
@@ -315,7 +336,7 @@ static int mt_reinit_fn(unsigned long start, unsigned long end, void *arg)
 			continue;
 		}
 		if (ps->poison)
-			memset(page, MT_POISON, n * sizeof(*page));
+			mt_poison_pages(page, n);
 		if (ps->skip >= (s64)start && ps->skip < (s64)(start + n)) {
 			/* Test-only: leave page @skip as the poison left it. */
 			k = ps->skip - start;
@@ -356,7 +377,7 @@ static int mt_zero_fn(unsigned long start, unsigned long end, void *arg)
 		atomic_set(&r->sec_state[start / PAGES_PER_SECTION],
 			   MT_SEC_NOT_STARTED);
 		if (ps->poison)
-			memset(page, MT_POISON, n * sizeof(*page));
+			mt_poison_pages(page, n);
 		memset(page, 0, n * sizeof(*page));
 		if (p->start_pfn == pfn)
 			mt_init_page(page, pfn, r->nid, &p->pgmap,
