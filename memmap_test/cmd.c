@@ -554,6 +554,8 @@ static ssize_t mt_control_write(struct file *file, const char __user *ubuf,
 	WRITE_ONCE(mt_busy, true);
 	ret = mt_run_job(job);
 	WRITE_ONCE(mt_busy, false);
+	/* What write() returned: result= unless the writer was killed. */
+	mt_kv(o, "write_result=%d\n", ret);
 	mt_publish_last(o);
 	mutex_unlock(&mt_cmd_mutex);
 	goto out;
