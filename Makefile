@@ -3,16 +3,28 @@
 # Out-of-tree build front end; the module list lives in Kbuild.
 # Run `make help` for the targets.
 
-# The newest kernel that has headers installed, not blindly `uname -r`:
-# the build machine may run a kernel with no headers at all.  The generic
-# flavour wins over -rt- and -cloud- headers installed beside it (the test
-# suite's rt and cloud lanes install those; they sort after -amd64).
-# kbuild reads Kbuild, never this file, so KERNELRELEASE is free to use here.
-KERNELRELEASE ?= $(shell ls -1d /lib/modules/*/build 2>/dev/null | \
-			awk -F/ '{print $$4}' | sort -V | \
-			awk '/-(rt|cloud)-/ { o = $$0; next } { g = $$0 } \
-			     END { print (g != "" ? g : o) }')
+# The kernel to build for (KVER=<release> picks one): the running kernel
+# when its headers are installed, which is what a user who then runs insmod
+# expects; otherwise the newest installed headers, generic flavour first
+# (-rt- and -cloud- headers installed beside it sort after -amd64).  Every
+# target says which it picked and why.  KERNELRELEASE= is the older
+# spelling of KVER=.  kbuild reads Kbuild, never this file.
+RUNNING_KVER := $(shell uname -r)
+ifneq ($(KVER),)
+KVER_WHY := KVER=
+else ifneq ($(KERNELRELEASE),)
 KVER := $(KERNELRELEASE)
+KVER_WHY := KERNELRELEASE=
+else ifneq ($(wildcard /lib/modules/$(RUNNING_KVER)/build),)
+KVER := $(RUNNING_KVER)
+KVER_WHY := the running kernel
+else
+KVER := $(shell ls -1d /lib/modules/*/build 2>/dev/null | \
+		awk -F/ '{print $$4}' | sort -V | \
+		awk '/-(rt|cloud)-/ { o = $$0; next } { g = $$0 } \
+		     END { print (g != "" ? g : o) }')
+KVER_WHY := the newest installed headers; the running kernel $(RUNNING_KVER) has none
+endif
 KDIR ?= /lib/modules/$(KVER)/build
 PWD := $(shell pwd)
 VERSION := $(shell sed -n 's/^PACKAGE_VERSION="\(.*\)"$$/\1/p' dkms.conf)
@@ -29,6 +41,7 @@ kdir-check:
 		"Install linux-headers-$(KVER) or pass KDIR=<kernel build tree>." >&2; exit 1; }
 
 modules: kdir-check
+	@echo "padata_mt: building for $(KVER) ($(KVER_WHY)), KDIR=$(KDIR)"
 	$(MAKE) -C $(KDIR) M=$(PWD) modules
 
 clean:
@@ -41,10 +54,13 @@ install: modules
 
 dkms-install:
 	@command -v dkms >/dev/null || { echo "dkms not found: apt-get install dkms" >&2; exit 1; }
+	@test -d $(KDIR) || { echo "no headers for $(KVER): apt-get install linux-headers-$(KVER)" >&2; exit 1; }
 	rm -rf $(DKMS_SRC)
 	mkdir -p $(DKMS_SRC)
 	cp -r dkms.conf Kbuild Makefile padata_mt memmap_test $(DKMS_SRC)/
-	dkms add padata_mt/$(VERSION)
+	@# Added once; a second dkms-install (another KVER=) only builds.
+	dkms status padata_mt/$(VERSION) | grep -q . || dkms add padata_mt/$(VERSION)
+	@echo "padata_mt: DKMS build for $(KVER) ($(KVER_WHY))"
 	dkms build padata_mt/$(VERSION) -k $(KVER)
 	dkms install padata_mt/$(VERSION) -k $(KVER)
 
@@ -52,22 +68,27 @@ dkms-remove:
 	-dkms remove padata_mt/$(VERSION) --all
 	rm -rf $(DKMS_SRC)
 
+# Only a KVER= given on the command line narrows the test suite to that
+# kernel's series; the demo and bench boot the kernel picked above.
+KVER_ARG := $(if $(filter command line environment,$(origin KVER)),--kver $(KVER))
+
 # The test suite: every lane, one summary line (see tests/README.md).
 check:
-	python3 tests/run.py $(if $(LANES),--lanes $(LANES))
+	python3 tests/run.py $(if $(LANES),--lanes $(LANES)) $(KVER_ARG)
 
 # The main job: build, boot the distro kernel in QEMU, hotplug and
 # re-initialise a ZONE_DEVICE region, print the timing table.
-demo:
-	python3 tests/demo.py
+demo: kdir-check
+	python3 tests/demo.py --kver $(KVER) $(DEMO_ARGS)
 
-bench:
-	python3 tests/demo.py --engine-only
+bench: kdir-check
+	python3 tests/demo.py --kver $(KVER) --engine-only $(DEMO_ARGS)
 
 # The engine's changes one at a time, in one boot (README.md, "The engine");
 # more module parameters with BENCH_ARGS, e.g. BENCH_ARGS=repeats=9.
-ablation:
-	python3 tests/demo.py --engine-only --bench-args "ablation=1 $(BENCH_ARGS)"
+ablation: kdir-check
+	python3 tests/demo.py --kver $(KVER) --engine-only \
+		--bench-args "ablation=1 $(BENCH_ARGS)" $(DEMO_ARGS)
 
 help:
 	@echo "padata_mt $(VERSION) -- targets:"
@@ -76,9 +97,10 @@ help:
 	@echo "  install       modules_install + depmod for KVER"
 	@echo "  dkms-install  copy to $(DKMS_SRC), dkms add/build/install for KVER"
 	@echo "  dkms-remove   dkms remove --all and delete $(DKMS_SRC)"
-	@echo "  check         the test suite (LANES=stock,... picks lanes)"
+	@echo "  check         the test suite (LANES=stock-6.1,... picks lanes; KVER= one series)"
 	@echo "  demo          boot the distro kernel in QEMU, hotplug + re-init, timing table"
 	@echo "  bench         the engine benchmark alone"
 	@echo "  ablation      the engine's changes backed out one at a time, in one boot"
-	@echo "Variables: KVER=$(KVER) KDIR=$(KDIR)"
+	@echo "Variables: KVER=$(KVER) ($(KVER_WHY)) KDIR=$(KDIR)"
+	@echo "           DEMO_ARGS=... more tests/demo.py options (e.g. --numa 1)"
 

@@ -350,6 +350,9 @@ int mt_cmd_sync(const struct mt_args *a, struct mt_out *o,
 	mt_kv(o, "threads=%u\n", threads);
 	if (!r)
 		return mt_fail(o, -ENOENT, "no region is plugged");
+	ret = mt_layout_refuse(o);
+	if (ret)
+		return ret;
 	end = r->start_pfn + r->nr_pages;
 	if (a->has_pfn && (a->pfn < r->start_pfn || a->pfn >= end))
 		return mt_fail(o, -EINVAL,

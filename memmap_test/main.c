@@ -188,6 +188,7 @@ static int __init memmap_test_init(void)
 {
 	int ret;
 
+	mt_layout_init();
 	ret = mt_async_init();
 	if (ret)
 		return ret;

@@ -2,7 +2,7 @@
 /*
  * memmap_test: ZONE_DEVICE hotplug and struct page re-initialisation driven
  * by debugfs, multithreaded with padata_mt_run().  Internal declarations
- * shared by the five files of the module:
+ * shared by the files of the module:
  *
  *   main.c      module parameters, init/exit, the command kthread
  *   cmd.c       debugfs files, the strict command parser, result lines
@@ -10,6 +10,7 @@
  *   pageinit.c  per-page init, per-section digests, reinit, verify
  *   bench.c     memset, bench, statistics and the table
  *   async.c     the background re-initialisation and sync
+ *   layout.c    the validated struct page layouts, as data
  *
  * Only the command kthread touches the region and the result buffers it
  * builds; readers see results through cmd.c, under mt_res_lock.  The one
@@ -149,6 +150,40 @@ static inline bool mt_section_is_done(const struct mt_region *r,
 {
 	return atomic_read_acquire(&r->sec_state[s]) == MT_SEC_DONE;
 }
+
+/* layout.c: the validated struct page layouts, as data. */
+#define MT_PAGE_WORDS		8
+
+/* What a word of a ZONE_DEVICE struct page holds after the kernel's init. */
+enum mt_word {
+	MT_W_ZERO,	/* 0 */
+	MT_W_FLAGS,	/* zone, node, all-ones last cpupid, PG_reserved */
+	MT_W_PGMAP,	/* the page's dev_pagemap */
+	MT_W_COUNTS,	/* _mapcount -1, _refcount per pgmap type */
+};
+
+/* One validated row (see layout.c). */
+struct mt_layout {
+	const char *name;
+	/* What the row applies to: PMT_SERIES_CODE() and the config. */
+	unsigned int series;
+	int nodes_shift;
+	bool numa_balancing;
+	bool memcg;
+	/* What was validated there. */
+	int pg_reserved;
+	int nodes_pgshift;
+	int zones_pgshift;
+	int last_cpupid_pgshift;	/* -1: not in page->flags */
+	s8 refcount[MEMORY_DEVICE_PCI_P2PDMA + 1];
+	const enum mt_word *words;	/* MT_PAGE_WORDS of them */
+};
+
+void mt_layout_init(void);
+const struct mt_layout *mt_layout(void);
+int mt_layout_refuse(struct mt_out *o);
+int mt_layout_word_diff(const struct mt_layout *l, const struct page *page,
+			int nid, const struct dev_pagemap *pgmap, u64 *want);
 
 /* The job a writer hands to the command kthread. */
 struct mt_job {

@@ -50,7 +50,7 @@
 #define MT_PGMAP_TOKEN		0x70676d6170ULL
 #define MT_WORDS		(sizeof(struct page) / sizeof(u64))
 #define MT_WORD_OF(f)		(offsetof(struct page, f) / sizeof(u64))
-#define MT_PGMAP_WORD		MT_WORD_OF(pgmap)
+#define MT_PGMAP_WORD		(PMT_PGMAP_OFFSET / sizeof(u64))
 /* The words the poison leaves alone (see the top of the file). */
 #ifdef CONFIG_MEMCG
 #define MT_MEMCG_KEEP		BIT(MT_WORD_OF(memcg_data))
@@ -59,8 +59,6 @@
 #endif
 #define MT_POISON_KEEP		(BIT(MT_WORD_OF(flags)) | BIT(MT_PGMAP_WORD) | \
 				 BIT(MT_WORD_OF(mapping)) | MT_MEMCG_KEEP)
-/* The layout this file was validated against (x86_64, 6.1). */
-#define MT_VALIDATED_PAGE_SIZE	64
 
 #define MT_FIELD(f) { #f, offsetof(struct page, f), sizeof_field(struct page, f) }
 static const struct {
@@ -69,10 +67,12 @@ static const struct {
 	size_t len;
 } mt_fields[] = {
 	MT_FIELD(flags),
-	MT_FIELD(pgmap),
+	{ "pgmap", PMT_PGMAP_OFFSET, sizeof(void *) },
 	MT_FIELD(zone_device_data),
 	MT_FIELD(mapping),
-	MT_FIELD(index),
+	/* MT_FIELD() would name the compat macro, not the field. */
+	{ "index", offsetof(struct page, PMT_PAGE_INDEX),
+	  sizeof_field(struct page, PMT_PAGE_INDEX) },
 	MT_FIELD(private),
 	MT_FIELD(_mapcount),
 	MT_FIELD(_refcount),
@@ -115,10 +115,14 @@ static u64 mt_page_word(const struct page *page, int off)
 	return ((const u64 *)page)[off / sizeof(u64)];
 }
 
+/*
+ * The refcount memmap_init_zone_device() gives a page of @pgmap's type is
+ * 0 (else 1), as the validated layout row says; callers checked that there
+ * is one (mt_layout_refuse()).
+ */
 static bool mt_refcount_zero(const struct dev_pagemap *pgmap)
 {
-	return pgmap->type == MEMORY_DEVICE_PRIVATE ||
-	       pgmap->type == MEMORY_DEVICE_COHERENT;
+	return !mt_layout()->refcount[pgmap->type];
 }
 
 /*
@@ -141,7 +145,7 @@ static __always_inline void mt_init_page(struct page *page, unsigned long pfn,
 #endif
 	/* page->lru shares its two words with the next two fields. */
 	__SetPageReserved(page);
-	page->pgmap = pgmap;
+	pmt_page_set_pgmap(page, pgmap);
 	page->zone_device_data = NULL;
 	if (refcount_zero)
 		set_page_count(page, 0);
@@ -392,10 +396,7 @@ static int mt_validate_layout(struct mt_region *r, struct mt_out *o)
 {
 	unsigned int i, k;
 
-	if (sizeof(struct page) != MT_VALIDATED_PAGE_SIZE)
-		return mt_fail(o, -EOPNOTSUPP,
-			       "struct page is %zu bytes, the validated layout has %d: reinit refused",
-			       sizeof(struct page), MT_VALIDATED_PAGE_SIZE);
+	const struct mt_layout *l = mt_layout();
 
 	for (i = 0; i < r->nr_pieces; i++) {
 		struct mt_piece *p = &r->pieces[i];
@@ -404,7 +405,21 @@ static int mt_validate_layout(struct mt_region *r, struct mt_out *o)
 			unsigned long pfn = p->start_pfn + k * (p->nr_pages - 1);
 			const struct page *kp = pfn_to_page(pfn);
 			struct page scratch;
-			int off;
+			int off, w;
+			u64 want;
+
+			/* The kernel's page against the row's data... */
+			w = mt_layout_word_diff(l, kp, r->nid, &p->pgmap, &want);
+			if (w >= 0) {
+				mt_kv(o, "layout_validated=0\n");
+				return mt_fail(o, -EOPNOTSUPP,
+					       "struct page layout row \"%s\" does not hold: the kernel wrote %#llx in word %d (%s) of pfn %#lx, the row says %#llx: reinit refused",
+					       l->name,
+					       mt_page_word(kp, w * sizeof(u64)),
+					       w, mt_field_name(w * sizeof(u64)),
+					       pfn, want);
+			}
+			/* ... and against what mt_init_page() writes. */
 
 			mt_init_page(&scratch, pfn, r->nid, &p->pgmap,
 				     mt_refcount_zero(&p->pgmap), true);
@@ -577,6 +592,10 @@ int mt_reinit_prepare(struct mt_region *r, unsigned int threads,
 {
 	int ret;
 
+	ret = mt_layout_refuse(o);
+	if (ret)
+		return ret;
+	mt_kv(o, "layout_row=%s\n", mt_layout()->name);
 	if (!r->layout_ok) {
 		ret = mt_validate_layout(r, o);
 		if (ret)
@@ -685,9 +704,11 @@ static const char *mt_check_page(struct page *page, int nid,
 		return "zone";
 	if (page_to_nid(page) != nid)
 		return "node";
-	if (page->pgmap != pgmap)
+	if (pmt_page_pgmap(page) != pgmap)
 		return "pgmap";
-	if (page_ref_count(page) != (mt_refcount_zero(pgmap) ? 0 : 1))
+	/* Without a validated row the expected refcount is not known. */
+	if (mt_layout() &&
+	    page_ref_count(page) != mt_layout()->refcount[pgmap->type])
 		return "refcount";
 	if (!PageReserved(page))
 		return "reserved";

@@ -32,7 +32,7 @@
  * Device-private pages are never handed out by this module, so these
  * callbacks only satisfy memremap_pages()'s checks.
  */
-static void mt_page_free(struct page *page)
+static void mt_page_free(PMT_PGMAP_FREE_ARG *p)
 {
 }
 
@@ -42,7 +42,7 @@ static vm_fault_t mt_migrate_to_ram(struct vm_fault *vmf)
 }
 
 static const struct dev_pagemap_ops mt_pgmap_ops = {
-	.page_free = mt_page_free,
+	.PMT_PGMAP_FREE = mt_page_free,
 	.migrate_to_ram = mt_migrate_to_ram,
 };
 
@@ -251,7 +251,10 @@ static int mt_claim(struct mt_region *r, const struct mt_args *a,
 	int ret;
 
 	if (!a->has_base) {
-		res = request_free_mem_region(&iomem_resource, a->size, MT_NAME);
+		res = pmt_request_free_mem_region(&iomem_resource, a->size, MT_NAME);
+		if (PTR_ERR_OR_ZERO(res) == -EOPNOTSUPP)
+			return mt_fail(o, -EOPNOTSUPP,
+				       "this kernel cannot find a free range (no CONFIG_GET_FREE_REGION): give base=");
 		if (IS_ERR(res))
 			return mt_fail(o, PTR_ERR(res),
 				       "no free physical range of %llu bytes",

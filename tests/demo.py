@@ -258,6 +258,10 @@ def main():
         description='Boot the distro kernel in QEMU, hotplug and re-initialise '
         'a ZONE_DEVICE region with padata_mt, print the timing table and the '
         'ratios.')
+    ap.add_argument('--kver', default='',
+                    help='kernel release to build for and boot (default: the '
+                    'Makefile\'s choice: the running kernel if it has headers, '
+                    'else the newest installed; make demo KVER=...)')
     ap.add_argument('--size', default='64G', type=str,
                     help='region size, a multiple of 128M (default 64G)')
     ap.add_argument('--threads', default=None,
@@ -297,10 +301,15 @@ def main():
                  'compare them)')
     mem = args.mem or '%dM' % guest_mem_mib(size)
 
-    rel = vm.newest_release()
+    rel, why = (args.kver, 'KVER=') if args.kver else vm.default_release()
     if not rel:
         sys.exit('no kernel headers under /lib/modules/*/build: run '
                  'tests/deps.sh (installs linux-headers-amd64)')
+    if not (Path('/lib/modules') / rel / 'build').exists():
+        sys.exit('no headers for %s: apt-get install linux-headers-%s'
+                 % (rel, rel))
+    vm.check_release(rel)
+    print('demo: kernel %s (%s)' % (rel, why), flush=True)
     t0 = time.monotonic()
     OUT.mkdir(parents=True, exist_ok=True)
     b = vm.build_modules(rel, vm.BUILD_DIR / 'demo-src', tests=True)

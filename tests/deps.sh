@@ -8,8 +8,12 @@
 set -euo pipefail
 
 # What each package is for:
-#   linux-image-amd64, linux-headers-amd64  the distro kernel the guest boots
-#                           and its headers to build against (Debian 12: 6.1)
+#   linux-image-amd64, linux-headers-amd64  Debian 12's 6.1 kernel the stock-6.1
+#                           lane boots, and its headers to build against
+#   linux-image-6.12-amd64, linux-headers-6.12-amd64  the 6.12 series Debian
+#                           12 ships beside it (stock-6.12; Debian 13 runs 6.12)
+#   dwarves                 pahole: 6.12's headers build modules with BTF
+#                           (CONFIG_DEBUG_INFO_BTF_MODULES); without it no .ko
 #   gcc make                kbuild (gcc must match the headers' compiler)
 #   kmod                    depmod for the guest's modules.dep, modinfo
 #   qemu-system-x86         the test VM
@@ -17,19 +21,27 @@ set -euo pipefail
 #   cpio                    initramfs tooling
 #   dkms openssl            the DKMS lane (openssl: dkms's signing key)
 #   sparse                  the sparse lane (make C=1)
-#   linux-source-6.1 xz-utils perl   checkpatch.pl and its data files
+#   linux-source-6.12 xz-utils perl   the debug-6.12 lane's kernel (built once,
+#                           cached, see tests/README.md) and checkpatch.pl
 #   python3                 tests/run.py
 #   gnuplot-nox             plots of the demo and bench results
-#   linux-image-rt-amd64 linux-headers-rt-amd64        the rt lane (PREEMPT_RT)
-#   linux-image-cloud-amd64 linux-headers-cloud-amd64  the cloud lane
-#   bison flex bc libelf-dev libssl-dev   the debug lane's kernel build
-#                           (from linux-source-6.1; cached, see README "Tests")
+#   linux-image-rt-amd64 linux-headers-rt-amd64        rt-6.1 (PREEMPT_RT)
+#   linux-image-6.12-rt-amd64 linux-headers-6.12-rt-amd64  rt-6.12
+#   linux-image-cloud-amd64 linux-headers-cloud-amd64  cloud-6.1
+#   linux-image-6.12-cloud-amd64 linux-headers-6.12-cloud-amd64  cloud-6.12
+#   bison flex bc libelf-dev libssl-dev   the debug lanes' kernel build
+# Not installed by default: linux-source-6.1, for the on-demand debug-6.1
+# lane (tests/run.py --lanes debug-6.1 says so when it is missing).
 PACKAGES=(
-	linux-image-amd64 linux-headers-amd64 gcc make kmod
+	linux-image-amd64 linux-headers-amd64
+	linux-image-6.12-amd64 linux-headers-6.12-amd64 dwarves
+	gcc make kmod
 	qemu-system-x86 busybox-static cpio dkms openssl sparse
-	linux-source-6.1 xz-utils perl python3 gnuplot-nox
+	linux-source-6.12 xz-utils perl python3 gnuplot-nox
 	linux-image-rt-amd64 linux-headers-rt-amd64
+	linux-image-6.12-rt-amd64 linux-headers-6.12-rt-amd64
 	linux-image-cloud-amd64 linux-headers-cloud-amd64
+	linux-image-6.12-cloud-amd64 linux-headers-6.12-cloud-amd64
 	bison flex bc libelf-dev libssl-dev
 )
 
@@ -45,18 +57,21 @@ for p in "${PACKAGES[@]}"; do
 	installed "$p" || missing+=("$p")
 done
 
-# The releases the lanes build for (the newest headers of each flavour:
-# generic, as the Makefile picks, rt and cloud) need their images too.
+# The releases the lanes build for (the newest headers of each series and
+# flavour) need their images too.
 # shellcheck disable=SC2012 # release names, not arbitrary file names
 releases=$(ls -1d /lib/modules/*/build 2>/dev/null | awk -F/ '{print $4}' | sort -V || true)
-for flavour in generic rt cloud; do
-	case $flavour in
-	generic) rel=$(echo "$releases" | grep -Ev -- '-(rt|cloud)-' | tail -n 1 || true) ;;
-	*) rel=$(echo "$releases" | grep -E -- "-$flavour-" | tail -n 1 || true) ;;
-	esac
-	if [ -n "$rel" ] && [ ! -e "/boot/vmlinuz-$rel" ] && ! installed "linux-image-$rel"; then
-		missing+=("linux-image-$rel")
-	fi
+for series in 6.1 6.12; do
+	for flavour in generic rt cloud; do
+		of_series=$(echo "$releases" | grep -E "^${series//./\\.}[.-]" || true)
+		case $flavour in
+		generic) rel=$(echo "$of_series" | grep -Ev -- '-(rt|cloud)-' | tail -n 1 || true) ;;
+		*) rel=$(echo "$of_series" | grep -E -- "-$flavour-" | tail -n 1 || true) ;;
+		esac
+		if [ -n "$rel" ] && [ ! -e "/boot/vmlinuz-$rel" ] && ! installed "linux-image-$rel"; then
+			missing+=("linux-image-$rel")
+		fi
+	done
 done
 
 [ ${#missing[@]} -eq 0 ] && exit 0

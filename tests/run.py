@@ -1,28 +1,14 @@
 #!/usr/bin/env python3
 """The padata_mt test suite: every lane, one summary line.
 
-    python3 tests/run.py [--lanes deps,build,...]     (make check [LANES=...])
+    python3 tests/run.py [--lanes L,...] [--kver REL] [--suites S,...]
+    make check [LANES=...] [KVER=...]
 
-Lanes, in order:
-  deps        tests/deps.sh: the Debian packages the suite needs
-  build       make W=1 (with the test modules): zero warnings
-  sparse      make C=1: zero sparse findings
-  checkpatch  checkpatch.pl --no-tree (from linux-source-6.1, cached outside
-              the repo) over every .c/.h: zero findings
-  version     dkms.conf PACKAGE_VERSION == modinfo version of each module
-  dkms        make dkms-install, modinfo checks, boot the DKMS-built modules
-              in the guest (10-load.sh), make dkms-remove, nothing left
-  stock       boot the distro kernel (2 vCPUs, 4G, 2 NUMA nodes) with every
-              module and every tests/guest/NN-*.sh suite; parse KTAP
-  rt          the same on Debian's PREEMPT_RT flavour (linux-image-rt-amd64),
-              modules built against its headers
-  cloud       the same on Debian's cloud flavour (linux-image-cloud-amd64)
-  debug       a debug kernel (KASAN, lockdep, kmemleak, DEBUG_VM, DEBUG_OBJECTS,
-              fault injection) built once from linux-source-6.1 and cached
-              (tests/lib/debugkernel.py); modules built against its tree with
-              zero warnings; every suite between debug-begin.sh and
-              debug-end.sh (kmemleak: no leak; lockdep still live); then a
-              boot of its own for the one expected report (lockdep-splat.sh)
+The lanes are listed, with what each checks, by `python3 tests/run.py
+--list` (and in tests/README.md).  Guest lanes are named <kind>-<series>
+(stock-6.1, rt-6.12, debug-6.12, ...); a bare kind (stock, rt, cloud,
+debug) means the newest series.  --kver REL narrows the default lanes to
+REL's series and builds and boots REL itself.
 
 Every build happens in a fresh copy of the tree under build/lanes/, so the
 developer's tree is never touched and nothing stale is reused.  Guest console
@@ -49,8 +35,8 @@ import vm  # noqa: E402
 
 REPO = vm.REPO
 LANES_DIR = vm.BUILD_DIR / 'lanes'
-LANES = ('deps', 'build', 'sparse', 'checkpatch', 'version', 'dkms', 'stock',
-         'rt', 'cloud', 'debug')
+SERIES = vm.SERIES
+NEWEST = SERIES[-1]
 MAIN_MODULES = ('padata_mt', 'memmap_test')
 SOURCE_DIRS = ('padata_mt/', 'memmap_test/', 'tests/modules/')
 
@@ -126,16 +112,39 @@ class Lane:
 class Context:
     def __init__(self, args):
         self.args = args
-        self.release = vm.newest_release()
+        self.kver = args.kver or None
+        if self.kver:
+            self.release, self.release_why = self.kver, '--kver'
+        else:
+            self.release, self.release_why = vm.default_release()
         self.version = vm.dkms_version()
-        self._stock_build = None
-        self.w1_build = None
+        self._builds = {}
         self.t_start = time.monotonic()
 
     def phase(self, lane, msg):
         """One progress line per phase, with the run's elapsed time."""
         t = time.monotonic() - self.t_start
         say('  [%2d:%02d] %s: %s' % (t // 60, t % 60, lane.name, msg))
+
+    def series(self):
+        """The series the build lanes cover: --kver's, or every one."""
+        return [vm.series(self.kver)] if self.kver else list(SERIES)
+
+    def release_for(self, series, flav='generic'):
+        """The release a lane of `series` builds for and boots: --kver if
+        it is of that series and flavour, else the newest installed."""
+        if self.kver and vm.series(self.kver) == series and \
+                vm.flavour(self.kver) == flav:
+            return self.kver
+        rel = vm.newest_release(flav, series)
+        if not rel:
+            pkg = 'linux-headers-%s%samd64' % (
+                '6.12-' if series == '6.12' else '',
+                '' if flav == 'generic' else flav + '-')
+            raise LaneError('no %s %s kernel headers under /lib/modules: run '
+                            'tests/deps.sh as root (installs %s and its '
+                            'image)' % (series, flav, pkg))
+        return rel
 
     def suites(self):
         """(guest suites, pmt.suites= argument or '') for the guest lanes:
@@ -152,32 +161,25 @@ class Context:
         suites = [x for x in suites if x.stem in names]
         return suites, 'pmt.suites=' + ','.join(x.stem for x in suites)
 
-    def need_release(self):
-        if not self.release:
-            raise LaneError('no kernel headers under /lib/modules/*/build: '
-                            'run tests/deps.sh as root (installs '
-                            'linux-headers-amd64)')
-        return self.release
-
-    def stock_build(self):
-        """make PADATA_MT_TESTS=1 in build/lanes/stock-src (shared by the
-        version and stock lanes)."""
-        if self._stock_build is None and self.w1_build is not None and \
-                self.w1_build.ok:
-            # W=1 adds warnings, not code: the build lane's modules serve.
-            say('  using the build lane\'s modules (%s)'
-                % self.w1_build.srcdir)
-            self._stock_build = self.w1_build
-        if self._stock_build is None:
-            rel = self.need_release()
-            b = vm.build_modules(rel, LANES_DIR / 'stock-src', tests=True)
-            (LANES_DIR / 'stock-build.log').write_text(b.output)
-            self._stock_build = b
-        if not self._stock_build.ok:
-            raise LaneError('make failed (log %s):\n%s' % (
-                LANES_DIR / 'stock-build.log',
-                '\n'.join(tail(self._stock_build.output))))
-        return self._stock_build
+    def module_build(self, rel, kdir=None, make_args=(), sub=None):
+        """make PADATA_MT_TESTS=1 [make_args] for `rel` in
+        build/lanes/<sub>, once per run.  A W=1 build serves the lanes that
+        want a plain one (W=1 adds warnings, not code)."""
+        key = (rel, str(kdir), tuple(make_args))
+        if key not in self._builds and not make_args and \
+                (rel, str(kdir), ('W=1',)) in self._builds and \
+                self._builds[(rel, str(kdir), ('W=1',))].ok:
+            b = self._builds[(rel, str(kdir), ('W=1',))]
+            say('  using the W=1 build of %s (%s)' % (rel, b.srcdir))
+            return b
+        if key not in self._builds:
+            sub = sub or 'src-' + rel
+            b = vm.build_modules(rel, LANES_DIR / sub, tests=True,
+                                 make_args=make_args, kdir=kdir)
+            b.log = LANES_DIR / (sub + '.log')
+            b.log.write_text(b.output)
+            self._builds[key] = b
+        return self._builds[key]
 
 
 class LaneError(Exception):
@@ -192,39 +194,81 @@ def lane_deps(ctx, lane):
                'tests/deps.sh exited %d' % rc, tail(out))
 
 
-def _make_lane(ctx, lane, label, make_args, sub, need_check_lines=False):
-    rel = ctx.need_release()
-    b = vm.build_modules(rel, LANES_DIR / sub, tests=True,
-                         make_args=make_args)
-    if make_args == ['W=1']:
-        ctx.w1_build = b
-    log = LANES_DIR / (sub + '.log')
-    log.write_text(b.output)
-    lines = b.output.split('\n')
-    bad = [line for line in lines
-           if FINDING.search(line) and not KBUILD_PROGRESS.match(line)]
-    if not b.tests_built:
-        lane.note = 'without the test modules'
-    if need_check_lines and b.ok and \
-            not any(re.match(r'^\s+CHECK\s', line) for line in lines):
-        lane.fail(label, 'sparse never ran (no CHECK lines): apt-get install '
-                  'sparse, or run tests/deps.sh; log %s' % log, tail(b.output))
+def _make_lane(ctx, lane, label, make_args, need_check_lines=False):
+    """One build per series (--kver: its series): zero findings each."""
+    for series in ctx.series():
+        rel = ctx.release_for(series)
+        b = ctx.module_build(rel, make_args=make_args,
+                             sub='%s-%s' % (lane.name, rel))
+        lines = b.output.split('\n')
+        bad = [line for line in lines
+               if FINDING.search(line) and not KBUILD_PROGRESS.match(line)]
+        name = '%s (%s)' % (label, rel)
+        if not b.tests_built:
+            lane.note = 'without the test modules'
+        if need_check_lines and b.ok and \
+                not any(re.match(r'^\s+CHECK\s', line) for line in lines):
+            lane.fail(name, 'sparse never ran (no CHECK lines): apt-get '
+                      'install sparse, or run tests/deps.sh; log %s' % b.log,
+                      tail(b.output))
+            continue
+        if not b.ok:
+            lane.fail(name, 'make exited %d; log %s' % (b.returncode, b.log),
+                      bad[:40] or tail(b.output))
+            continue
+        lane.check(name, not bad, '%d finding(s); log %s' % (len(bad), b.log),
+                   bad[:60], detail='%d modules, %.1f s' % (
+                       len(b.ko_files), b.seconds))
+        _check_probes(lane, rel, b)
+
+
+PROBES_EXPECTED = REPO / 'tests' / 'kernels' / 'probes.expected'
+
+
+def expected_probes():
+    """{series: {probe: 0|1}} from tests/kernels/probes.expected."""
+    cols, table = None, {}
+    for line in PROBES_EXPECTED.read_text().splitlines():
+        words = line.split()
+        if not words or words[0].startswith('#'):
+            continue
+        if cols is None:
+            cols = words[1:]
+            table = {c: {} for c in cols}
+            continue
+        for c, v in zip(cols, words[1:]):
+            table[c][words[0]] = int(v)
+    return table
+
+
+def _check_probes(lane, rel, b):
+    """What padata_mt/probes/run.sh detected for `rel` is what
+    tests/kernels/probes.expected says of its series, probe by probe."""
+    hdr = b.srcdir / 'padata_mt' / 'pmt_probes.h'
+    if not hdr.exists():
+        lane.fail('probes (%s)' % rel, 'no %s after the build' % hdr)
         return
-    if not b.ok:
-        lane.fail(label, 'make exited %d; log %s' % (b.returncode, log),
-                  bad[:40] or tail(b.output))
-    else:
-        lane.check(label, not bad, '%d finding(s); log %s' % (len(bad), log),
-                   bad[:60], detail='%s, %d modules, %.1f s' % (
-                       rel, len(b.ko_files), b.seconds))
+    got = {m.group(1).lower(): int(m.group(2)) for m in re.finditer(
+        r'^#define PMT_HAVE_(\w+) ([01])$', hdr.read_text(), re.M)}
+    want = expected_probes().get(vm.series(rel))
+    if want is None:
+        lane.fail('probes (%s)' % rel, 'series %s has no column in %s'
+                  % (vm.series(rel), PROBES_EXPECTED))
+        return
+    bad = ['%s: detected %s, expected %s' % (k, got.get(k, '-'),
+                                             want.get(k, '-'))
+           for k in sorted(set(got) | set(want)) if got.get(k) != want.get(k)]
+    lane.check('probes (%s)' % rel, not bad, '%d probe(s) differ from %s'
+               % (len(bad), PROBES_EXPECTED.relative_to(REPO)), bad,
+               detail=' '.join('%s=%d' % kv for kv in sorted(got.items())))
 
 
 def lane_build(ctx, lane):
-    _make_lane(ctx, lane, 'make W=1', ['W=1'], 'build-w1')
+    _make_lane(ctx, lane, 'make W=1', ['W=1'])
 
 
 def lane_sparse(ctx, lane):
-    _make_lane(ctx, lane, 'make C=1 (sparse)', ['C=1'], 'sparse',
+    _make_lane(ctx, lane, 'make C=1 (sparse)', ['C=1'],
                need_check_lines=True)
 
 
@@ -315,15 +359,22 @@ def modinfo(ko, field):
 
 
 def lane_version(ctx, lane):
-    b = ctx.stock_build()
-    for m in MAIN_MODULES:
-        ko = b.srcdir / (m + '.ko')
-        v = modinfo(ko, 'version')
-        magic = (modinfo(ko, 'vermagic') or '').split(' ')[0]
-        lane.check('%s version' % m, v == ctx.version and magic == ctx.release,
-                   'modinfo: version %r vermagic %r; dkms.conf %r, kernel %r'
-                   % (v, magic, ctx.version, ctx.release),
-                   detail='%s == dkms.conf, vermagic %s' % (v, magic))
+    for series in ctx.series():
+        rel = ctx.release_for(series)
+        b = ctx.module_build(rel)
+        if not b.ok:
+            lane.fail('build for %s' % rel, 'make exited %d; log %s'
+                      % (b.returncode, b.log), tail(b.output))
+            continue
+        for m in MAIN_MODULES:
+            ko = b.srcdir / (m + '.ko')
+            v = modinfo(ko, 'version')
+            magic = (modinfo(ko, 'vermagic') or '').split(' ')[0]
+            lane.check('%s version (%s)' % (m, rel),
+                       v == ctx.version and magic == rel,
+                       'modinfo: version %r vermagic %r; dkms.conf %r, '
+                       'kernel %r' % (v, magic, ctx.version, rel),
+                       detail='%s == dkms.conf, vermagic %s' % (v, magic))
 
 
 def _print_ktap(rep):
@@ -332,9 +383,12 @@ def _print_ktap(rep):
 
 
 def _guest_lane(lane, label, rel, kos, suites, workdir, timeout_s,
-                expect_splats=None, **boot_kw):
-    """Boot `suites` with `kos`; count the KTAP leaves into `lane`."""
-    img = vm.build_initramfs(rel, kos, suites, workdir)
+                expect_splats=None, extra_files=None, **boot_kw):
+    """Boot `suites` with `kos` (and extra_files, {guest path: host
+    path}); count the KTAP leaves into `lane`."""
+    files = {'/tests/' + Path(p).name: p for p in suites}
+    files.update(extra_files or {})
+    img = vm.build_initramfs(rel, kos, files, workdir)
     log = workdir / 'console.log'
     boot_kw.setdefault('init_timeout_s', INIT_TIMEOUT_S)
     boot_kw.setdefault('init_silence_s', INIT_SILENCE_S)
@@ -372,7 +426,10 @@ def dkms_status(name='padata_mt'):
 
 
 def lane_dkms(ctx, lane):
-    rel = ctx.need_release()
+    """make dkms-install KVER=<rel> for the generic kernel of every series
+    (one registration, built for each), then each kernel boots its
+    DKMS-built modules; make dkms-remove leaves nothing."""
+    rels = [ctx.release_for(series) for series in ctx.series()]
     if os.geteuid() != 0:
         raise LaneError('the dkms lane installs into /usr/src and '
                         '/lib/modules: run as root (sudo make check)')
@@ -391,49 +448,22 @@ def lane_dkms(ctx, lane):
         if m:
             sh(['dkms', 'remove', 'padata_mt/' + m.group(1), '--all'])
     src = vm.copy_sources(LANES_DIR / 'dkms-src')
-    env = dict(os.environ, KERNELRELEASE=rel)
+    env = dict(os.environ)
     env.pop('MAKEFLAGS', None)
     log = LANES_DIR / 'dkms.log'
+    log.write_text('')
     try:
-        t0 = time.monotonic()
-        rc, out = sh(['make', '-C', str(src), 'dkms-install'], env=env)
-        log.write_text(out)
-        if not lane.check('make dkms-install', rc == 0,
-                          'exit %d; log %s' % (rc, log), tail(out, 30),
-                          detail='%s, %.1f s' % (rel, time.monotonic() - t0)):
-            return
-        dest = Path('/lib/modules') / rel / 'updates' / 'dkms'
-        kos = []
-        for m in MAIN_MODULES:
-            ko = dest / (m + '.ko')
-            if not lane.check('%s installed' % m, ko.exists(),
-                              '%s missing (compressed: %s)' % (
-                                  ko, ', '.join(p.name for p in
-                                                dest.glob(m + '.ko.*'))
-                                  or 'no')):
-                continue
-            kos.append(ko)
-            v = modinfo(ko, 'version')
-            magic = (modinfo(ko, 'vermagic') or '').split(' ')[0]
-            lane.check('%s modinfo version/vermagic' % m,
-                       v == ver and magic == rel,
-                       'version %r vermagic %r, expected %r %r'
-                       % (v, magic, ver, rel), detail='%s, %s' % (v, magic))
-            signer = modinfo(ko, 'signer')
-            if signer:
-                lane.ok('%s signed' % m, 'signer: %s' % signer)
-            else:
-                lane.skip('%s signed' % m, 'unsigned (dkms had no signing '
-                          'key); the Debian kernel loads it and taints E')
-        if (dest / 'memmap_test.ko').exists():
-            deps = modinfo(dest / 'memmap_test.ko', 'depends') or ''
-            lane.check('memmap_test depends on padata_mt',
-                       'padata_mt' in deps.split(','),
-                       'modinfo depends: %r' % deps)
-        if len(kos) == len(MAIN_MODULES):
-            _guest_lane(lane, 'dkms', rel, kos,
-                        [vm.GUEST_DIR / '10-load.sh'], LANES_DIR / 'dkms',
-                        ctx.args.timeout, smp=2, mem='2G', numa_nodes=2)
+        for rel in rels:
+            _dkms_one(ctx, lane, src, env, log, rel)
+        # dkms.conf refuses kernels older than 6.1 with a DKMS skip (exit
+        # 77 and its BUILD_EXCLUSIVE message), before any compiler runs.
+        rc, out = sh(['dkms', 'build', 'padata_mt/' + ver, '-k',
+                      '5.10.0-99-amd64', '--kernelsourcedir',
+                      '/lib/modules/%s/build' % rels[0]])
+        lane.check('dkms skips a 5.10 kernel (BUILD_EXCLUSIVE_KERNEL)',
+                   rc == 77 and 'BUILD_EXCLUSIVE' in out,
+                   'dkms build -k 5.10.0-99-amd64: exit %d' % rc, tail(out),
+                   detail='exit 77, "BUILD_EXCLUSIVE directive"')
     finally:
         rc, out = sh(['make', '-C', str(src), 'dkms-remove'], env=env)
         with open(log, 'a') as f:
@@ -442,12 +472,61 @@ def lane_dkms(ctx, lane):
         leftovers = [str(p) for p in
                      [Path('/usr/src/padata_mt-%s' % ver)] +
                      [Path('/lib/modules') / rel / 'updates' / 'dkms' /
-                      (m + '.ko') for m in MAIN_MODULES] if p.exists()]
+                      (m + '.ko') for m in MAIN_MODULES for rel in rels]
+                     if p.exists()]
         lane.check('make dkms-remove leaves nothing', not left and
                    not leftovers, 'dkms status: %s; files: %s'
                    % (left or 'empty', leftovers or 'none'),
                    detail='dkms status padata_mt: empty')
         lock.close()
+
+
+def _dkms_one(ctx, lane, src, env, log, rel):
+    ver = ctx.version
+    t0 = time.monotonic()
+    ctx.phase(lane, 'make dkms-install KVER=%s' % rel)
+    rc, out = sh(['make', '-C', str(src), 'dkms-install', 'KVER=' + rel],
+                 env=env)
+    with open(log, 'a') as f:
+        f.write(out)
+    if not lane.check('make dkms-install KVER=%s' % rel, rc == 0,
+                      'exit %d; log %s' % (rc, log), tail(out, 30),
+                      detail='%.1f s' % (time.monotonic() - t0)):
+        return
+    dest = Path('/lib/modules') / rel / 'updates' / 'dkms'
+    kos = []
+    for m in MAIN_MODULES:
+        ko = dest / (m + '.ko')
+        if not lane.check('%s installed for %s' % (m, rel), ko.exists(),
+                          '%s missing (compressed: %s)' % (
+                              ko, ', '.join(p.name for p in
+                                            dest.glob(m + '.ko.*'))
+                              or 'no')):
+            continue
+        kos.append(ko)
+        v = modinfo(ko, 'version')
+        magic = (modinfo(ko, 'vermagic') or '').split(' ')[0]
+        lane.check('%s modinfo version/vermagic (%s)' % (m, rel),
+                   v == ver and magic == rel,
+                   'version %r vermagic %r, expected %r %r'
+                   % (v, magic, ver, rel), detail='%s, %s' % (v, magic))
+        signer = modinfo(ko, 'signer')
+        if signer:
+            lane.ok('%s signed (%s)' % (m, rel), 'signer: %s' % signer)
+        else:
+            lane.skip('%s signed (%s)' % (m, rel), 'unsigned (dkms had no '
+                      'signing key); the Debian kernel loads it and taints E')
+    if (dest / 'memmap_test.ko').exists():
+        deps = modinfo(dest / 'memmap_test.ko', 'depends') or ''
+        lane.check('memmap_test depends on padata_mt (%s)' % rel,
+                   'padata_mt' in deps.split(','),
+                   'modinfo depends: %r' % deps)
+    if len(kos) == len(MAIN_MODULES):
+        ctx.phase(lane, 'booting %s with the DKMS-built modules' % rel)
+        _guest_lane(lane, 'dkms-' + rel, rel, kos,
+                    [vm.GUEST_DIR / '10-load.sh'],
+                    LANES_DIR / ('dkms-' + vm.series(rel)),
+                    ctx.args.timeout, smp=2, mem='2G', numa_nodes=2)
 
 
 def _try_lock(f):
@@ -458,34 +537,19 @@ def _try_lock(f):
         return False
 
 
-def lane_stock(ctx, lane):
-    b = ctx.stock_build()
-    rel = ctx.release
-    if not b.tests_built:
-        lane.note = 'test modules not built'
-    suites, extra = ctx.suites()
-    say('  %d suites: %s' % (len(suites), ' '.join(s.stem for s in suites)))
-    ctx.phase(lane, 'booting %s' % rel)
-    _guest_lane(lane, 'stock', rel, b.ko_files, suites, LANES_DIR / 'stock',
-                ctx.args.timeout, smp=2, mem='4G', numa_nodes=2,
-                cpu_model=ctx.args.cpu, cmdline_extra=extra)
-
-
-def _module_build(ctx, lane, label, rel, sub, kdir=None):
-    """Build every module (tests too) for `rel` in build/lanes/<sub>; any
-    compiler or modpost warning fails.  Returns the BuildResult or None."""
+def _module_build(ctx, lane, label, rel, kdir=None):
+    """Every module (tests too) for `rel`; any compiler or modpost warning
+    fails.  Returns the BuildResult or None."""
     ctx.phase(lane, 'building the modules for %s' % rel)
-    b = vm.build_modules(rel, LANES_DIR / sub, tests=True, kdir=kdir)
-    log = LANES_DIR / (sub + '.log')
-    log.write_text(b.output)
+    b = ctx.module_build(rel, kdir=kdir, sub='%s-src' % lane.name)
     bad = [line for line in b.output.split('\n')
            if FINDING.search(line) and not KBUILD_PROGRESS.match(line)]
     if not b.ok:
-        lane.fail(label, 'make exited %d; log %s' % (b.returncode, log),
+        lane.fail(label, 'make exited %d; log %s' % (b.returncode, b.log),
                   bad[:40] or tail(b.output))
         return None
     if not lane.check(label, not bad, '%d warning(s) (modpost or compiler); '
-                      'log %s' % (len(bad), log), bad[:60],
+                      'log %s' % (len(bad), b.log), bad[:60],
                       detail='%d modules, %.1f s' % (len(b.ko_files),
                                                      b.seconds)):
         return None
@@ -494,30 +558,51 @@ def _module_build(ctx, lane, label, rel, sub, kdir=None):
     return b
 
 
-def _flavour_lane(ctx, lane, flav):
-    rel = vm.newest_release(flav)
-    if not rel:
-        raise LaneError('no linux-headers-*-%s-amd64 under /lib/modules: run '
-                        'tests/deps.sh as root (installs linux-image-%s-amd64 '
-                        'and linux-headers-%s-amd64)' % (flav, flav, flav))
+# The stock lanes' test build of memmap_test without the running kernel's
+# struct page layout row, for tests/guest/15-layout.sh.
+LAYOUT_OMIT_KO = '/tests/variants/memmap_test-nolayout.ko'
+
+
+def _layout_omit_build(ctx, lane, rel):
+    """{guest path: memmap_test.ko built with PMT_LAYOUT_OMIT=1}."""
+    b = ctx.module_build(rel, make_args=['PMT_LAYOUT_OMIT=1'],
+                         sub='%s-nolayout' % lane.name)
+    if not lane.check('make PMT_LAYOUT_OMIT=1 (%s)' % rel, b.ok,
+                      'make exited %d; log %s' % (b.returncode, b.log),
+                      tail(b.output)):
+        return {}
+    return {LAYOUT_OMIT_KO: b.srcdir / 'memmap_test.ko'}
+
+
+def _distro_lane(ctx, lane, flav, series):
+    """A Debian kernel of `series` and flavour `flav` (generic for the
+    stock lanes): build against its headers, boot every suite."""
+    rel = ctx.release_for(series, flav)
     vm.check_release(rel)
-    b = _module_build(ctx, lane, 'make (%s)' % rel, rel, flav + '-src')
+    b = _module_build(ctx, lane, 'make (%s)' % rel, rel)
     if not b:
         return
+    extra_files = _layout_omit_build(ctx, lane, rel) \
+        if flav == 'generic' else {}
     suites, extra = ctx.suites()
     say('  %d suites: %s' % (len(suites), ' '.join(s.stem for s in suites)))
     ctx.phase(lane, 'booting %s' % rel)
-    _guest_lane(lane, flav, rel, b.ko_files, suites, LANES_DIR / flav,
-                ctx.args.timeout, smp=2, mem='4G', numa_nodes=2,
-                cpu_model=ctx.args.cpu, cmdline_extra=extra)
+    _guest_lane(lane, lane.name, rel, b.ko_files, suites,
+                LANES_DIR / lane.name, ctx.args.timeout, smp=2, mem='4G',
+                numa_nodes=2, cpu_model=ctx.args.cpu, cmdline_extra=extra,
+                extra_files=extra_files)
 
 
-def lane_rt(ctx, lane):
-    _flavour_lane(ctx, lane, 'rt')
+def lane_stock(ctx, lane, series):
+    _distro_lane(ctx, lane, 'generic', series)
 
 
-def lane_cloud(ctx, lane):
-    _flavour_lane(ctx, lane, 'cloud')
+def lane_rt(ctx, lane, series):
+    _distro_lane(ctx, lane, 'rt', series)
+
+
+def lane_cloud(ctx, lane, series):
+    _distro_lane(ctx, lane, 'cloud', series)
 
 
 def _leaf(rep, name):
@@ -550,12 +635,12 @@ DEBUG_BOOT_MARKERS = (
 DEBUG_CMDLINE = 'slub_debug=A,padata_mt_st_fault'
 
 
-def lane_debug(ctx, lane):
-    ctx.phase(lane, 'debug kernel: looking up the cache (%s)'
-              % debugkernel.CACHE)
+def lane_debug(ctx, lane, series):
+    ctx.phase(lane, 'debug kernel %s: looking up the cache (%s)'
+              % (series, debugkernel.CACHE))
     t0 = time.monotonic()
     try:
-        d = debugkernel.build()
+        d = debugkernel.build(series)
     except debugkernel.KernelBuildError as e:
         raise LaneError('debug kernel: %s' % e)
     rel = (d / 'release').read_text().strip()
@@ -564,7 +649,7 @@ def lane_debug(ctx, lane):
         rel, 'cached in %s (%s)' % (d, built) if time.monotonic() - t0 < 60
         else built))
     b = _module_build(ctx, lane, 'make against the debug kernel (%s)' % rel,
-                      rel, 'debug-src', kdir=d / 'linux')
+                      rel, kdir=d / 'linux')
     if not b:
         return
     suites, extra = ctx.suites()
@@ -574,8 +659,8 @@ def lane_debug(ctx, lane):
     say('  %d suites: %s' % (len(suites), ' '.join(s.stem for s in suites)))
     ctx.phase(lane, 'booting the debug kernel, every suite')
     timeout = ctx.args.timeout * 3
-    rep = _guest_lane(lane, 'debug', rel, b.ko_files, suites,
-                      LANES_DIR / 'debug', timeout, smp=2, mem='4G',
+    rep = _guest_lane(lane, lane.name, rel, b.ko_files, suites,
+                      LANES_DIR / lane.name, timeout, smp=2, mem='4G',
                       numa_nodes=2, cpu_model=ctx.args.cpu,
                       kernel=d / 'bzImage',
                       init_timeout_s=DEBUG_INIT_TIMEOUT_S,
@@ -592,53 +677,128 @@ def lane_debug(ctx, lane):
                        'skipped (%s)' % r.reason if r.skipped else 'failed'))
 
     ctx.phase(lane, 'booting the debug kernel: the expected lockdep report')
-    _guest_lane(lane, 'debug-splat', rel, b.ko_files,
+    _guest_lane(lane, lane.name + '-splat', rel, b.ko_files,
                 [vm.GUEST_DIR / 'lockdep-splat.sh'],
-                LANES_DIR / 'debug-splat', ctx.args.timeout,
+                LANES_DIR / (lane.name + '-splat'), ctx.args.timeout,
                 expect_splats={'caller_lock_inversion': 'lockdep'},
                 smp=2, mem='2G', numa_nodes=2, cpu_model=ctx.args.cpu,
                 kernel=d / 'bzImage', init_timeout_s=DEBUG_INIT_TIMEOUT_S,
                 cmdline_extra='pmt.suites=lockdep-splat')
 
 
-LANE_FUNCS = {
-    'deps': (lane_deps, 'tests/deps.sh'),
-    'build': (lane_build, 'make W=1, zero warnings'),
-    'sparse': (lane_sparse, 'make C=1, zero sparse findings'),
-    'checkpatch': (lane_checkpatch, 'checkpatch.pl --no-tree, zero findings'),
-    'version': (lane_version, 'dkms.conf version == modinfo version'),
-    'dkms': (lane_dkms, 'dkms install, guest load, dkms remove'),
-    'stock': (lane_stock, 'Debian kernel in QEMU, every guest suite'),
-    'rt': (lane_rt, 'Debian PREEMPT_RT kernel in QEMU, every guest suite'),
-    'cloud': (lane_cloud, 'Debian cloud kernel in QEMU, every guest suite'),
-    'debug': (lane_debug, 'debug kernel (KASAN, lockdep, kmemleak, fault '
-              'injection) in QEMU, every guest suite + the expected lockdep '
-              'report'),
-}
+class LaneSpec:
+    """One lane of the registry: its name, the function that runs it (with
+    `args` after ctx and lane), a line for --list, and whether a plain
+    `make check` runs it."""
+
+    def __init__(self, name, func, what, args=(), default=True, series=None):
+        self.name = name
+        self.func = func
+        self.what = what
+        self.args = args
+        self.default = default
+        self.series = series
+
+
+def lane_registry():
+    lanes = [
+        LaneSpec('deps', lane_deps, 'tests/deps.sh: the Debian packages'),
+        LaneSpec('build', lane_build, 'make W=1 for every series: zero '
+                 'warnings; the probes detect what tests/kernels/'
+                 'probes.expected says'),
+        LaneSpec('sparse', lane_sparse, 'make C=1 for every series: zero '
+                 'sparse findings'),
+        LaneSpec('checkpatch', lane_checkpatch, 'checkpatch.pl --no-tree '
+                 '(newest linux-source) over every .c/.h: zero findings'),
+        LaneSpec('version', lane_version, 'dkms.conf version == modinfo '
+                 'version and vermagic, every series'),
+        LaneSpec('dkms', lane_dkms, 'make dkms-install for every series, '
+                 'modinfo checks, each kernel boots the DKMS-built modules '
+                 '(10-load), make dkms-remove leaves nothing'),
+    ]
+    kinds = (
+        ('stock', lane_stock, 'Debian %s generic kernel in QEMU, every '
+         'guest suite', lambda s: True),
+        ('rt', lane_rt, 'Debian %s PREEMPT_RT kernel in QEMU, every guest '
+         'suite', lambda s: True),
+        ('cloud', lane_cloud, 'Debian %s cloud kernel in QEMU, every guest '
+         'suite', lambda s: True),
+        ('debug', lane_debug, 'a %s debug kernel (KASAN, lockdep, kmemleak, '
+         'DEBUG_VM, DEBUG_OBJECTS, fault injection) built from linux-source '
+         'and cached; every guest suite + the expected lockdep report',
+         lambda s: s == NEWEST),
+    )
+    for kind, func, what, default in kinds:
+        for series in SERIES:
+            lanes.append(LaneSpec('%s-%s' % (kind, series), func,
+                                  what % series, args=(series,),
+                                  default=default(series), series=series))
+    return lanes
+
+
+LANES = lane_registry()
+LANE_NAMES = [x.name for x in LANES]
+# A bare kind names the newest series' lane.
+ALIASES = {k: '%s-%s' % (k, NEWEST) for k in ('stock', 'rt', 'cloud', 'debug')}
+
+
+def pick_lanes(arg, kver):
+    """The lanes to run, in registry order: --lanes names (aliases
+    resolved), or the default ones (--kver: only its series')."""
+    if arg:
+        names = [ALIASES.get(x.strip(), x.strip()) for x in arg.split(',')
+                 if x.strip()]
+        unknown = [x for x in names if x not in LANE_NAMES]
+        if unknown or not names:
+            raise SystemExit('run.py: unknown lane(s) %s; lanes are: %s '
+                             '(aliases: %s)' % (
+                                 ','.join(unknown) or '(none)',
+                                 ','.join(LANE_NAMES),
+                                 ', '.join('%s=%s' % kv
+                                           for kv in ALIASES.items())))
+        return [x for x in LANES if x.name in names]
+    want = vm.series(kver) if kver else None
+    return [x for x in LANES if x.default and
+            (x.series is None or want is None or x.series == want)]
 
 
 def main():
     ap = argparse.ArgumentParser(
         description='Run the padata_mt test lanes; the last line is '
         '"N passed, N failed".')
-    ap.add_argument('--lanes', default=','.join(LANES),
-                    help='comma-separated subset of: %s' % ','.join(LANES))
+    ap.add_argument('--lanes', default='',
+                    help='comma-separated lanes (default: every lane --list '
+                    'marks "default"); stock, rt, cloud, debug mean the '
+                    'newest series')
+    ap.add_argument('--list', action='store_true',
+                    help='list the lanes and exit')
+    ap.add_argument('--kver', default='',
+                    help='a kernel release with headers installed: the '
+                    'default lanes narrow to its series and build and boot '
+                    'it (make check KVER=...)')
     ap.add_argument('--timeout', type=int, default=900,
                     help='hard limit for one guest boot, seconds (900)')
     ap.add_argument('--suites', default='',
                     help='comma-separated guest suites for the guest lanes '
-                    '(stock, rt, cloud, debug; default: every '
-                    'tests/guest/NN-*.sh)')
+                    '(default: every tests/guest/NN-*.sh)')
     ap.add_argument('--cpu', default=None,
                     help='QEMU -cpu model for the guest lanes (default: '
                     "QEMU's default)")
     args = ap.parse_args()
-    lanes = [x.strip() for x in args.lanes.split(',') if x.strip()]
-    unknown = [x for x in lanes if x not in LANES]
-    if unknown or not lanes:
-        ap.error('unknown lane(s) %s; lanes are: %s'
-                 % (','.join(unknown) or '(none)', ','.join(LANES)))
-    lanes = [x for x in LANES if x in lanes]
+    if args.list:
+        for x in LANES:
+            say('%-12s %-9s %s' % (x.name, 'default' if x.default else
+                                   'on demand', x.what))
+        say('aliases: ' + ', '.join('%s=%s' % kv for kv in ALIASES.items()))
+        return 0
+    if args.kver:
+        if not (Path('/lib/modules') / args.kver / 'build').exists():
+            ap.error('--kver %s: no /lib/modules/%s/build; install '
+                     'linux-headers-%s' % (args.kver, args.kver, args.kver))
+        if vm.series(args.kver) not in SERIES:
+            ap.error('--kver %s: series %s is not one the suite knows (%s)'
+                     % (args.kver, vm.series(args.kver), ', '.join(SERIES)))
+    lanes = pick_lanes(args.lanes, args.kver)
 
     LANES_DIR.mkdir(parents=True, exist_ok=True)
     lock = open(vm.BUILD_DIR / '.check.lock', 'w')
@@ -648,39 +808,40 @@ def main():
 
     ctx = Context(args)
     t_start = ctx.t_start
-    say('padata_mt %s: lanes %s; kernel %s; logs under %s' % (
-        ctx.version, ','.join(lanes), ctx.release or '(no headers)',
-        LANES_DIR))
+    say('padata_mt %s: lanes %s; logs under %s' % (
+        ctx.version, ','.join(x.name for x in lanes), LANES_DIR))
+    say('make would build for %s (%s)' % (ctx.release or '(no headers)',
+                                          ctx.release_why))
     results = []
-    for name in lanes:
-        func, what = LANE_FUNCS[name]
-        lane = Lane(name)
+    for spec in lanes:
+        lane = Lane(spec.name)
         say('')
         el = time.monotonic() - t_start
-        say('--- %s: %s  [%d:%02d]' % (name, what, el // 60, el % 60))
+        say('--- %s: %s  [%d:%02d]' % (spec.name, spec.what, el // 60,
+                                       el % 60))
         t0 = time.monotonic()
         try:
-            func(ctx, lane)
+            spec.func(ctx, lane, *spec.args)
         except FileNotFoundError as e:
-            lane.fail(name, 'missing program or file %s: run tests/deps.sh '
-                      'as root' % (e.filename or e))
+            lane.fail(spec.name, 'missing program or file %s: run '
+                      'tests/deps.sh as root' % (e.filename or e))
         except (LaneError, vm.VMError, OSError) as e:
             lines = str(e).split('\n')
-            lane.fail(name, lines[0], lines[1:])
+            lane.fail(spec.name, lines[0], lines[1:])
         lane.seconds = time.monotonic() - t0
         status = 'FAIL' if lane.failed else 'ok'
         say('--- %s: %s, %d passed, %d failed%s in %.1f s%s' % (
-            name, status, lane.passed, lane.failed,
+            spec.name, status, lane.passed, lane.failed,
             ', %d skipped' % lane.skipped if lane.skipped else '',
             lane.seconds, ' (%s)' % lane.note if lane.note else ''))
         results.append(lane)
 
     total = time.monotonic() - t_start
     say('')
-    say('%-11s %-5s %7s %7s %8s %9s' % ('lane', '', 'passed', 'failed',
+    say('%-12s %-5s %7s %7s %8s %9s' % ('lane', '', 'passed', 'failed',
                                         'skipped', 'seconds'))
     for r in results:
-        say('%-11s %-5s %7d %7d %8d %9.1f' % (
+        say('%-12s %-5s %7d %7d %8d %9.1f' % (
             r.name, 'FAIL' if r.failed else 'ok', r.passed, r.failed,
             r.skipped, r.seconds))
     say('total wall time %.1f s' % total)

@@ -1,8 +1,11 @@
-"""Build (once) and cache a debug kernel from Debian's linux-source-6.1.
+"""Build (once) and cache a debug kernel from Debian's linux-source-<series>.
 
+Series: 6.12 (the debug lane on every run) and 6.1 (on demand); the source
+is /usr/src/linux-source-<series>.tar.xz from the package of that name.
 The cache lives outside the repo, keyed by the source package version and
-the hash of tests/kernels/debug.config, so a rebuild happens only when one of
-them changes:
+the hash of the config fragments (tests/kernels/debug.config, what the
+lane needs, and trim.config, what it never uses), so a rebuild happens only
+when one of them changes:
 
     /var/cache/padata_mt/debug-kernel/<srcver>-<hash12>/
         linux/                 the build tree (KDIR for out-of-tree modules,
@@ -18,7 +21,8 @@ finished key directory may be moved to another cache root.  One build at a
 time per cache (a lock file, <cache>/debug-kernel/.lock); a run that finds a
 build under way waits for it.
 
-Usage: python3 tests/lib/debugkernel.py   (prints the cache dir)
+Usage: python3 tests/lib/debugkernel.py [SERIES]   (default 6.12; prints
+the cache dir)
 Python 3 stdlib only.
 """
 
@@ -33,8 +37,10 @@ import time
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[2]
-FRAGMENT = REPO / 'tests' / 'kernels' / 'debug.config'
-TARBALL = Path('/usr/src/linux-source-6.1.tar.xz')
+FRAGMENTS = (REPO / 'tests' / 'kernels' / 'debug.config',
+             REPO / 'tests' / 'kernels' / 'trim.config')
+SERIES = ('6.12', '6.1')
+DEFAULT_SERIES = SERIES[0]
 CACHE = Path(os.environ.get('PMT_CACHE', '/var/cache/padata_mt')) / 'debug-kernel'
 
 
@@ -48,29 +54,43 @@ def progress(msg, t0=None):
     print('debug-kernel: ' + msg, flush=True)
 
 
-def source_version():
-    r = subprocess.run(['dpkg-query', '-W', '-f', '${Version}',
-                        'linux-source-6.1'], capture_output=True, text=True,
-                       check=False)
-    if r.returncode != 0 or not TARBALL.exists():
-        raise KernelBuildError('linux-source-6.1 is not installed: '
-                               'apt-get install linux-source-6.1 '
-                               '(or run tests/deps.sh)')
+def tarball(series):
+    return Path('/usr/src/linux-source-%s.tar.xz' % series)
+
+
+def source_version(series):
+    pkg = 'linux-source-' + series
+    r = subprocess.run(['dpkg-query', '-W', '-f', '${Version}', pkg],
+                       capture_output=True, text=True, check=False)
+    if r.returncode != 0 or not r.stdout.strip() or \
+            not tarball(series).exists():
+        raise KernelBuildError('%s is not installed: apt-get install %s '
+                               '(or run tests/deps.sh)' % (pkg, pkg))
     return r.stdout.strip()
 
 
-def cache_dir():
-    h = hashlib.sha256(FRAGMENT.read_bytes()).hexdigest()[:12]
-    return CACHE / ('%s-%s' % (source_version(), h))
+def cache_dir(series=DEFAULT_SERIES):
+    h = hashlib.sha256(b''.join(f.read_bytes() for f in FRAGMENTS))
+    return CACHE / ('%s-%s' % (source_version(series), h.hexdigest()[:12]))
+
+
+def cached(series=DEFAULT_SERIES):
+    """The cache dir of a complete build of `series`, or None."""
+    try:
+        d = cache_dir(series)
+    except KernelBuildError:
+        return None
+    return d if (d / 'ok').exists() else None
 
 
 def wanted_options():
-    """{CONFIG_X: value} from the fragment (value 'n' means 'not set')."""
+    """{CONFIG_X: value} from the fragments (value 'n' means 'not set')."""
     opts = {}
-    for line in FRAGMENT.read_text().splitlines():
-        m = re.match(r'^(CONFIG_\w+)=(.*)$', line.strip())
-        if m:
-            opts[m.group(1)] = m.group(2)
+    for frag in FRAGMENTS:
+        for line in frag.read_text().splitlines():
+            m = re.match(r'^(CONFIG_\w+)=(.*)$', line.strip())
+            if m:
+                opts[m.group(1)] = m.group(2)
     return opts
 
 
@@ -129,10 +149,14 @@ def missing_build_needs():
     return missing
 
 
-def build(jobs=None):
-    """Return the cache dir of a complete debug kernel, building it if
-    needed (one build at a time per cache: waits for one under way)."""
-    d = cache_dir()
+def build(series=DEFAULT_SERIES, jobs=None):
+    """Return the cache dir of a complete debug kernel of `series`,
+    building it if needed (one build at a time per cache: waits for one
+    under way)."""
+    if series not in SERIES:
+        raise KernelBuildError('no debug kernel for series %r; series: %s'
+                               % (series, ', '.join(SERIES)))
+    d = cache_dir(series)
     if (d / 'ok').exists():
         progress('cached: %s (%s)' % (d, (d / 'release').read_text().strip()))
         return d
@@ -147,10 +171,10 @@ def build(jobs=None):
         if (d / 'ok').exists():
             progress('cached: %s' % d)
             return d
-        return _build(d, jobs)
+        return _build(d, series, jobs)
 
 
-def _build(d, jobs):
+def _build(d, series, jobs):
     missing = missing_build_needs()
     if missing:
         raise KernelBuildError('cannot build a kernel: missing %s: apt-get '
@@ -164,15 +188,18 @@ def _build(d, jobs):
     d.mkdir(parents=True)
     log = d / 'build.log'
     progress('not cached: building %s (log %s)' % (d.name, log))
-    progress('extracting %s into %s' % (TARBALL, d))
-    subprocess.run(['tar', '-C', str(d), '-xf', str(TARBALL)], check=True)
+    progress('extracting %s into %s' % (tarball(series), d))
+    subprocess.run(['tar', '-C', str(d), '-xf', str(tarball(series))],
+                   check=True)
     src = next(d.glob('linux-source-*'))
     tree = d / 'linux'
     src.rename(tree)
-    progress('configuring: defconfig + kvm_guest.config + %s' % FRAGMENT.name, t0)
+    progress('configuring: defconfig + kvm_guest.config + %s'
+             % ' + '.join(f.name for f in FRAGMENTS), t0)
     _make(tree, ['defconfig', 'kvm_guest.config'], log)
     r = subprocess.run([str(tree / 'scripts/kconfig/merge_config.sh'), '-m',
-                        '-O', str(tree), str(tree / '.config'), str(FRAGMENT)],
+                        '-O', str(tree), str(tree / '.config')] +
+                       [str(f) for f in FRAGMENTS],
                        cwd=tree, capture_output=True, text=True, check=False)
     if r.returncode != 0:
         raise KernelBuildError('merge_config.sh failed: ' + r.stderr[-2000:])
@@ -180,9 +207,9 @@ def _build(d, jobs):
     bad = check_config(tree / '.config')
     if bad:
         raise KernelBuildError('the debug config lost options after olddefconfig '
-                               '(fix tests/kernels/debug.config): ' + ', '.join(bad))
-    progress('building bzImage + modules with -j%d (about 20 min on 2 cores; '
-             'cached afterwards)' % jobs, t0)
+                               '(fix tests/kernels/debug.config or trim.config): ' + ', '.join(bad))
+    progress('building %s bzImage + modules with -j%d (about 15 min on 2 '
+             'cores; cached afterwards)' % (series, jobs), t0)
     _make(tree, ['-j%d' % jobs, 'bzImage', 'modules'], log, t0)
     if not (tree / 'Module.symvers').exists():
         raise KernelBuildError('no Module.symvers after the build (log %s)' % log)
@@ -201,7 +228,7 @@ def _build(d, jobs):
 
 if __name__ == '__main__':
     try:
-        print(build())
+        print(build(sys.argv[1] if len(sys.argv) > 1 else DEFAULT_SERIES))
     except KernelBuildError as e:
         print('debug-kernel: ERROR: %s' % e, file=sys.stderr)
         sys.exit(1)

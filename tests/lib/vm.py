@@ -95,6 +95,9 @@ def _version_key(s):
 
 
 FLAVOURS = ('generic', 'rt', 'cloud')
+# The kernel series the suite builds for and boots, oldest first: Debian
+# 12's own 6.1 and the 6.12 it ships beside it (as Debian 13 and RHEL 10).
+SERIES = ('6.1', '6.12')
 
 
 def flavour(release):
@@ -103,18 +106,44 @@ def flavour(release):
     return m.group(1) if m else 'generic'
 
 
-def newest_release(flavour_name=None):
-    """The newest kernel release with headers under /lib/modules/*/build,
-    or None.  Default: the same choice as the Makefile (the newest generic
-    release; rt/cloud only when nothing else has headers); flavour_name=
-    'generic' | 'rt' | 'cloud' picks the newest of that flavour only."""
-    rels = [p.name for p in Path('/lib/modules').glob('*')
+def series(release):
+    """'6.1' for 6.1.0-57-amd64, '6.12' for 6.12.117+deb12-amd64."""
+    m = re.match(r'(\d+\.\d+)\b', release)
+    return m.group(1) if m else None
+
+
+def _releases_with_headers():
+    return [p.name for p in Path('/lib/modules').glob('*')
             if (p / 'build').exists()]
+
+
+def newest_release(flavour_name=None, series_name=None):
+    """The newest kernel release with headers under /lib/modules/*/build,
+    or None.  flavour_name='generic' | 'rt' | 'cloud' and series_name=
+    '6.1' | '6.12' pick only that flavour / series; without a flavour the
+    generic one is preferred (rt/cloud only when nothing else has
+    headers)."""
+    rels = _releases_with_headers()
+    if series_name:
+        rels = [r for r in rels if series(r) == series_name]
     if flavour_name:
         rels = [r for r in rels if flavour(r) == flavour_name]
     else:
         rels = [r for r in rels if flavour(r) == 'generic'] or rels
     return max(rels, key=_version_key) if rels else None
+
+
+def default_release():
+    """(release, why): the Makefile's choice.  The running kernel when its
+    headers are installed (what a user who then runs insmod expects),
+    otherwise the newest installed generic headers; None if there are
+    none."""
+    running = os.uname().release
+    if (Path('/lib/modules') / running / 'build').exists():
+        return running, 'the running kernel'
+    rel = newest_release()
+    return rel, ('the newest installed headers; the running kernel %s has '
+                 'none' % running)
 
 
 def vmlinuz(release):
