@@ -356,13 +356,17 @@ def _depmod():
     raise VMError('depmod not found: apt-get install kmod')
 
 
-def _copy_distro_module(release, name, mdir):
-    """/lib/modules/<release>/kernel/<name>.ko[.xz|.zst|.gz] into the
-    staging tree's kernel/ (uncompressed); False if the release lacks it."""
-    src = Path('/lib/modules') / release / 'kernel'
+def _copy_distro_module(release, name, mdir, module_tree=None):
+    """/lib/modules/<release>/kernel/<name>.ko[.xz|.zst|.gz] (or
+    <module_tree>/<name>.ko, a kernel build tree's) into the staging tree's
+    kernel/ (uncompressed); False if the release lacks it."""
     dst = Path(mdir) / 'kernel' / (name + '.ko')
-    for ext in ('', '.xz', '.zst', '.gz'):
-        p = src / (name + '.ko' + ext)
+    srcs = [Path('/lib/modules') / release / 'kernel' / (name + '.ko' + ext)
+            for ext in ('', '.xz', '.zst', '.gz')]
+    if module_tree:
+        srcs.append(Path(module_tree) / (name + '.ko'))
+    for p in srcs:
+        ext = p.suffix if p.suffix != '.ko' else ''
         if not p.exists():
             continue
         dst.parent.mkdir(parents=True, exist_ok=True)
@@ -385,7 +389,8 @@ def _copy_distro_module(release, name, mdir):
 
 
 def build_initramfs(release, ko_files, guest_files, outdir, version=None,
-                    quiet=False, distro_modules=DISTRO_MODULES):
+                    quiet=False, distro_modules=DISTRO_MODULES,
+                    module_tree=None):
     """Pack a busybox initramfs for `release`; return its path.
 
     ko_files    .ko files, copied to /lib/modules/<release>/extra/; modules.dep
@@ -397,7 +402,8 @@ def build_initramfs(release, ko_files, guest_files, outdir, version=None,
     outdir      gets root/ (the staging tree) and initramfs.cpio.
     version     written to /etc/pmt/version (default: dkms.conf's).
     distro_modules  the release's own modules to include (DISTRO_MODULES),
-                under /lib/modules/<release>/kernel/, uncompressed; missing
+                under /lib/modules/<release>/kernel/ (or module_tree, the
+                kernel's build tree: a debug kernel's), uncompressed; missing
                 ones are left out (listed in /etc/pmt/distro-modules-missing).
     """
     t0 = time.monotonic()
@@ -436,7 +442,7 @@ def build_initramfs(release, ko_files, guest_files, outdir, version=None,
     for ko in ko_files:
         shutil.copy2(ko, mdir / 'extra' / Path(ko).name)
     missing = [m for m in distro_modules
-               if not _copy_distro_module(release, m, mdir)]
+               if not _copy_distro_module(release, m, mdir, module_tree)]
     (root / 'etc/pmt/distro-modules-missing').write_text(
         ''.join(m + '\n' for m in missing))
     r = subprocess.run([_depmod(), '-b', str(root), release],
@@ -503,6 +509,18 @@ def smp_arg(smp, numa_nodes):
     return '%d,sockets=%d,cores=%d,threads=1' % (smp, sockets, smp // sockets)
 
 
+# Host environment variables handed to the guest suites: the kernel passes
+# NAME=value words of its command line on to /init's environment (a value
+# may not hold a space: 55-statefuzz.sh takes commas in PMT_FUZZ_SEED).
+GUEST_ENV = ('PMT_FUZZ_SEED', 'PMT_FUZZ_STEPS')
+
+
+def guest_env_cmdline():
+    """NAME=value for each GUEST_ENV variable set on the host."""
+    return ' '.join('%s=%s' % (k, os.environ[k].strip().replace(' ', ','))
+                    for k in GUEST_ENV if os.environ.get(k, '').strip())
+
+
 def qemu_command(release, initramfs, log_path, smp=2, mem='4G', numa_nodes=2,
                  cmdline_extra='', cpu_model=None, accel='tcg', kernel=None):
     qemu = shutil.which('qemu-system-x86_64')
@@ -520,7 +538,8 @@ def qemu_command(release, initramfs, log_path, smp=2, mem='4G', numa_nodes=2,
     cmd += numa_args(smp, mem, numa_nodes)
     cmd += ['-kernel', str(kernel or vmlinuz(release)),
             '-initrd', str(initramfs),
-            '-append', (BASE_CMDLINE + ' ' + cmdline_extra).strip()]
+            '-append', ' '.join(x for x in (BASE_CMDLINE, cmdline_extra,
+                                            guest_env_cmdline()) if x)]
     return cmd
 
 
