@@ -179,8 +179,15 @@ gen() {
 			} else if (rnd(4) == 0) {
 				# a valid (cheap) command, mutated once or left valid
 				line = pick(VAL, nval); L = length(line); p = rnd(L) + 1
-				r = rnd(7)
-				if (r == 1) line = substr(line, 1, p - 1) pick(CH, nch) substr(line, p + 1)
+				r = rnd(9)
+				if (r >= 7 && split(line, W, " ") >= 2) {
+					# one value replaced by an edge number or size
+					k = rnd(length(W) - 1) + 2
+					q = index(W[k], "=")
+					W[k] = substr(W[k], 1, q) (substr(W[k], 1, q - 1) == "size" ? size() : num())
+					line = W[1]
+					for (j = 2; j <= length(W); j++) line = line " " W[j]
+				} else if (r == 1) line = substr(line, 1, p - 1) pick(CH, nch) substr(line, p + 1)
 				else if (r == 2) line = substr(line, 1, p - 1) substr(line, p + 1)
 				else if (r == 3) line = line " " substr(line, index(line, " ") + 1)
 				else if (r == 4) line = substr(line, 1, p) " " tok("x") " " substr(line, p + 1)
