@@ -228,23 +228,39 @@ static void mt_read_page(const struct mt_region *r, unsigned long idx,
 			w[flips[i].bit / 64] ^= BIT_ULL(flips[i].bit % 64);
 }
 
+/* Pages a digest copies and hashes at a time. */
+#define MT_DIGEST_BATCH		8
+
 /* Digest of section @s: xxh64() over its struct pages as read. */
 static u64 mt_digest_section(const struct mt_region *r, unsigned long s,
 			     const struct mt_flip *flips, unsigned int nr_flips)
 {
-	unsigned long idx = s * PAGES_PER_SECTION, i;
+	unsigned long idx = s * PAGES_PER_SECTION, i, j;
 	const struct dev_pagemap *pgmap =
 		&mt_piece_of_pfn(r, r->start_pfn + idx)->pgmap;
+	struct page batch[MT_DIGEST_BATCH];
 	struct xxh64_state st;
-	struct page copy;
-	u64 *w = (u64 *)&copy;
+	unsigned int f;
 
+	BUILD_BUG_ON(PAGES_PER_SECTION % MT_DIGEST_BATCH);
 	xxh64_reset(&st, MT_HASH_SEED);
-	for (i = 0; i < PAGES_PER_SECTION; i++) {
-		mt_read_page(r, idx + i, flips, nr_flips, &copy);
-		if (w[MT_PGMAP_WORD] == (unsigned long)pgmap)
-			w[MT_PGMAP_WORD] = MT_PGMAP_TOKEN;
-		xxh64_update(&st, &copy, sizeof(copy));
+	for (i = 0; i < PAGES_PER_SECTION; i += MT_DIGEST_BATCH) {
+		memcpy(batch, pfn_to_page(r->start_pfn + idx + i),
+		       sizeof(batch));
+		for (f = 0; f < nr_flips; f++) {
+			u64 k = flips[f].index - (idx + i);
+
+			if (k < MT_DIGEST_BATCH)
+				((u64 *)&batch[k])[flips[f].bit / 64] ^=
+					BIT_ULL(flips[f].bit % 64);
+		}
+		for (j = 0; j < MT_DIGEST_BATCH; j++) {
+			u64 *w = (u64 *)&batch[j];
+
+			if (w[MT_PGMAP_WORD] == (unsigned long)pgmap)
+				w[MT_PGMAP_WORD] = MT_PGMAP_TOKEN;
+		}
+		xxh64_update(&st, batch, sizeof(batch));
 	}
 	return xxh64_digest(&st);
 }
