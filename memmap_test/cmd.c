@@ -109,7 +109,8 @@ static const char * const mt_usage[] = {
 	"  sees bit BIT, 0-511, of page INDEX's struct page flipped; the memmap is not touched;",
 	"  at most 4) and delay_ms=N (async holds each section N ms)",
 	"errors: EINVAL malformed, EBUSY another command runs, EEXIST/ENOENT region state,",
-	"  E2BIG memmap above max_memmap_pct, EOPNOTSUPP struct page layout not validated,",
+	"  E2BIG memmap above max_memmap_pct, EOPNOTSUPP struct page layout not validated",
+	"  or a plug that would raise max_pfn for good (a kernel without 7170130e4c72),",
 	"  EIO digest mismatch (see mismatch_* keys), EINTR writer killed (job cancelled)",
 	"results: key=value, units in the key (_ns, _bytes, _pages); see README.md",
 };
