@@ -13,7 +13,7 @@
 # shows) and the test-only delay_ms= (each section held IN_PROGRESS that
 # long), so that they last long enough to race with.
 
-t_plan 23
+t_plan 22
 
 # mt, mt_err, expect_errno, kv, iomem_ours: lib.sh.
 dbg=/sys/kernel/debug/memmap_test
@@ -277,7 +277,7 @@ t_check new_async_cancels_and_sync_completes_the_rest sync_after_cancel
 # (the page has no mapping), nothing is left poisoned; sync then finishes.
 hwp=/sys/kernel/debug/hwpoison/corrupt-pfn
 hw_readers() {
-	mt async threads="$ncpu" poison=1 delay_ms=1000 || return 1
+	mt async threads="$ncpu" poison=1 delay_ms=300 || return 1
 	mt memset size=2M || return 1
 	[ "$(st async_result)" = -125 ] || { show; return 1; }
 	done_=$(st async_sections_done)
@@ -353,11 +353,10 @@ killed_twopass() {
 	return 1
 }
 t_check killed_twopass_without_async_then_sync_verify killed_twopass
-t_check unplug_after_killed_twopass mt unplug
 
 # --- unplug and rmmod during a pass ----------------------------------------------
+# (on the region the killed two-pass reinit left)
 unplug_during() {
-	mt hotplug size=8G threads="$ncpu" || return 1
 	mt async threads="$ncpu" poison=1 delay_ms=200 || return 1
 	mt unplug || { show; return 1; }
 	if ! { [ "$(kv async_stopped)" = 1 ] && [ "$(kv region_plugged)" = 0 ] &&
