@@ -9,17 +9,19 @@
 # (-rt- and -cloud- headers installed beside it sort after -amd64).  Every
 # target says which it picked and why.  KERNELRELEASE= is the older
 # spelling of KVER=.  kbuild reads Kbuild, never this file.
+# A release "has headers" when /lib/modules/<release>/build/Makefile exists
+# (a dangling build link left by an uninstalled package does not count).
 RUNNING_KVER := $(shell uname -r)
 ifneq ($(KVER),)
 KVER_WHY := KVER=
 else ifneq ($(KERNELRELEASE),)
 KVER := $(KERNELRELEASE)
 KVER_WHY := KERNELRELEASE=
-else ifneq ($(wildcard /lib/modules/$(RUNNING_KVER)/build),)
+else ifneq ($(wildcard /lib/modules/$(RUNNING_KVER)/build/Makefile),)
 KVER := $(RUNNING_KVER)
 KVER_WHY := the running kernel
 else
-KVER := $(shell ls -1d /lib/modules/*/build 2>/dev/null | \
+KVER := $(shell ls -1d /lib/modules/*/build/Makefile 2>/dev/null | \
 		awk -F/ '{print $$4}' | sort -V | \
 		awk '/-(rt|cloud)-/ { o = $$0; next } { g = $$0 } \
 		     END { print (g != "" ? g : o) }')
@@ -30,7 +32,7 @@ PWD := $(shell pwd)
 VERSION := $(shell sed -n 's/^PACKAGE_VERSION="\(.*\)"$$/\1/p' dkms.conf)
 DKMS_SRC := /usr/src/padata_mt-$(VERSION)
 
-.PHONY: all modules clean install dkms-install dkms-remove check demo bench ablation help kdir-check
+.PHONY: all modules clean install dkms-install dkms-remove check demo bench ablation help kdir-check kver
 
 all: modules
 
@@ -40,13 +42,28 @@ kdir-check:
 	@test -d "$(KDIR)" || { echo "KDIR=$(KDIR) does not exist." \
 		"Install linux-headers-$(KVER) or pass KDIR=<kernel build tree>." >&2; exit 1; }
 
+# kbuild cannot tell two flavours of one series apart (they share their
+# headers, so nothing looks out of date): a tree last built for another
+# kernel is cleaned first.  The stamp holds "KVER KDIR" of the last build.
+STAMP := .pmt-built-for
+
 modules: kdir-check
 	@echo "padata_mt: building for $(KVER) ($(KVER_WHY)), KDIR=$(KDIR)"
+	@if [ -f $(STAMP) ] && [ "$$(cat $(STAMP))" != "$(KVER) $(KDIR)" ]; then \
+		echo "padata_mt: this tree was last built for $$(cat $(STAMP)): cleaning first"; \
+		$(MAKE) -C $(KDIR) M=$(PWD) clean; \
+	fi
+	@echo "$(KVER) $(KDIR)" >$(STAMP)
 	$(MAKE) -C $(KDIR) M=$(PWD) modules
 
 clean:
 	@if [ -d "$(KDIR)" ]; then $(MAKE) -C $(KDIR) M=$(PWD) clean; fi
-	rm -rf build/
+	rm -rf build/ $(STAMP)
+
+# The kernel the targets pick and why, tab-separated (tests/lib/vm.py reads
+# it, so the harness and the Makefile never disagree).
+kver:
+	@printf '%s\t%s\n' "$(KVER)" "$(KVER_WHY)"
 
 install: modules
 	$(MAKE) -C $(KDIR) M=$(PWD) modules_install
@@ -58,8 +75,11 @@ dkms-install:
 	rm -rf $(DKMS_SRC)
 	mkdir -p $(DKMS_SRC)
 	cp -r dkms.conf Kbuild Makefile padata_mt memmap_test $(DKMS_SRC)/
-	@# Added once; a second dkms-install (another KVER=) only builds.
+	@# Added once; another dkms-install builds for its KVER, and one for a
+	@# KVER already built rebuilds it from the new sources.
 	dkms status padata_mt/$(VERSION) | grep -q . || dkms add padata_mt/$(VERSION)
+	if dkms status padata_mt/$(VERSION) -k $(KVER) | grep -q .; then \
+		dkms remove padata_mt/$(VERSION) -k $(KVER); fi
 	@echo "padata_mt: DKMS build for $(KVER) ($(KVER_WHY))"
 	dkms build padata_mt/$(VERSION) -k $(KVER)
 	dkms install padata_mt/$(VERSION) -k $(KVER)
@@ -68,9 +88,10 @@ dkms-remove:
 	-dkms remove padata_mt/$(VERSION) --all
 	rm -rf $(DKMS_SRC)
 
-# Only a KVER= given on the command line narrows the test suite to that
-# kernel's series; the demo and bench boot the kernel picked above.
-KVER_ARG := $(if $(filter command line environment,$(origin KVER)),--kver $(KVER))
+# Only a KVER= (or KERNELRELEASE=) given by the user narrows the test suite
+# to that kernel's series and pins the demo's kernel; otherwise tests/run.py
+# and tests/demo.py ask `make kver` for the choice above.
+KVER_ARG := $(if $(filter command line environment,$(origin KVER) $(origin KERNELRELEASE)),--kver $(KVER))
 
 # The test suite: every lane, one summary line (see tests/README.md).
 check:
@@ -79,15 +100,15 @@ check:
 # The main job: build, boot the distro kernel in QEMU, hotplug and
 # re-initialise a ZONE_DEVICE region, print the timing table.
 demo: kdir-check
-	python3 tests/demo.py --kver $(KVER) $(DEMO_ARGS)
+	python3 tests/demo.py $(KVER_ARG) $(DEMO_ARGS)
 
 bench: kdir-check
-	python3 tests/demo.py --kver $(KVER) --engine-only $(DEMO_ARGS)
+	python3 tests/demo.py $(KVER_ARG) --engine-only $(DEMO_ARGS)
 
 # The engine's changes one at a time, in one boot (README.md, "The engine");
 # more module parameters with BENCH_ARGS, e.g. BENCH_ARGS=repeats=9.
 ablation: kdir-check
-	python3 tests/demo.py --kver $(KVER) --engine-only \
+	python3 tests/demo.py $(KVER_ARG) --engine-only \
 		--bench-args "ablation=1 $(BENCH_ARGS)" $(DEMO_ARGS)
 
 help:

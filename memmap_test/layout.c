@@ -9,18 +9,20 @@
  * and gives what was validated there: the size of struct page, each word's
  * offset and expected content, the shifts of the flags fields, the
  * PG_reserved bit and the refcount of each pgmap type.  The row matching
- * the kernel being built against is checked against its headers with
- * static_assert() and BUILD_BUG_ON(), so a header that moved a field fails
- * the build; the refcounts, which live in mm's code rather than in its
- * headers, are checked with every word at the first reinit against the
- * kernel-written pages (pageinit.c).
+ * the kernel being built against must agree with its headers in every fact
+ * it gives (the compiler decides it, mt_row_is_build()); the refcounts and
+ * the word contents, which live in mm's code rather than in its headers,
+ * are checked at the first reinit against the kernel-written pages
+ * (pageinit.c).  Only the GENERIC (Debian kernels) and PRIVATE (the debug
+ * kernels, DEVICE_PRIVATE=y) refcounts are ever checked that way; the
+ * others are from the source of mm/mm_init.c.
  *
  * On a kernel no row matches, the module still builds, loads and
  * hotplugs; reinit, async and sync refuse with -EOPNOTSUPP, naming the
- * running kernel and the rows.  PMT_LAYOUT_OMIT=1 at build time leaves out
- * the matching row, for the test that drives that refusal.
+ * running kernel and the rows.  Test builds: PMT_LAYOUT_OMIT=1 leaves out
+ * the matching row, PMT_LAYOUT_CORRUPT=1 gets every refcount of it wrong,
+ * for the tests that drive those refusals (tests/guest/15-layout.sh).
  */
-#include <linux/build_bug.h>
 #include <linux/memremap.h>
 #include <linux/mm.h>
 #include <linux/stddef.h>
@@ -72,7 +74,7 @@ static const enum mt_word mt_words[MT_PAGE_WORDS] = {
 #define MT_ROW_6_1_DEBUG {						\
 	.name = "6.1 debug (defconfig)",				\
 	.series = PMT_SERIES_CODE(6, 1), .nodes_shift = 6,		\
-	.numa_balancing = false, .memcg = true,				\
+	.numa_balancing = false, .memcg = false,				\
 	.pg_reserved = 12, .nodes_pgshift = 58, .zones_pgshift = 55,	\
 	.last_cpupid_pgshift = -1,					\
 	.refcount = MT_REFCOUNTS_TO_6_14, .words = mt_words }
@@ -111,69 +113,71 @@ static const struct mt_layout mt_layouts[] = {
 #define MT_LAST_CPUPID_PGSHIFT	-1
 #endif
 
-/* What every row assumes of the headers, whichever matches. */
-static_assert(sizeof(struct page) == MT_PAGE_WORDS * sizeof(u64));
-static_assert(offsetof(struct page, flags) == 0 * sizeof(u64));
-static_assert(PMT_PGMAP_OFFSET == 1 * sizeof(u64));
-static_assert(offsetof(struct page, zone_device_data) == 2 * sizeof(u64));
-static_assert(offsetof(struct page, mapping) == 3 * sizeof(u64));
-static_assert(offsetof(struct page, PMT_PAGE_INDEX) == 4 * sizeof(u64));
-static_assert(offsetof(struct page, private) == 5 * sizeof(u64));
-static_assert(offsetof(struct page, _mapcount) == 6 * sizeof(u64));
-static_assert(offsetof(struct page, _refcount) == 6 * sizeof(u64) + 4);
+/* The shape of struct page every row assumes: 8 words, in this order. */
 #ifdef CONFIG_MEMCG
-static_assert(offsetof(struct page, memcg_data) == 7 * sizeof(u64));
+#define MT_MEMCG_WORD_OK	(offsetof(struct page, memcg_data) == 7 * 8)
+#else
+#define MT_MEMCG_WORD_OK	true
 #endif
-static_assert(SECTIONS_WIDTH == 0);	/* SPARSEMEM_VMEMMAP */
-static_assert(KASAN_TAG_WIDTH == 0);
+#define MT_PAGE_SHAPE_OK						\
+	(sizeof(struct page) == MT_PAGE_WORDS * 8 &&			\
+	 offsetof(struct page, flags) == 0 &&				\
+	 PMT_PGMAP_OFFSET == 1 * 8 &&					\
+	 offsetof(struct page, zone_device_data) == 2 * 8 &&		\
+	 offsetof(struct page, mapping) == 3 * 8 &&			\
+	 offsetof(struct page, PMT_PAGE_INDEX) == 4 * 8 &&		\
+	 offsetof(struct page, private) == 5 * 8 &&			\
+	 offsetof(struct page, _mapcount) == 6 * 8 &&			\
+	 offsetof(struct page, _refcount) == 6 * 8 + 4 &&		\
+	 MT_MEMCG_WORD_OK && SECTIONS_WIDTH == 0 && KASAN_TAG_WIDTH == 0)
 
-/* Does row @l describe the kernel being built against? */
+/*
+ * Does row @l describe the kernel being built against: its key (series
+ * and config) and every fact it gives about the headers?  Everything here
+ * is a compile-time constant, so the answer is computed by the compiler: a
+ * kernel whose headers differ from every row in any of these builds, loads
+ * and hotplugs, and refuses what writes struct pages (mt_layout_refuse()),
+ * rather than failing to build.  A row that stops matching the kernel it
+ * was written for is caught by tests/guest/15-layout.sh, which knows which
+ * row each lane's kernel must match.
+ */
 static inline bool mt_row_is_build(const struct mt_layout *l)
 {
 	return l->series == PMT_SERIES && l->nodes_shift == NODES_SHIFT &&
 	       l->numa_balancing == IS_ENABLED(CONFIG_NUMA_BALANCING) &&
-	       l->memcg == IS_ENABLED(CONFIG_MEMCG);
+	       l->memcg == IS_ENABLED(CONFIG_MEMCG) &&
+	       l->pg_reserved == PG_reserved &&
+	       l->nodes_pgshift == NODES_PGSHIFT &&
+	       l->zones_pgshift == ZONES_PGSHIFT &&
+	       l->last_cpupid_pgshift == MT_LAST_CPUPID_PGSHIFT &&
+	       MT_PAGE_SHAPE_OK;
 }
-
-/*
- * The row's flags-field data against the headers, at build time (the row
- * is a constant: the compiler folds the test, and a row that matches the
- * build but not its headers fails it).
- */
-#define MT_CHECK_ROW(row) do {						\
-	const struct mt_layout r = row;					\
-									\
-	BUILD_BUG_ON_MSG(mt_row_is_build(&r) &&				\
-			 (r.pg_reserved != PG_reserved ||		\
-			  r.nodes_pgshift != NODES_PGSHIFT ||		\
-			  r.zones_pgshift != ZONES_PGSHIFT ||		\
-			  r.last_cpupid_pgshift != MT_LAST_CPUPID_PGSHIFT), \
-			 "the headers differ from the struct page layout row that matches them"); \
-} while (0)
 
 static const struct mt_layout *mt_this_layout;
 /* The row a PMT_LAYOUT_OMIT=1 build left out, so the message omits it too. */
 static const struct mt_layout *mt_omitted;
+#ifdef MT_LAYOUT_CORRUPT
+/* Test-only: the matching row with every refcount wrong. */
+static struct mt_layout mt_corrupted;
+#endif
 
 /* Find the row of the kernel this module was built for, once. */
-void mt_layout_init(void)
+void __init mt_layout_init(void)
 {
 	unsigned int i;
-
-	MT_CHECK_ROW(MT_ROW_6_1_DEBIAN);
-	MT_CHECK_ROW(MT_ROW_6_1_DEBIAN_RT);
-	MT_CHECK_ROW(MT_ROW_6_1_DEBUG);
-	MT_CHECK_ROW(MT_ROW_6_12_DEBIAN);
-	MT_CHECK_ROW(MT_ROW_6_12_DEBIAN_RT);
-	MT_CHECK_ROW(MT_ROW_6_12_DEBUG);
 
 	for (i = 0; i < ARRAY_SIZE(mt_layouts); i++)
 		if (mt_row_is_build(&mt_layouts[i]))
 			break;
 	if (i == ARRAY_SIZE(mt_layouts))
 		return;
-#ifdef MT_LAYOUT_OMIT
+#if defined(MT_LAYOUT_OMIT)
 	mt_omitted = &mt_layouts[i];
+#elif defined(MT_LAYOUT_CORRUPT)
+	mt_corrupted = mt_layouts[i];
+	for (i = 0; i < ARRAY_SIZE(mt_corrupted.refcount); i++)
+		mt_corrupted.refcount[i] ^= 1;
+	mt_this_layout = &mt_corrupted;
 #else
 	mt_this_layout = &mt_layouts[i];
 #endif
@@ -242,8 +246,9 @@ int mt_layout_refuse(struct mt_out *o)
 	}
 	mt_kv(o, "layout_row=none\n");
 	return mt_fail(o, -EOPNOTSUPP,
-		       "kernel %s (NODES_SHIFT=%d NUMA_BALANCING=%d MEMCG=%d) has no validated struct page layout; validated: %s",
+		       "kernel %s (NODES_SHIFT=%d NUMA_BALANCING=%d MEMCG=%d PG_reserved=%d struct page %zu bytes) has no validated struct page layout; validated: %s",
 		       init_utsname()->release, NODES_SHIFT,
 		       IS_ENABLED(CONFIG_NUMA_BALANCING),
-		       IS_ENABLED(CONFIG_MEMCG), rows);
+		       IS_ENABLED(CONFIG_MEMCG), PG_reserved,
+		       sizeof(struct page), rows);
 }

@@ -179,7 +179,7 @@ struct mt_layout {
 	const enum mt_word *words;	/* MT_PAGE_WORDS of them */
 };
 
-void mt_layout_init(void);
+void __init mt_layout_init(void);
 const struct mt_layout *mt_layout(void);
 int mt_layout_refuse(struct mt_out *o);
 int mt_layout_word_diff(const struct mt_layout *l, const struct page *page,

@@ -32,7 +32,7 @@
  * Device-private pages are never handed out by this module, so these
  * callbacks only satisfy memremap_pages()'s checks.
  */
-static void mt_page_free(PMT_PGMAP_FREE_ARG *p)
+static void mt_page_free(PMT_PGMAP_FREE_ARGS)
 {
 }
 

@@ -8,7 +8,9 @@ The lanes are listed, with what each checks, by `python3 tests/run.py
 --list` (and in tests/README.md).  Guest lanes are named <kind>-<series>
 (stock-6.1, rt-6.12, debug-6.12, ...); a bare kind (stock, rt, cloud,
 debug) means the newest series.  --kver REL narrows the default lanes to
-REL's series and builds and boots REL itself.
+REL's series; the lanes of REL's flavour (build, sparse, version, dkms and
+stock for a generic REL) build for REL itself rather than the newest
+release of the series.
 
 Every build happens in a fresh copy of the tree under build/lanes/, so the
 developer's tree is never touched and nothing stale is reused.  Guest console
@@ -166,12 +168,10 @@ class Context:
         build/lanes/<sub>, once per run.  A W=1 build serves the lanes that
         want a plain one (W=1 adds warnings, not code)."""
         key = (rel, str(kdir), tuple(make_args))
-        if key not in self._builds and not make_args and \
-                (rel, str(kdir), ('W=1',)) in self._builds and \
-                self._builds[(rel, str(kdir), ('W=1',))].ok:
-            b = self._builds[(rel, str(kdir), ('W=1',))]
-            say('  using the W=1 build of %s (%s)' % (rel, b.srcdir))
-            return b
+        w1 = self._builds.get((rel, str(kdir), ('W=1',)))
+        if not make_args and key not in self._builds and w1 and w1.ok:
+            say('  using the W=1 build of %s (%s)' % (rel, w1.srcdir))
+            return w1
         if key not in self._builds:
             sub = sub or 'src-' + rel
             b = vm.build_modules(rel, LANES_DIR / sub, tests=True,
@@ -244,7 +244,7 @@ def expected_probes():
 def _check_probes(lane, rel, b):
     """What padata_mt/probes/run.sh detected for `rel` is what
     tests/kernels/probes.expected says of its series, probe by probe."""
-    hdr = b.srcdir / 'padata_mt' / 'pmt_probes.h'
+    hdr = b.srcdir / 'padata_mt' / 'generated' / 'pmt_probes.h'
     if not hdr.exists():
         lane.fail('probes (%s)' % rel, 'no %s after the build' % hdr)
         return
@@ -425,8 +425,10 @@ def _guest_lane(lane, label, rel, kos, suites, workdir, timeout_s,
 
 
 def dkms_status(name='padata_mt'):
+    """The registration lines of `dkms status name` (not the warnings some
+    dkms versions print among them, e.g. readelf's)."""
     rc, out = sh(['dkms', 'status', name])
-    return [line for line in out.split('\n') if line.strip()]
+    return [line for line in out.split('\n') if line.startswith(name + '/')]
 
 
 def lane_dkms(ctx, lane):
@@ -452,13 +454,24 @@ def lane_dkms(ctx, lane):
         if m:
             sh(['dkms', 'remove', 'padata_mt/' + m.group(1), '--all'])
     src = vm.copy_sources(LANES_DIR / 'dkms-src')
-    env = dict(os.environ)
-    env.pop('MAKEFLAGS', None)
+    env = vm.clean_env()
     log = LANES_DIR / 'dkms.log'
     log.write_text('')
     try:
         for rel in rels:
             _dkms_one(ctx, lane, src, env, log, rel)
+        # A second make dkms-install for a kernel already built (git pull,
+        # make dkms-install) rebuilds it.
+        t0 = time.monotonic()
+        rc, out = sh(['make', '-C', str(src), 'dkms-install',
+                      'KVER=' + rels[0]], env=env)
+        with open(log, 'a') as f:
+            f.write(out)
+        lane.check('make dkms-install KVER=%s again rebuilds' % rels[0],
+                   rc == 0 and dkms_status() and all(
+                       'installed' in line for line in dkms_status()),
+                   'exit %d; dkms status: %s' % (rc, dkms_status()),
+                   tail(out, 20), detail='%.1f s' % (time.monotonic() - t0))
         # dkms.conf refuses kernels older than 6.1 with a DKMS skip (exit
         # 77 and its BUILD_EXCLUSIVE message), before any compiler runs.
         rc, out = sh(['dkms', 'build', 'padata_mt/' + ver, '-k',
@@ -476,7 +489,8 @@ def lane_dkms(ctx, lane):
         leftovers = [str(p) for p in
                      [Path('/usr/src/padata_mt-%s' % ver)] +
                      [Path('/lib/modules') / rel / 'updates' / 'dkms' /
-                      (m + '.ko') for m in MAIN_MODULES for rel in rels]
+                      (m + ext) for m in MAIN_MODULES for rel in rels
+                      for ext in ('.ko', '.ko.xz')]
                      if p.exists()]
         lane.check('make dkms-remove leaves nothing', not left and
                    not leftovers, 'dkms status: %s; files: %s'
@@ -500,13 +514,16 @@ def _dkms_one(ctx, lane, src, env, log, rel):
     dest = Path('/lib/modules') / rel / 'updates' / 'dkms'
     kos = []
     for m in MAIN_MODULES:
-        ko = dest / (m + '.ko')
-        if not lane.check('%s installed for %s' % (m, rel), ko.exists(),
-                          '%s missing (compressed: %s)' % (
-                              ko, ', '.join(p.name for p in
-                                            dest.glob(m + '.ko.*'))
-                              or 'no')):
+        # DKMS compresses like the kernel's own modules: .ko.xz on 6.12.
+        found = [dest / (m + ext) for ext in ('.ko', '.ko.xz')
+                 if (dest / (m + ext)).exists()]
+        if not lane.check('%s installed for %s' % (m, rel), len(found) == 1,
+                          'in %s: %s' % (dest, ', '.join(
+                              p.name for p in dest.glob(m + '.ko*')) or
+                              'nothing'), detail=found[0].name if found
+                          else ''):
             continue
+        ko = found[0]
         kos.append(ko)
         v = modinfo(ko, 'version')
         magic = (modinfo(ko, 'vermagic') or '').split(' ')[0]
@@ -520,8 +537,9 @@ def _dkms_one(ctx, lane, src, env, log, rel):
         else:
             lane.skip('%s signed (%s)' % (m, rel), 'unsigned (dkms had no '
                       'signing key); the Debian kernel loads it and taints E')
-    if (dest / 'memmap_test.ko').exists():
-        deps = modinfo(dest / 'memmap_test.ko', 'depends') or ''
+    mt_ko = [k for k in kos if k.name.startswith('memmap_test.ko')]
+    if mt_ko:
+        deps = modinfo(mt_ko[0], 'depends') or ''
         lane.check('memmap_test depends on padata_mt (%s)' % rel,
                    'padata_mt' in deps.split(','),
                    'modinfo depends: %r' % deps)
@@ -557,25 +575,35 @@ def _module_build(ctx, lane, label, rel, kdir=None):
                       detail='%d modules, %.1f s' % (len(b.ko_files),
                                                      b.seconds)):
         return None
+    # The modules are for the kernel this lane boots, nothing else.
+    wrong = ['%s: %s' % (ko.name, modinfo(ko, 'vermagic')) for ko in b.ko_files
+             if (modinfo(ko, 'vermagic') or '').split(' ')[0] != rel]
+    if not lane.check('vermagic %s' % rel, not wrong, 'modules built for '
+                      'another kernel', wrong):
+        return None
     if not b.tests_built:
         lane.note = 'test modules not built'
     return b
 
 
-# The stock lanes' test build of memmap_test without the running kernel's
-# struct page layout row, for tests/guest/15-layout.sh.
-LAYOUT_OMIT_KO = '/tests/variants/memmap_test-nolayout.ko'
+# The stock lanes' test builds of memmap_test for tests/guest/15-layout.sh:
+# without the running kernel's struct page layout row, and with that row's
+# refcounts wrong.
+LAYOUT_VARIANTS = (('PMT_LAYOUT_OMIT=1', '/tests/variants/memmap_test-nolayout.ko'),
+                   ('PMT_LAYOUT_CORRUPT=1', '/tests/variants/memmap_test-corrupt.ko'))
 
 
-def _layout_omit_build(ctx, lane, rel):
-    """{guest path: memmap_test.ko built with PMT_LAYOUT_OMIT=1}."""
-    b = ctx.module_build(rel, make_args=['PMT_LAYOUT_OMIT=1'],
-                         sub='%s-nolayout' % lane.name)
-    if not lane.check('make PMT_LAYOUT_OMIT=1 (%s)' % rel, b.ok,
+def _layout_variant_builds(ctx, lane, rel):
+    """{guest path: memmap_test.ko} of each layout test build."""
+    files = {}
+    for arg, guest in LAYOUT_VARIANTS:
+        b = ctx.module_build(rel, make_args=[arg], sub='%s-%s' % (
+            lane.name, arg.split('=')[0].lower()))
+        if lane.check('make %s (%s)' % (arg, rel), b.ok,
                       'make exited %d; log %s' % (b.returncode, b.log),
                       tail(b.output)):
-        return {}
-    return {LAYOUT_OMIT_KO: b.srcdir / 'memmap_test.ko'}
+            files[guest] = b.srcdir / 'memmap_test.ko'
+    return files
 
 
 def _distro_lane(ctx, lane, flav, series):
@@ -586,7 +614,7 @@ def _distro_lane(ctx, lane, flav, series):
     b = _module_build(ctx, lane, 'make (%s)' % rel, rel)
     if not b:
         return
-    extra_files = _layout_omit_build(ctx, lane, rel) \
+    extra_files = _layout_variant_builds(ctx, lane, rel) \
         if flav == 'generic' else {}
     suites, extra = ctx.suites()
     say('  %d suites: %s' % (len(suites), ' '.join(s.stem for s in suites)))
@@ -803,6 +831,13 @@ def main():
             ap.error('--kver %s: series %s is not one the suite knows (%s)'
                      % (args.kver, vm.series(args.kver), ', '.join(SERIES)))
     lanes = pick_lanes(args.lanes, args.kver)
+    if args.kver:
+        other = [x.name for x in lanes if x.series and
+                 x.series != vm.series(args.kver)]
+        if other:
+            ap.error('--kver %s is a %s kernel; lanes %s are of another '
+                     'series' % (args.kver, vm.series(args.kver),
+                                 ','.join(other)))
 
     LANES_DIR.mkdir(parents=True, exist_ok=True)
     lock = open(vm.BUILD_DIR / '.check.lock', 'w')

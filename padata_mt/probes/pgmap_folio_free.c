@@ -1,12 +1,13 @@
 // SPDX-License-Identifier: GPL-2.0
-/* dev_pagemap_ops.folio_free(struct folio *): 6.19 renamed page_free. */
+/*
+ * dev_pagemap_ops.folio_free: 6.19 renamed page_free (pairs with
+ * pgmap_page_free).  Only that the member exists: its arguments are
+ * pgmap_folio_free_order's question.
+ */
 #include <linux/memremap.h>
 
-void pmt_probe_free(struct folio *folio);
-void pmt_probe_free(struct folio *folio)
+unsigned long pmt_probe(void);
+unsigned long pmt_probe(void)
 {
+	return sizeof(((struct dev_pagemap_ops *)0)->folio_free);
 }
-
-const struct dev_pagemap_ops pmt_probe_ops = {
-	.folio_free = pmt_probe_free,
-};

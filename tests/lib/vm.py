@@ -20,6 +20,7 @@ only.
 """
 
 import json
+import lzma
 import os
 import re
 import shutil
@@ -112,9 +113,15 @@ def series(release):
     return m.group(1) if m else None
 
 
+def has_headers(release):
+    """/lib/modules/<release>/build is a kernel build tree (as the Makefile
+    tests: a dangling build link does not count)."""
+    return (Path('/lib/modules') / release / 'build' / 'Makefile').exists()
+
+
 def _releases_with_headers():
     return [p.name for p in Path('/lib/modules').glob('*')
-            if (p / 'build').exists()]
+            if has_headers(p.name)]
 
 
 def newest_release(flavour_name=None, series_name=None):
@@ -133,30 +140,58 @@ def newest_release(flavour_name=None, series_name=None):
     return max(rels, key=_version_key) if rels else None
 
 
-def default_release():
-    """(release, why): the Makefile's choice.  The running kernel when its
-    headers are installed (what a user who then runs insmod expects),
-    otherwise the newest installed generic headers; None if there are
-    none."""
-    running = os.uname().release
-    if (Path('/lib/modules') / running / 'build').exists():
-        return running, 'the running kernel'
-    rel = newest_release()
-    return rel, ('the newest installed headers; the running kernel %s has '
-                 'none' % running)
+# What a build must not inherit from the caller's environment: the kernel
+# choice is always passed explicitly (KVER=, KDIR=), and a parent make's
+# MAKEFLAGS would carry its own command-line variables along.
+_KERNEL_ENV = ('KVER', 'KERNELRELEASE', 'KDIR', 'MAKEFLAGS', 'MFLAGS',
+               'MAKELEVEL')
+
+
+def clean_env(**extra):
+    env = {k: v for k, v in os.environ.items() if k not in _KERNEL_ENV}
+    env.update(extra)
+    return env
+
+
+def default_release(repo=REPO):
+    """(release, why): the Makefile's choice, from `make kver` (the running
+    kernel when its headers are installed, otherwise the newest installed
+    generic headers), or (None, why) when there are none."""
+    r = subprocess.run(['make', '-s', '--no-print-directory', '-C',
+                        str(repo), 'kver'], env=clean_env(),
+                       stdin=subprocess.DEVNULL, capture_output=True,
+                       text=True, check=False)
+    rel, _, why = r.stdout.strip().partition('\t')
+    if r.returncode != 0 or not rel:
+        return None, 'no kernel headers under /lib/modules/*/build'
+    return rel, why
+
+
+# Where tests/deps.sh unpacks the kernel images the lanes boot (it never
+# installs them on the host).
+KERNEL_CACHE = Path(os.environ.get('PMT_CACHE', '/var/cache/padata_mt')) / \
+    'kernels'
+
+
+def image_root(release):
+    """Where linux-image-<release>'s files are: its copy unpacked by
+    tests/deps.sh (<KERNEL_CACHE>/<release>/), else / (the image is
+    installed)."""
+    d = KERNEL_CACHE / release
+    return d if (d / 'boot' / ('vmlinuz-' + release)).exists() else Path('/')
 
 
 def vmlinuz(release):
-    return Path('/boot') / ('vmlinuz-' + release)
+    return image_root(release) / 'boot' / ('vmlinuz-' + release)
 
 
 def check_release(release):
     """Raise VMError with the next step if `release` cannot be booted."""
     k = vmlinuz(release)
     if not k.exists():
-        raise VMError('%s is missing: install the kernel image '
-                      '(apt-get install linux-image-%s, or run tests/deps.sh)'
-                      % (k, release))
+        raise VMError('no kernel image for %s (neither %s nor /boot): run '
+                      'tests/deps.sh as root (it unpacks linux-image-%s)'
+                      % (release, KERNEL_CACHE / release, release))
     if not os.access(k, os.R_OK):
         raise VMError('%s is not readable: run as root' % k)
 
@@ -252,11 +287,11 @@ def build_modules(release, srcdir, tests=False, make_args=(), quiet=False,
             progress('test modules not built: %s' % (
                 'no tests/modules/*.c yet' if not present else
                 'only %s exists' % ', '.join(present)))
+    args.append('KVER=%s' % release)
     if kdir:
         args.append('KDIR=%s' % kdir)
     args += list(make_args)
-    env = dict(os.environ, KERNELRELEASE=release)
-    env.pop('MAKEFLAGS', None)
+    env = clean_env()
     if not quiet:
         progress('building %s (%s)' % (release, ' '.join(args[3:]) or
                                        'make'))
@@ -356,6 +391,18 @@ def _depmod():
     raise VMError('depmod not found: apt-get install kmod')
 
 
+def _copy_module(ko, dest_dir):
+    """Copy a .ko into dest_dir; a compressed one (.ko.xz, as DKMS installs
+    for kernels built with MODULE_COMPRESS_XZ, such as Debian's 6.12) is
+    decompressed, so the guest's busybox needs no xz support."""
+    ko = Path(ko)
+    if ko.name.endswith('.ko.xz'):
+        (dest_dir / ko.name[:-len('.xz')]).write_bytes(
+            lzma.decompress(ko.read_bytes()))
+    else:
+        shutil.copy2(ko, dest_dir / ko.name)
+
+
 def _copy_distro_module(release, name, mdir, module_tree=None):
     """/lib/modules/<release>/kernel/<name>.ko[.xz|.zst|.gz] (or
     <module_tree>/<name>.ko, a kernel build tree's) into the staging tree's
@@ -373,7 +420,6 @@ def _copy_distro_module(release, name, mdir, module_tree=None):
         if ext == '':
             shutil.copy2(p, dst)
         elif ext == '.xz':
-            import lzma
             dst.write_bytes(lzma.decompress(p.read_bytes()))
         elif ext == '.gz':
             import gzip
@@ -393,7 +439,8 @@ def build_initramfs(release, ko_files, guest_files, outdir, version=None,
                     module_tree=None):
     """Pack a busybox initramfs for `release`; return its path.
 
-    ko_files    .ko files, copied to /lib/modules/<release>/extra/; modules.dep
+    ko_files    .ko (or .ko.xz) files, copied (decompressed) to
+                /lib/modules/<release>/extra/; modules.dep
                 comes from `depmod -b <root> <release>` on the host, so the
                 guest's `modprobe memmap_test` pulls padata_mt in.
     guest_files either a list of host files, each copied to /tests/<name>
@@ -435,12 +482,12 @@ def build_initramfs(release, ko_files, guest_files, outdir, version=None,
 
     mdir = root / 'lib' / 'modules' / release
     (mdir / 'extra').mkdir(parents=True)
-    host_mdir = Path('/lib/modules') / release
+    host_mdir = image_root(release) / 'lib' / 'modules' / release
     for f in ('modules.builtin', 'modules.builtin.modinfo', 'modules.order'):
         if (host_mdir / f).exists():
             shutil.copy2(host_mdir / f, mdir / f)
     for ko in ko_files:
-        shutil.copy2(ko, mdir / 'extra' / Path(ko).name)
+        _copy_module(ko, mdir / 'extra')
     missing = [m for m in distro_modules
                if not _copy_distro_module(release, m, mdir, module_tree)]
     (root / 'etc/pmt/distro-modules-missing').write_text(
