@@ -478,6 +478,8 @@ static const char *mt_flags_field(unsigned int bit)
 /* The control file's layout lines: where the fields of page->flags are. */
 void mt_page_layout_show(struct seq_file *m)
 {
+	unsigned int w;
+
 	seq_printf(m, "page_flags_node_shift=%d\npage_flags_node_width=%d\n",
 		   (int)NODES_PGSHIFT, (int)NODES_WIDTH);
 	seq_printf(m, "page_flags_zone_shift=%d\npage_flags_zone_width=%d\n",
@@ -487,6 +489,16 @@ void mt_page_layout_show(struct seq_file *m)
 	seq_printf(m, "page_flags_last_cpupid_shift=%d\npage_flags_last_cpupid_width=%d\n",
 		   (int)LAST_CPUPID_PGSHIFT, (int)LAST_CPUPID_WIDTH);
 	seq_printf(m, "page_flags_pg_reserved_bit=%d\n", (int)PG_reserved);
+	/* What each word holds, as mismatch_field= names it (halves: a/b). */
+	seq_puts(m, "page_words=");
+	for (w = 0; w < MT_WORDS; w++) {
+		const char *lo = mt_field_name(w * sizeof(u64));
+		const char *hi = mt_field_name(w * sizeof(u64) + sizeof(u32));
+
+		seq_printf(m, "%s%s%s%s", w ? " " : "", lo, lo == hi ? "" : "/",
+			   lo == hi ? "" : hi);
+	}
+	seq_putc(m, '\n');
 }
 
 /*

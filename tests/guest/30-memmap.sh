@@ -323,7 +323,8 @@ t_check reinit_digest_stock_equals_parallel stock_vs_parallel
 mt hotplug size=128M threads=2
 fstart=$(kv region_start_pfn)
 K=5
-fields="flags pgmap zone_device_data mapping index private _mapcount memcg_data"
+# What each word holds on this kernel ("a/b": two halves), from the module.
+fields=$(kv page_words)
 flip_named() {
 	# flip_named BIT FIELD [FLAGSFIELD]
 	if ! expect_errno "Input/output error" reinit flip=$K:"$1"; then
@@ -340,16 +341,15 @@ flip_named() {
 flip_every_word() {
 	n=0
 	w=0
+	echo "page words: $fields"
 	for f in $fields; do
 		bits="0 63"
-		[ $w = 6 ] && bits="0 31 32 63"
+		case $f in */*) bits="0 31 32 63" ;; esac
 		for b in $bits; do
-			case "$w:$b" in
-			6:32 | 6:63) f2=_refcount ;;
-			*) f2=$f ;;
-			esac
+			f2=${f%/*}
+			[ "$b" -ge 32 ] && f2=${f#*/}
 			[ $w = 0 ] && continue
-			flip_named $((w * 64 + b)) $f2 || return 1
+			flip_named $((w * 64 + b)) "$f2" || return 1
 			n=$((n + 1))
 		done
 		w=$((w + 1))
