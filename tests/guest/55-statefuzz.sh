@@ -284,7 +284,7 @@ a_reinit() {
 		args="$args twopass=1"
 	fi
 	if [ $m_plugged = 1 ] && [ $has_flip = 1 ] && { fz_rnd 5; [ $R = 0 ]; }; then
-		fz_rnd 2
+		fz_rnd 4
 		nf=$((R + 1))
 		fl=
 		while [ $nf -gt 0 ]; do
@@ -352,8 +352,8 @@ a_async() {
 	args="$TH"
 	fz_rnd 2
 	[ $R = 1 ] && args="$args poison=1"
-	fz_rnd 5
-	set -- 0 0 1 3 20
+	fz_rnd 6
+	set -- 0 0 1 3 20 1000
 	shift $R
 	[ "$1" = 0 ] || args="$args delay_ms=$1"
 	fz_log "async $args"
