@@ -30,7 +30,7 @@
 
 CI_SEEDS="1401 1402"
 SEEDS=$(echo "${PMT_FUZZ_SEED:-$CI_SEEDS}" | tr , " ")
-if [ -e /sys/kernel/debug/kmemleak ] || [ -e /proc/lockdep ]; then
+if t_debug_kernel; then
 	fz_debug=1
 	STEPS=${PMT_FUZZ_STEPS:-10}
 else

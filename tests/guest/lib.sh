@@ -31,6 +31,8 @@
 #	                          (KIND lockdep or allocfail; see
 #	                          tests/lib/ktap.py): markers in the kernel log
 #	t_lockdep_live            status 0 if lockdep is on (debug_locks 1)
+#	t_debug_kernel            status 0 on a debug kernel (kmemleak or lockdep
+#	                          built in), which runs about ten times slower
 # Variables: PMT_VERSION (dkms.conf PACKAGE_VERSION), PMT_RELEASE (the
 # kernel release the modules were built for), T_STATE (this suite's state).
 #
@@ -151,6 +153,10 @@ t_eq() {
 
 t_module_loaded() {
 	grep -q "^$1 " /proc/modules
+}
+
+t_debug_kernel() {
+	[ -e /sys/kernel/debug/kmemleak ] || [ -e /proc/lockdep ]
 }
 
 t_lockdep_live() {
