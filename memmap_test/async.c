@@ -143,8 +143,6 @@ int mt_sync_sections(struct mt_region *r, unsigned long s0,
 
 	*inited = 0;
 	*waited = 0;
-	if (!r->sec_state)
-		return 0;
 	atomic_long_set(&c.inited, 0);
 	ret = mt_run_sections(mt_claim_fn, &c, s0, s1, threads, cancel);
 	*inited = atomic_long_read(&c.inited);
@@ -204,24 +202,11 @@ static void mt_async_fn(struct work_struct *work)
  * section nobody initialised shows in its digest.  @check: digest-check
  * the region when the pass is complete.
  */
-int mt_async_start(struct mt_region *r, unsigned int threads, bool poison,
-		   unsigned int delay_ms, bool check)
+void mt_async_start(struct mt_region *r, unsigned int threads, bool poison,
+		    unsigned int delay_ms, bool check)
 {
 	unsigned long s;
 
-	if (!r->sec_state) {
-		r->sec_state = kvcalloc(r->nr_sections, sizeof(atomic_t),
-					GFP_KERNEL);
-		r->sec_inits = kvcalloc(r->nr_sections, sizeof(atomic_t),
-					GFP_KERNEL);
-		if (!r->sec_state || !r->sec_inits) {
-			kvfree(r->sec_state);
-			kvfree(r->sec_inits);
-			r->sec_state = NULL;
-			r->sec_inits = NULL;
-			return -ENOMEM;
-		}
-	}
 	for (s = 0; s < r->nr_sections; s++) {
 		if (poison) {
 			mt_poison_section(r, s);
@@ -249,7 +234,6 @@ int mt_async_start(struct mt_region *r, unsigned int threads, bool poison,
 	WRITE_ONCE(mt_async.running, true);
 	mutex_unlock(&mt_async_lock);
 	queue_work(mt_async_queue, &mt_async_work);
-	return 0;
 }
 
 bool mt_async_running(void)
@@ -348,9 +332,7 @@ int mt_cmd_async(const struct mt_args *a, struct mt_out *o,
 	if (ret)
 		return ret;
 	t0 = ktime_get_ns();
-	ret = mt_async_start(r, threads, a->poison, a->delay_ms, true);
-	if (ret)
-		return mt_fail(o, ret, "no memory for the section states");
+	mt_async_start(r, threads, a->poison, a->delay_ms, true);
 	mt_kv(o, "async_start_ns=%llu\nasync_sections=%lu\n",
 	      ktime_get_ns() - t0, r->nr_sections);
 	return 0;

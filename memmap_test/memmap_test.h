@@ -48,6 +48,13 @@ enum mt_cmd_id {
 	MT_CMD_NR,
 };
 
+/* Test-only: the digest check sees bit @bit of page @index flipped. */
+#define MT_MAX_FLIPS		4
+struct mt_flip {
+	u64 index;
+	unsigned int bit;
+};
+
 /* One parsed command line.  Zero/false means "not given". */
 struct mt_args {
 	enum mt_cmd_id cmd;
@@ -70,6 +77,8 @@ struct mt_args {
 	u64 skip;
 	bool has_fail_piece;
 	unsigned int fail_piece;
+	unsigned int nr_flips;
+	struct mt_flip flips[MT_MAX_FLIPS];
 };
 
 /* A growing text of "key=value" lines. */
@@ -108,9 +117,9 @@ struct mt_region {
 	/* Test-only: the piece whose plug fails with -EIO, or -1. */
 	int fail_piece;
 	/*
-	 * Per-section init state (enum mt_sec_state), from the first async
-	 * pass on; NULL: every section is initialised.  And how many times
-	 * each section was initialised in the current async pass.
+	 * Per-section init state (enum mt_sec_state), all DONE once plugged.
+	 * And how many times each section was initialised in the current
+	 * async pass.
 	 */
 	atomic_t *sec_state;
 	atomic_t *sec_inits;
@@ -133,15 +142,13 @@ enum mt_sec_state {
 /* Reinit (no pass running) has initialised section @s. */
 static inline void mt_section_done(struct mt_region *r, unsigned long s)
 {
-	if (r->sec_state)
-		atomic_set(&r->sec_state[s], MT_SEC_DONE);
+	atomic_set(&r->sec_state[s], MT_SEC_DONE);
 }
 
 static inline bool mt_section_is_done(const struct mt_region *r,
 				      unsigned long s)
 {
-	return !r->sec_state ||
-	       atomic_read_acquire(&r->sec_state[s]) == MT_SEC_DONE;
+	return atomic_read_acquire(&r->sec_state[s]) == MT_SEC_DONE;
 }
 
 /* layout.c: the validated struct page layouts, as data. */
@@ -231,6 +238,8 @@ int mt_region_unplug(unsigned int threads, u64 *ns);
 unsigned int mt_default_pieces(unsigned long nr_sections, unsigned int threads);
 struct mt_piece *mt_piece_of_pfn(const struct mt_region *r, unsigned long pfn);
 void mt_region_kv(const struct mt_region *r, struct mt_out *o);
+unsigned long mt_high_memory_pfn(void);
+u64 mt_dma_required_mask(void);
 
 /* pageinit.c */
 int mt_cmd_reinit(const struct mt_args *a, struct mt_out *o,
@@ -242,6 +251,9 @@ int mt_reinit_prepare(struct mt_region *r, unsigned int threads,
 int mt_reinit(struct mt_region *r, unsigned int threads, bool poison,
 	      bool twopass, s64 skip, struct mt_out *o,
 	      const atomic_t *cancel, u64 *ns, u64 *zero_ns);
+int mt_check_digest_flips(struct mt_region *r, unsigned int threads,
+			  const struct mt_flip *flips, unsigned int nr_flips,
+			  struct mt_out *o, const atomic_t *cancel);
 int mt_check_digest(struct mt_region *r, unsigned int threads,
 		    struct mt_out *o, const atomic_t *cancel);
 int mt_check_digest_range(struct mt_region *r, unsigned long s0,
@@ -249,6 +261,7 @@ int mt_check_digest_range(struct mt_region *r, unsigned long s0,
 			  struct mt_out *o, const atomic_t *cancel);
 void mt_init_section(struct mt_region *r, unsigned long s);
 void mt_poison_section(struct mt_region *r, unsigned long s);
+void mt_page_layout_show(struct seq_file *m);
 
 /* bench.c */
 int mt_cmd_memset(const struct mt_args *a, struct mt_out *o,
@@ -261,8 +274,8 @@ int mt_cmd_async(const struct mt_args *a, struct mt_out *o,
 		 const atomic_t *cancel);
 int mt_cmd_sync(const struct mt_args *a, struct mt_out *o,
 		const atomic_t *cancel);
-int mt_async_start(struct mt_region *r, unsigned int threads, bool poison,
-		   unsigned int delay_ms, bool check);
+void mt_async_start(struct mt_region *r, unsigned int threads, bool poison,
+		    unsigned int delay_ms, bool check);
 int mt_async_wait(void);
 u64 mt_async_full_ns(void);
 bool mt_async_stop(void);

@@ -20,26 +20,45 @@
  * recorded.  Every reinit is followed by a digest of every section; a
  * difference is an error naming the first differing pfn and field.
  *
- * Digests hash the pgmap word as a constant when it points at the piece's
- * own dev_pagemap, so regions plugged in different ways (one pgmap or
- * many) digest alike when their struct pages are equivalent.
+ * A section's digest is xxh64() over its struct pages, the pgmap word
+ * hashed as a constant when it points at the piece's own dev_pagemap, so
+ * regions plugged in different ways (one pgmap or many) digest alike when
+ * their struct pages are equivalent.
+ *
+ * The test-only poison scribbles only the words no reader of a ZONE_DEVICE
+ * page takes a pointer or a zone from, so a poisoned page of a live pgmap
+ * stays readable: flags (zone and node links, which memunmap_pages() and
+ * page_zone() use), the compound_head/pgmap word (page_folio()), mapping
+ * (memory_failure() through dax_lock_page()/dax_lock_folio()) and
+ * memcg_data keep what was there; zone_device_data, index, private,
+ * _mapcount and _refcount get 0xaa, which every digest and verify sees.
  */
 #include <linux/mm.h>
 #include <linux/page_ref.h>
 #include <linux/sched.h>
+#include <linux/seq_file.h>
 #include <linux/slab.h>
 #include <linux/spinlock.h>
+#include <linux/xxhash.h>
 
 #include "compat.h"
 #include "padata_mt.h"
 #include "memmap_test.h"
 
-#define MT_POISON		0xaa
+#define MT_POISON_WORD		0xaaaaaaaaaaaaaaaaULL
 #define MT_HASH_SEED		0x6d656d6d61705f74ULL
-#define MT_HASH_MUL		0x9e3779b97f4a7c15ULL
 #define MT_PGMAP_TOKEN		0x70676d6170ULL
 #define MT_WORDS		(sizeof(struct page) / sizeof(u64))
+#define MT_WORD_OF(f)		(offsetof(struct page, f) / sizeof(u64))
 #define MT_PGMAP_WORD		(PMT_PGMAP_OFFSET / sizeof(u64))
+/* The words the poison leaves alone (see the top of the file). */
+#ifdef CONFIG_MEMCG
+#define MT_MEMCG_KEEP		BIT(MT_WORD_OF(memcg_data))
+#else
+#define MT_MEMCG_KEEP		0
+#endif
+#define MT_POISON_KEEP		(BIT(MT_WORD_OF(flags)) | BIT(MT_PGMAP_WORD) | \
+				 BIT(MT_WORD_OF(mapping)) | MT_MEMCG_KEEP)
 
 #define MT_FIELD(f) { #f, offsetof(struct page, f), sizeof_field(struct page, f) }
 static const struct {
@@ -169,51 +188,86 @@ void mt_init_section(struct mt_region *r, unsigned long s)
 		      &mt_piece_of_pfn(r, pfn)->pgmap);
 }
 
-/*
- * Scribble section @s with the poison, except the first struct page of a
- * piece: memunmap_pages() reads it (its zone and node), so a pass cancelled
- * before it reached the section must leave that one page valid.
- */
+/* The test-only poison (see the top of the file) over @n struct pages. */
+static void mt_poison_pages(struct page *page, unsigned long n)
+{
+	unsigned long i, j;
+
+	BUILD_BUG_ON(MT_WORD_OF(compound_head) != MT_PGMAP_WORD);
+	for (i = 0; i < n; i++) {
+		u64 *w = (u64 *)(page + i);
+
+		for (j = 0; j < MT_WORDS; j++)
+			if (!(MT_POISON_KEEP & BIT(j)))
+				WRITE_ONCE(w[j], MT_POISON_WORD);
+	}
+}
+
+/* Scribble section @s of the region with the poison. */
 void mt_poison_section(struct mt_region *r, unsigned long s)
 {
 	unsigned long pfn = r->start_pfn + s * PAGES_PER_SECTION;
-	struct page *page = pfn_to_page(pfn);
-	unsigned long n = PAGES_PER_SECTION;
 
-	if (mt_piece_of_pfn(r, pfn)->start_pfn == pfn) {
-		page++;
-		n--;
-	}
-	memset(page, MT_POISON, n * sizeof(*page));
+	mt_poison_pages(pfn_to_page(pfn), PAGES_PER_SECTION);
 }
 
-static u64 mt_digest_pages(const struct page *page, unsigned long n,
-			   const struct dev_pagemap *pgmap)
+/*
+ * A copy of the struct page of region page @idx as digests and mismatch
+ * reports see it: the test-only flips of @flips applied.
+ */
+static void mt_read_page(const struct mt_region *r, unsigned long idx,
+			 const struct mt_flip *flips, unsigned int nr_flips,
+			 struct page *copy)
 {
-	const u64 *w = (const u64 *)page;
-	u64 h = MT_HASH_SEED;
-	unsigned long i, j;
+	u64 *w = (u64 *)copy;
+	unsigned int i;
 
-	for (i = 0; i < n; i++, w += MT_WORDS) {
-		for (j = 0; j < MT_WORDS; j++) {
-			u64 x = w[j];
+	memcpy(copy, pfn_to_page(r->start_pfn + idx), sizeof(*copy));
+	for (i = 0; i < nr_flips; i++)
+		if (flips[i].index == idx)
+			w[flips[i].bit / 64] ^= BIT_ULL(flips[i].bit % 64);
+}
 
-			if (j == MT_PGMAP_WORD && x == (unsigned long)pgmap)
-				x = MT_PGMAP_TOKEN;
-			h = (h ^ x) * MT_HASH_MUL;
+/* Pages a digest copies and hashes at a time. */
+#define MT_DIGEST_BATCH		8
+
+/* Digest of section @s: xxh64() over its struct pages as read. */
+static u64 mt_digest_section(const struct mt_region *r, unsigned long s,
+			     const struct mt_flip *flips, unsigned int nr_flips)
+{
+	unsigned long idx = s * PAGES_PER_SECTION, i, j;
+	const struct dev_pagemap *pgmap =
+		&mt_piece_of_pfn(r, r->start_pfn + idx)->pgmap;
+	struct page batch[MT_DIGEST_BATCH];
+	struct xxh64_state st;
+	unsigned int f;
+
+	BUILD_BUG_ON(PAGES_PER_SECTION % MT_DIGEST_BATCH);
+	xxh64_reset(&st, MT_HASH_SEED);
+	for (i = 0; i < PAGES_PER_SECTION; i += MT_DIGEST_BATCH) {
+		memcpy(batch, pfn_to_page(r->start_pfn + idx + i),
+		       sizeof(batch));
+		for (f = 0; f < nr_flips; f++) {
+			u64 k = flips[f].index - (idx + i);
+
+			if (k < MT_DIGEST_BATCH)
+				((u64 *)&batch[k])[flips[f].bit / 64] ^=
+					BIT_ULL(flips[f].bit % 64);
 		}
+		for (j = 0; j < MT_DIGEST_BATCH; j++) {
+			u64 *w = (u64 *)&batch[j];
+
+			if (w[MT_PGMAP_WORD] == (unsigned long)pgmap)
+				w[MT_PGMAP_WORD] = MT_PGMAP_TOKEN;
+		}
+		xxh64_update(&st, batch, sizeof(batch));
 	}
-	return h ^ (h >> 29);
+	return xxh64_digest(&st);
 }
 
 static u64 mt_digest_all(const u64 *d, unsigned long n)
 {
-	u64 h = MT_HASH_SEED;
-	unsigned long i;
-
-	for (i = 0; i < n; i++)
-		h = (h ^ d[i]) * MT_HASH_MUL;
-	return h ^ (h >> 29);
+	return xxh64(d, n * sizeof(*d), MT_HASH_SEED);
 }
 
 struct mt_pass {
@@ -221,6 +275,8 @@ struct mt_pass {
 	const atomic_t *cancel;
 	/* digest */
 	u64 *out;
+	const struct mt_flip *flips;
+	unsigned int nr_flips;
 	/* reinit */
 	bool poison;
 	bool twopass;
@@ -241,12 +297,9 @@ static int mt_digest_fn(unsigned long start, unsigned long end, void *arg)
 	unsigned long s;
 
 	for (s = start; s < end; s++) {
-		unsigned long pfn = r->start_pfn + s * PAGES_PER_SECTION;
-
 		if (mt_cancelled(ps->cancel))
 			return -ECANCELED;
-		ps->out[s] = mt_digest_pages(pfn_to_page(pfn), PAGES_PER_SECTION,
-					     &mt_piece_of_pfn(r, pfn)->pgmap);
+		ps->out[s] = mt_digest_section(r, s, ps->flips, ps->nr_flips);
 		cond_resched();
 	}
 	return 0;
@@ -255,17 +308,23 @@ static int mt_digest_fn(unsigned long start, unsigned long end, void *arg)
 /* Digests of sections [@s0, @s1) into @out[@s0 .. @s1 - 1]. */
 static int mt_digest_sections(struct mt_region *r, unsigned long s0,
 			      unsigned long s1, unsigned int threads, u64 *out,
-			      const atomic_t *cancel)
+			      const struct mt_flip *flips,
+			      unsigned int nr_flips, const atomic_t *cancel)
 {
-	struct mt_pass ps = { .r = r, .cancel = cancel, .out = out };
+	struct mt_pass ps = {
+		.r = r, .cancel = cancel, .out = out, .flips = flips,
+		.nr_flips = nr_flips,
+	};
 
 	return mt_run_sections(mt_digest_fn, &ps, s0, s1, threads, cancel);
 }
 
 static int mt_digest_region(struct mt_region *r, unsigned int threads,
-			    u64 *out, const atomic_t *cancel)
+			    u64 *out, const struct mt_flip *flips,
+			    unsigned int nr_flips, const atomic_t *cancel)
 {
-	return mt_digest_sections(r, 0, r->nr_sections, threads, out, cancel);
+	return mt_digest_sections(r, 0, r->nr_sections, threads, out, flips,
+				  nr_flips, cancel);
 }
 
 /* Pages from index @start to the next section boundary or @end. */
@@ -297,7 +356,7 @@ static int mt_reinit_fn(unsigned long start, unsigned long end, void *arg)
 			continue;
 		}
 		if (ps->poison)
-			memset(page, MT_POISON, n * sizeof(*page));
+			mt_poison_pages(page, n);
 		if (ps->skip >= (s64)start && ps->skip < (s64)(start + n)) {
 			/* Test-only: leave page @skip as the poison left it. */
 			k = ps->skip - start;
@@ -335,11 +394,10 @@ static int mt_zero_fn(unsigned long start, unsigned long end, void *arg)
 		n = mt_run_len(start, end);
 		if (mt_cancelled(ps->cancel))
 			return -ECANCELED;
-		if (r->sec_state)
-			atomic_set(&r->sec_state[start / PAGES_PER_SECTION],
-				   MT_SEC_NOT_STARTED);
+		atomic_set(&r->sec_state[start / PAGES_PER_SECTION],
+			   MT_SEC_NOT_STARTED);
 		if (ps->poison)
-			memset(page, MT_POISON, n * sizeof(*page));
+			mt_poison_pages(page, n);
 		memset(page, 0, n * sizeof(*page));
 		if (p->start_pfn == pfn)
 			mt_init_page(page, pfn, r->nid, &p->pgmap,
@@ -397,17 +455,70 @@ static int mt_validate_layout(struct mt_region *r, struct mt_out *o)
 	return 0;
 }
 
-/* The first page of section @s that differs from its piece's reference. */
-static void mt_report_mismatch(struct mt_region *r, unsigned long s,
-			       struct mt_out *o)
+/* Bit @bit of page->flags: which field of it holds that bit. */
+static const char *mt_flags_field(unsigned int bit)
 {
-	unsigned long pfn = r->start_pfn + s * PAGES_PER_SECTION;
-	struct mt_piece *p = mt_piece_of_pfn(r, pfn);
-	unsigned long i;
+#define MT_IN(shift, width)	((width) && bit >= (shift) && bit < (shift) + (width))
+	if (MT_IN(NODES_PGSHIFT, NODES_WIDTH))
+		return "node";
+	if (MT_IN(ZONES_PGSHIFT, ZONES_WIDTH))
+		return "zone";
+	if (MT_IN(SECTIONS_PGSHIFT, SECTIONS_WIDTH))
+		return "section";
+	if (MT_IN(LAST_CPUPID_PGSHIFT, LAST_CPUPID_WIDTH))
+		return "last_cpupid";
+	if (MT_IN(KASAN_TAG_PGSHIFT, KASAN_TAG_WIDTH))
+		return "kasan_tag";
+#undef MT_IN
+	if (bit == PG_reserved)
+		return "PG_reserved";
+	return "flag_bit";
+}
+
+/* The control file's layout lines: where the fields of page->flags are. */
+void mt_page_layout_show(struct seq_file *m)
+{
+	unsigned int w;
+
+	seq_printf(m, "page_flags_node_shift=%d\npage_flags_node_width=%d\n",
+		   (int)NODES_PGSHIFT, (int)NODES_WIDTH);
+	seq_printf(m, "page_flags_zone_shift=%d\npage_flags_zone_width=%d\n",
+		   (int)ZONES_PGSHIFT, (int)ZONES_WIDTH);
+	seq_printf(m, "page_flags_section_shift=%d\npage_flags_section_width=%d\n",
+		   (int)SECTIONS_PGSHIFT, (int)SECTIONS_WIDTH);
+	seq_printf(m, "page_flags_last_cpupid_shift=%d\npage_flags_last_cpupid_width=%d\n",
+		   (int)LAST_CPUPID_PGSHIFT, (int)LAST_CPUPID_WIDTH);
+	seq_printf(m, "page_flags_pg_reserved_bit=%d\n", (int)PG_reserved);
+	/* What each word holds, as mismatch_field= names it (halves: a/b). */
+	seq_puts(m, "page_words=");
+	for (w = 0; w < MT_WORDS; w++) {
+		const char *lo = mt_field_name(w * sizeof(u64));
+		const char *hi = mt_field_name(w * sizeof(u64) + sizeof(u32));
+
+		seq_printf(m, "%s%s%s%s", w ? " " : "", lo, lo == hi ? "" : "/",
+			   lo == hi ? "" : hi);
+	}
+	seq_putc(m, '\n');
+}
+
+/*
+ * The first page of section @s that differs from its piece's reference
+ * (as digests read it: @flips applied), and where: the mismatch keys.
+ */
+static void mt_report_mismatch(struct mt_region *r, unsigned long s,
+			       const struct mt_flip *flips,
+			       unsigned int nr_flips, struct mt_out *o)
+{
+	unsigned long idx = s * PAGES_PER_SECTION, i;
+	struct mt_piece *p = mt_piece_of_pfn(r, r->start_pfn + idx);
+	unsigned int word, bit;
+	struct page copy;
+	u64 want, got;
 	int off = -1;
 
 	for (i = 0; i < PAGES_PER_SECTION; i++) {
-		off = mt_page_diff(&p->ref, pfn_to_page(pfn + i));
+		mt_read_page(r, idx + i, flips, nr_flips, &copy);
+		off = mt_page_diff(&p->ref, &copy);
 		if (off >= 0)
 			break;
 	}
@@ -419,15 +530,20 @@ static void mt_report_mismatch(struct mt_region *r, unsigned long s,
 			s);
 		return;
 	}
-	pfn += i;
+	word = off / sizeof(u64);
+	want = mt_page_word(&p->ref, off);
+	got = mt_page_word(&copy, off);
+	bit = __ffs64(want ^ got);
 	mt_kv(o, "mismatch_pfn=%#lx\nmismatch_field=%s\nmismatch_offset_bytes=%d\n",
-	      pfn, mt_field_name(off), off);
-	mt_kv(o, "mismatch_expected=%#llx\nmismatch_found=%#llx\n",
-	      mt_page_word(&p->ref, off), mt_page_word(pfn_to_page(pfn), off));
+	      r->start_pfn + idx + i, mt_field_name(off), off);
+	mt_kv(o, "mismatch_word=%u\nmismatch_bit=%u\n", word, bit);
+	if (word == MT_WORD_OF(flags))
+		mt_kv(o, "mismatch_flags_field=%s\n", mt_flags_field(bit));
+	mt_kv(o, "mismatch_expected=%#llx\nmismatch_found=%#llx\n", want, got);
 	mt_fail(o, -EIO,
-		"reinit digest mismatch: pfn %#lx field %s (byte %d) is %#llx, the kernel wrote %#llx",
-		pfn, mt_field_name(off), off,
-		mt_page_word(pfn_to_page(pfn), off), mt_page_word(&p->ref, off));
+		"digest mismatch: pfn %#lx field %s (word %u bit %u) is %#llx, the kernel wrote %#llx",
+		r->start_pfn + idx + i, mt_field_name(off), word, bit, got,
+		want);
 }
 
 /*
@@ -446,7 +562,7 @@ int mt_check_digest_range(struct mt_region *r, unsigned long s0,
 	d = kvcalloc(r->nr_sections, sizeof(u64), GFP_KERNEL);
 	if (!d)
 		return mt_fail(o, -ENOMEM, "no memory for digests");
-	ret = mt_digest_sections(r, s0, s1, threads, d, cancel);
+	ret = mt_digest_sections(r, s0, s1, threads, d, NULL, 0, cancel);
 	if (ret) {
 		kvfree(d);
 		return mt_fail(o, ret, "digest pass failed");
@@ -458,18 +574,22 @@ int mt_check_digest_range(struct mt_region *r, unsigned long s0,
 	mt_kv(o, "sync_digest_match=%d\n", s == s1);
 	if (s == s1)
 		return 0;
-	mt_report_mismatch(r, s, o);
+	mt_report_mismatch(r, s, NULL, 0, o);
 	return -EIO;
 }
 
-/* Digest the region now and compare with the kernel-written digests. */
-int mt_check_digest(struct mt_region *r, unsigned int threads,
-		    struct mt_out *o, const atomic_t *cancel)
+/*
+ * Digest the region now and compare with the kernel-written digests, the
+ * test-only @flips applied to what the digests read.
+ */
+int mt_check_digest_flips(struct mt_region *r, unsigned int threads,
+			  const struct mt_flip *flips, unsigned int nr_flips,
+			  struct mt_out *o, const atomic_t *cancel)
 {
 	unsigned long s;
 	int ret;
 
-	ret = mt_digest_region(r, threads, r->digest, cancel);
+	ret = mt_digest_region(r, threads, r->digest, flips, nr_flips, cancel);
 	if (ret)
 		return mt_fail(o, ret, "digest pass failed");
 	mt_kv(o, "digest_kernel=%#llx\ndigest=%#llx\n",
@@ -481,8 +601,14 @@ int mt_check_digest(struct mt_region *r, unsigned int threads,
 	mt_kv(o, "digest_match=%d\n", s == r->nr_sections);
 	if (s == r->nr_sections)
 		return 0;
-	mt_report_mismatch(r, s, o);
+	mt_report_mismatch(r, s, flips, nr_flips, o);
 	return -EIO;
+}
+
+int mt_check_digest(struct mt_region *r, unsigned int threads,
+		    struct mt_out *o, const atomic_t *cancel)
+{
+	return mt_check_digest_flips(r, threads, NULL, 0, o, cancel);
 }
 
 /*
@@ -513,7 +639,7 @@ int mt_reinit_prepare(struct mt_region *r, unsigned int threads,
 			kvfree(kd);
 			return mt_fail(o, -ENOMEM, "no memory for digests");
 		}
-		ret = mt_digest_region(r, threads, kd, cancel);
+		ret = mt_digest_region(r, threads, kd, NULL, 0, cancel);
 		if (ret) {
 			kvfree(kd);
 			return mt_fail(o, ret, "kernel digest pass failed");
@@ -567,6 +693,7 @@ int mt_cmd_reinit(const struct mt_args *a, struct mt_out *o,
 	unsigned int threads = mt_threads_arg(a);
 	struct mt_region *r = mt_region;
 	u64 ns = 0, zero_ns = 0;
+	unsigned int i;
 	int ret;
 
 	mt_kv(o, "threads=%u\npoison=%d\ntwopass=%d\n", threads, a->poison,
@@ -576,6 +703,12 @@ int mt_cmd_reinit(const struct mt_args *a, struct mt_out *o,
 	if (a->has_skip && a->skip >= r->nr_pages)
 		return mt_fail(o, -EINVAL, "skip=%llu but the region has %lu pages",
 			       a->skip, r->nr_pages);
+	for (i = 0; i < a->nr_flips; i++)
+		if (a->flips[i].index >= r->nr_pages)
+			return mt_fail(o, -EINVAL,
+				       "flip=%llu:%u but the region has %lu pages",
+				       a->flips[i].index, a->flips[i].bit,
+				       r->nr_pages);
 	if (a->has_skip)
 		mt_kv(o, "skip_pfn=%#llx\n", r->start_pfn + a->skip);
 	ret = mt_reinit(r, threads, a->poison, a->twopass,
@@ -586,7 +719,8 @@ int mt_cmd_reinit(const struct mt_args *a, struct mt_out *o,
 	mt_kv(o, "reinit_ns=%llu\nreinit_pages=%lu\n", ns, r->nr_pages);
 	if (a->twopass)
 		mt_kv(o, "reinit_zero_ns=%llu\n", zero_ns);
-	return mt_check_digest(r, threads, o, cancel);
+	return mt_check_digest_flips(r, threads, a->flips, a->nr_flips, o,
+				     cancel);
 }
 
 /* --- verify ---------------------------------------------------------- */

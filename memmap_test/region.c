@@ -12,6 +12,8 @@
  * pieces overlap there.  A failed or cancelled hotplug unplugs every piece
  * it had plugged, so it leaves nothing behind.
  */
+#include <linux/device.h>
+#include <linux/dma-mapping.h>
 #include <linux/ioport.h>
 #include <linux/memory_hotplug.h>
 #include <linux/mm.h>
@@ -60,6 +62,37 @@ static void mt_pgmap_setup(struct dev_pagemap *pgmap)
 
 #define MT_PGMAP_TYPE_NAME "generic"
 #endif
+
+/*
+ * Kernel-wide values a plug must leave as they were.  x86 add_pages()
+ * raised max_pfn, max_low_pfn and high_memory to the end of every range it
+ * added, ZONE_DEVICE ones included, and removal never lowers them, until
+ * upstream 7170130e4c72 ("x86/mm/init: Handle the special case of device
+ * private pages in add_pages(), to not increase max_pfn and trigger
+ * dma_addressing_limited() bounce buffers") left them alone for a pgmap.
+ * Debian's 6.1 and 6.12 carry it.  high_memory is exported and follows
+ * max_pfn on x86-64, and so does the mask a device without DMA limits
+ * needs (dma_get_required_mask() of a device with no DMA ops).
+ */
+static struct device mt_dma_dev;
+
+unsigned long mt_high_memory_pfn(void)
+{
+	return ((unsigned long)READ_ONCE(high_memory) - PAGE_OFFSET) >>
+	       PAGE_SHIFT;
+}
+
+u64 mt_dma_required_mask(void)
+{
+	return dma_get_required_mask(&mt_dma_dev);
+}
+
+/*
+ * Whether a plug above high_memory would raise it: known at build time
+ * for kernels older than the fix (compat.h), learnt from the first plug
+ * that did on the others.
+ */
+static bool mt_plug_raises_max_pfn = PMT_PLUG_RAISES_MAX_PFN;
 
 /*
  * Four pieces per thread: enough for the threads to take turns in the part
@@ -158,25 +191,33 @@ static void mt_region_free(struct mt_region *r)
 	kfree(r);
 }
 
-static int mt_claim(struct mt_region *r, const struct mt_args *a,
-		    struct mt_out *o)
+static int mt_cover_fn(struct resource *res, void *arg)
 {
-	struct resource *res;
-	struct range range;
+	*(u64 *)arg += resource_size(res);
+	return 0;
+}
 
-	if (!a->has_base) {
-		res = pmt_request_free_mem_region(&iomem_resource, a->size, MT_NAME);
-		if (PTR_ERR_OR_ZERO(res) == -EOPNOTSUPP)
-			return mt_fail(o, -EOPNOTSUPP,
-				       "this kernel cannot find a free range (no CONFIG_GET_FREE_REGION): give base=");
-		if (IS_ERR(res))
-			return mt_fail(o, PTR_ERR(res),
-				       "no free physical range of %llu bytes",
-				       a->size);
-		r->res = res;
-		r->base = res->start;
-		return 0;
-	}
+/* Bytes of [@start, @start + @size) in iomem resources described @desc. */
+static u64 mt_covered(u64 start, u64 size, unsigned long desc)
+{
+	u64 bytes = 0;
+
+	walk_iomem_res_desc(desc, IORESOURCE_MEM, start, start + size - 1,
+			    &bytes, mt_cover_fn);
+	return bytes;
+}
+
+/*
+ * base=: only memory the kernel was told is there for a device to claim,
+ * legacy persistent memory (e820 type 12, memmap=nn!ss: "Persistent Memory
+ * (legacy)") or soft-reserved memory (EFI specific-purpose: "Soft
+ * Reserved").  Anything else, a PCI window, an unclaimed BAR, e820
+ * Reserved, a hole no one describes, may be given to a device later.
+ */
+static int mt_check_base(const struct mt_args *a, struct mt_out *o)
+{
+	struct range range;
+	u64 ok;
 
 	if (!IS_ALIGNED(a->base, MT_SECTION_BYTES))
 		return mt_fail(o, -EINVAL,
@@ -193,6 +234,39 @@ static int mt_claim(struct mt_region *r, const struct mt_args *a,
 		return mt_fail(o, -EINVAL,
 			       "base=%#llx size=%llu overlaps System RAM",
 			       a->base, a->size);
+	ok = mt_covered(a->base, a->size,
+			IORES_DESC_PERSISTENT_MEMORY_LEGACY) +
+	     mt_covered(a->base, a->size, IORES_DESC_SOFT_RESERVED);
+	if (ok != a->size)
+		return mt_fail(o, -EINVAL,
+			       "base=%#llx size=%llu: %llu bytes of it are neither legacy persistent memory (memmap=nn!ss) nor soft-reserved memory, the only ranges base= takes (see /proc/iomem)",
+			       a->base, a->size, a->size - ok);
+	return 0;
+}
+
+static int mt_claim(struct mt_region *r, const struct mt_args *a,
+		    struct mt_out *o)
+{
+	struct resource *res;
+	int ret;
+
+	if (!a->has_base) {
+		res = pmt_request_free_mem_region(&iomem_resource, a->size, MT_NAME);
+		if (PTR_ERR_OR_ZERO(res) == -EOPNOTSUPP)
+			return mt_fail(o, -EOPNOTSUPP,
+				       "this kernel cannot find a free range (no CONFIG_GET_FREE_REGION): give base=");
+		if (IS_ERR(res))
+			return mt_fail(o, PTR_ERR(res),
+				       "no free physical range of %llu bytes",
+				       a->size);
+		r->res = res;
+		r->base = res->start;
+		return 0;
+	}
+
+	ret = mt_check_base(a, o);
+	if (ret)
+		return ret;
 	res = request_mem_region(a->base, a->size, MT_NAME);
 	if (!res)
 		return mt_fail(o, -EBUSY,
@@ -253,8 +327,13 @@ static struct mt_region *mt_region_new(const struct mt_args *a,
 	}
 
 	r->pieces = kvcalloc(r->nr_pieces, sizeof(*r->pieces), GFP_KERNEL);
-	if (!r->pieces)
+	r->sec_state = kvcalloc(r->nr_sections, sizeof(atomic_t), GFP_KERNEL);
+	r->sec_inits = kvcalloc(r->nr_sections, sizeof(atomic_t), GFP_KERNEL);
+	if (!r->pieces || !r->sec_state || !r->sec_inits)
 		goto nomem;
+	/* memremap_pages() initialises every struct page it maps. */
+	for (s = 0; s < r->nr_sections; s++)
+		atomic_set(&r->sec_state[s], MT_SEC_DONE);
 	for (i = 0; i < r->nr_pieces; i++) {
 		s = (unsigned long)i * r->nr_sections / r->nr_pieces;
 		r->pieces[i].start_pfn = s * PAGES_PER_SECTION;
@@ -282,9 +361,10 @@ int mt_region_plug(const struct mt_args *a, unsigned int threads,
 		.max_threads = threads,
 		.cancel = cancel,
 	};
+	unsigned long hm, hm1;
 	struct mt_region *r;
 	unsigned int i;
-	u64 t0;
+	u64 t0, dma;
 	int ret;
 
 	if (mt_region)
@@ -299,6 +379,15 @@ int mt_region_plug(const struct mt_args *a, unsigned int threads,
 	r->start_pfn = PHYS_PFN(r->base);
 	for (i = 0; i < r->nr_pieces; i++)
 		r->pieces[i].start_pfn += r->start_pfn;
+	hm = mt_high_memory_pfn();
+	dma = mt_dma_required_mask();
+	if (READ_ONCE(mt_plug_raises_max_pfn) &&
+	    r->start_pfn + r->nr_pages > hm) {
+		ret = mt_fail(o, -EOPNOTSUPP,
+			      "this kernel raises max_pfn and high_memory to the end of a hotplugged range for good (no upstream 7170130e4c72): a region must end at or below pfn %#lx",
+			      hm);
+		goto err;
+	}
 
 	task.fn_arg = r;
 	task.size = r->nr_pieces;
@@ -313,6 +402,15 @@ int mt_region_plug(const struct mt_args *a, unsigned int threads,
 				mt_unplug_one(r, i);
 		mt_fail(o, ret, "hotplug of %llu bytes failed%s", r->size,
 			ret == -ECANCELED ? ": cancelled" : "");
+		goto err;
+	}
+	hm1 = mt_high_memory_pfn();
+	if (hm1 != hm || mt_dma_required_mask() != dma) {
+		WRITE_ONCE(mt_plug_raises_max_pfn, true);
+		mt_unplug_fn_undo(0, r->nr_pieces, r);
+		ret = mt_fail(o, -EOPNOTSUPP,
+			      "the plug raised high_memory from pfn %#lx to %#lx and the DMA mask a device needs from %#llx to %#llx (no upstream 7170130e4c72; unplug cannot lower them): undone; a region must end at or below pfn %#lx from now on",
+			      hm, hm1, dma, mt_dma_required_mask(), hm1);
 		goto err;
 	}
 	r->plug_threads = threads;

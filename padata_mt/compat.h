@@ -156,4 +156,32 @@ pmt_request_free_mem_region(struct resource *base, unsigned long size,
 #define PMT_WQ_PERCPU	0
 #endif
 
+/*
+ * get_random_u32_below() came with upstream e9a688bcb193 ("random: use
+ * rejection sampling for uniform bounded random integers", 6.2) and reached
+ * 6.1.y in 6.1.4; 6.1.0-6.1.3 have prandom_u32_max(), which computed the
+ * same multiply-shift of get_random_u32() (slightly biased, which the
+ * bench's random pfn does not mind).  Probed: PMT_HAVE_GET_RANDOM_U32_BELOW.
+ */
+#include <linux/random.h>
+#if !PMT_HAVE_GET_RANDOM_U32_BELOW
+static inline u32 get_random_u32_below(u32 ceil)
+{
+	return (u32)(((u64)get_random_u32() * ceil) >> 32);
+}
+#endif
+
+/*
+ * Before upstream ea72ce5da228 ("x86/kaslr: Expose and use the end of the
+ * physical memory address space", 6.11, in Debian's 6.1.192) there is no
+ * PHYSMEM_END and request_free_mem_region() may hand out a range beyond the
+ * direct map; such kernels predate 7170130e4c72 ("x86/mm/init: Handle the
+ * special case of device private pages in add_pages(), to not increase
+ * max_pfn and trigger dma_addressing_limited() bounce buffers", 6.15) too,
+ * so a ZONE_DEVICE plug above max_pfn raises max_pfn, max_low_pfn and
+ * high_memory for good.  memmap_test then plugs nothing above high_memory.
+ * Probed: PMT_HAVE_PHYSMEM_END.
+ */
+#define PMT_PLUG_RAISES_MAX_PFN	(!PMT_HAVE_PHYSMEM_END)
+
 #endif /* _PADATA_MT_COMPAT_H */

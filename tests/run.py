@@ -385,12 +385,16 @@ def _print_ktap(rep):
 
 
 def _guest_lane(lane, label, rel, kos, suites, workdir, timeout_s,
-                expect_splats=None, extra_files=None, **boot_kw):
+                expect_splats=None, extra_files=None, module_tree=None,
+                **boot_kw):
     """Boot `suites` with `kos` (and extra_files, {guest path: host
-    path}); count the KTAP leaves into `lane`."""
+    path}); count the KTAP leaves into `lane`.  module_tree: the kernel
+    build tree the distro modules come from when /lib/modules has none
+    (a debug kernel's)."""
     files = {'/tests/' + Path(p).name: p for p in suites}
     files.update(extra_files or {})
-    img = vm.build_initramfs(rel, kos, files, workdir)
+    img = vm.build_initramfs(rel, kos, files, workdir,
+                             module_tree=module_tree)
     log = workdir / 'console.log'
     boot_kw.setdefault('init_timeout_s', INIT_TIMEOUT_S)
     boot_kw.setdefault('init_silence_s', INIT_SILENCE_S)
@@ -740,7 +744,7 @@ def lane_debug(ctx, lane, series):
     rep = _guest_lane(lane, lane.name, rel, b.ko_files, suites,
                       LANES_DIR / lane.name, timeout, smp=2, mem='4G',
                       numa_nodes=2, cpu_model=ctx.args.cpu,
-                      kernel=d / 'bzImage',
+                      kernel=d / 'bzImage', module_tree=d / 'linux',
                       init_timeout_s=DEBUG_INIT_TIMEOUT_S,
                       cmdline_extra=DEBUG_CMDLINE + ' ' + extra)
     missing = [what for what, marker in DEBUG_BOOT_MARKERS

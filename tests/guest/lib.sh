@@ -31,6 +31,8 @@
 #	                          (KIND lockdep or allocfail; see
 #	                          tests/lib/ktap.py): markers in the kernel log
 #	t_lockdep_live            status 0 if lockdep is on (debug_locks 1)
+#	t_debug_kernel            status 0 on a debug kernel (kmemleak or lockdep
+#	                          built in), which runs about ten times slower
 # Variables: PMT_VERSION (dkms.conf PACKAGE_VERSION), PMT_RELEASE (the
 # kernel release the modules were built for), T_STATE (this suite's state).
 #
@@ -40,8 +42,14 @@
 #	mt_err CMD...             the write must fail: prints the shell's error
 #	                          message (strerror, e.g. "Invalid argument")
 #	expect_errno STRERROR CMD...  the write fails with that errno
-#	kv KEY                    that key's value in the last command's results
+#	kv KEY                    that key's value in the last write's results
+#	                          (every write leaves its own, a refused one too)
 #	iomem_ours                how many memmap_test ranges /proc/iomem has
+#	memfree_kb                MemFree plus the per-CPU free lists, in kB
+#	mt_kill_during CMD...     write CMD from a background shell and SIGKILL
+#	                          it once the command runs (busy=1, at most
+#	                          10 s); status 0 if the kill landed while it
+#	                          ran (write_result=-4), 1 if it ended first
 #
 # CMD runs in the suite's own shell (shell functions work, variables they set
 # persist), stdin from /dev/null, output kept in $T_STATE/out.
@@ -147,6 +155,10 @@ t_module_loaded() {
 	grep -q "^$1 " /proc/modules
 }
 
+t_debug_kernel() {
+	[ -e /sys/kernel/debug/kmemleak ] || [ -e /proc/lockdep ]
+}
+
 t_lockdep_live() {
 	grep -E '^ *debug_locks: +1$' /proc/lockdep_stats ||
 		{ grep debug_locks /proc/lockdep_stats; return 1; }
@@ -183,6 +195,28 @@ kv() {
 
 iomem_ours() {
 	grep -c memmap_test /proc/iomem
+}
+
+# MemFree leaves out the pages on the per-CPU free lists (/proc/zoneinfo
+# "count:"); freed 2 MiB vmemmap blocks can sit there by the dozen.
+memfree_kb() {
+	m_free=$(sed -n 's/^MemFree: *\([0-9]*\) kB/\1/p' /proc/meminfo)
+	m_pcp=$(awk '$1 == "count:" { n += $2 } END { print n + 0 }' /proc/zoneinfo)
+	echo $((m_free + m_pcp * 4))
+}
+
+mt_kill_during() {
+	(echo "$*" >$MT_CONTROL) 2>/dev/null &
+	k_pid=$!
+	k_i=0
+	while [ "$(kv busy)" != 1 ] && kill -0 $k_pid 2>/dev/null &&
+		[ $k_i -lt 200 ]; do
+		sleep 0.05
+		k_i=$((k_i + 1))
+	done
+	kill -9 $k_pid 2>/dev/null
+	wait $k_pid
+	[ "$(kv write_result)" = -4 ]
 }
 
 # The markers go through /dev/kmsg, so they keep their place among the

@@ -43,6 +43,12 @@ DONE_RE = re.compile(r'^pmt: guest done rc=(\d+) tainted=(\d+)', re.M)
 TEST_MODULE_SOURCES = ('tests/modules/padata_mt_selftest.c',
                        'tests/modules/padata_mt_bench.c')
 
+# The distro kernel's own modules some suites load, by path under
+# /lib/modules/<release>/kernel/ without the .ko suffix; build_initramfs()
+# copies those the release has (a flavour or a debug kernel may lack one:
+# the suite then skips) and decompresses .ko.xz/.ko.zst/.ko.gz on the way.
+DISTRO_MODULES = ('mm/hwpoison-inject',)
+
 
 class VMError(RuntimeError):
     """QEMU could not run, or the kernel/initramfs is unusable."""
@@ -397,8 +403,40 @@ def _copy_module(ko, dest_dir):
         shutil.copy2(ko, dest_dir / ko.name)
 
 
+def _copy_distro_module(release, name, mdir, module_tree=None):
+    """/lib/modules/<release>/kernel/<name>.ko[.xz|.zst|.gz] (or
+    <module_tree>/<name>.ko, a kernel build tree's) into the staging tree's
+    kernel/ (uncompressed); False if the release lacks it."""
+    dst = Path(mdir) / 'kernel' / (name + '.ko')
+    srcs = [Path('/lib/modules') / release / 'kernel' / (name + '.ko' + ext)
+            for ext in ('', '.xz', '.zst', '.gz')]
+    if module_tree:
+        srcs.append(Path(module_tree) / (name + '.ko'))
+    for p in srcs:
+        ext = p.suffix if p.suffix != '.ko' else ''
+        if not p.exists():
+            continue
+        dst.parent.mkdir(parents=True, exist_ok=True)
+        if ext == '':
+            shutil.copy2(p, dst)
+        elif ext == '.xz':
+            dst.write_bytes(lzma.decompress(p.read_bytes()))
+        elif ext == '.gz':
+            import gzip
+            dst.write_bytes(gzip.decompress(p.read_bytes()))
+        else:
+            r = subprocess.run(['zstd', '-dcq', str(p)], capture_output=True,
+                               check=False)
+            if r.returncode != 0:
+                return False
+            dst.write_bytes(r.stdout)
+        return True
+    return False
+
+
 def build_initramfs(release, ko_files, guest_files, outdir, version=None,
-                    quiet=False):
+                    quiet=False, distro_modules=DISTRO_MODULES,
+                    module_tree=None):
     """Pack a busybox initramfs for `release`; return its path.
 
     ko_files    .ko (or .ko.xz) files, copied (decompressed) to
@@ -410,6 +448,10 @@ def build_initramfs(release, ko_files, guest_files, outdir, version=None,
                 (tests/guest/init) and /tests/lib.sh are always included.
     outdir      gets root/ (the staging tree) and initramfs.cpio.
     version     written to /etc/pmt/version (default: dkms.conf's).
+    distro_modules  the release's own modules to include (DISTRO_MODULES),
+                under /lib/modules/<release>/kernel/ (or module_tree, the
+                kernel's build tree: a debug kernel's), uncompressed; missing
+                ones are left out (listed in /etc/pmt/distro-modules-missing).
     """
     t0 = time.monotonic()
     outdir = Path(outdir)
@@ -446,6 +488,10 @@ def build_initramfs(release, ko_files, guest_files, outdir, version=None,
             shutil.copy2(host_mdir / f, mdir / f)
     for ko in ko_files:
         _copy_module(ko, mdir / 'extra')
+    missing = [m for m in distro_modules
+               if not _copy_distro_module(release, m, mdir, module_tree)]
+    (root / 'etc/pmt/distro-modules-missing').write_text(
+        ''.join(m + '\n' for m in missing))
     r = subprocess.run([_depmod(), '-b', str(root), release],
                        capture_output=True, text=True, check=False)
     if r.returncode != 0:
@@ -459,8 +505,11 @@ def build_initramfs(release, ko_files, guest_files, outdir, version=None,
     cpio.add_chardev('dev/null', 1, 3, 0o666)
     cpio.close()
     if not quiet:
-        progress('initramfs %s (%.1f MiB, %d modules) in %.1f s' % (
+        progress('initramfs %s (%.1f MiB, %d modules%s) in %.1f s' % (
             out, out.stat().st_size / 2**20, len(ko_files),
+            ', distro: %s' % ' '.join(m for m in distro_modules
+                                      if m not in missing)
+            if len(missing) < len(distro_modules) else '',
             time.monotonic() - t0))
     return out
 
@@ -526,6 +575,18 @@ def smp_arg(smp, numa_nodes, node_cpus=None):
     return '%d,sockets=%d,cores=%d,threads=1' % (smp, sockets, smp // sockets)
 
 
+# Host environment variables handed to the guest suites: the kernel passes
+# NAME=value words of its command line on to /init's environment (a value
+# may not hold a space: 55-statefuzz.sh takes commas in PMT_FUZZ_SEED).
+GUEST_ENV = ('PMT_FUZZ_SEED', 'PMT_FUZZ_STEPS')
+
+
+def guest_env_cmdline():
+    """NAME=value for each GUEST_ENV variable set on the host."""
+    return ' '.join('%s=%s' % (k, os.environ[k].strip().replace(' ', ','))
+                    for k in GUEST_ENV if os.environ.get(k, '').strip())
+
+
 def qemu_command(release, initramfs, log_path, smp=2, mem='4G', numa_nodes=2,
                  cmdline_extra='', cpu_model=None, accel='tcg', kernel=None,
                  node_cpus=None):
@@ -545,7 +606,8 @@ def qemu_command(release, initramfs, log_path, smp=2, mem='4G', numa_nodes=2,
     cmd += numa_args(smp, mem, numa_nodes, node_cpus)
     cmd += ['-kernel', str(kernel or vmlinuz(release)),
             '-initrd', str(initramfs),
-            '-append', (BASE_CMDLINE + ' ' + cmdline_extra).strip()]
+            '-append', ' '.join(x for x in (BASE_CMDLINE, cmdline_extra,
+                                            guest_env_cmdline()) if x)]
     return cmd
 
 
