@@ -9,8 +9,12 @@
  * at load time, each queued on a CPU of its own on padata_mt's per-CPU
  * workqueue: a bound worker stays on that CPU, so placement decides where a
  * helper runs on every kernel (since 6.6 an unbound worker queued on a node
- * may run elsewhere).  When the caller runs out of work it takes back the
- * helpers that have not started instead of waiting for them.  The chunk
+ * may run elsewhere).  When no chunk is left, or after an error or a
+ * cancel, the caller takes back the helpers that have not started instead
+ * of waiting for them; it waits for a helper that owns a range the caller
+ * may not run (one of another node), so the range stays on its node.  A
+ * helper still finishing its last job is queued again only when the pool
+ * has no idle one (it would run on its old CPU).  The chunk
  * sequence of a range is a pure function of the job's parameters, so undo
  * replays it without recording anything per chunk.
  */
@@ -431,29 +435,46 @@ static struct pmt_helper *pmt_current_helper(void)
 	return container_of(w, struct pmt_helper, work);
 }
 
+/*
+ * A helper whose last job has returned may still be finishing
+ * pmt_helper_fn() (between its complete() and its return).  Queued again
+ * then, the workqueue would run it on the CPU it is finishing on, not the
+ * one placement picks (a work item never runs twice at once), so pool_get
+ * takes such helpers only when the idle ones are not enough.
+ */
+static bool pmt_helper_idle(struct pmt_helper *h)
+{
+	return !work_busy(&h->work);
+}
+
 static struct pmt_helper *pmt_pool_get(unsigned int want, unsigned int *got)
 {
-	struct pmt_helper *first, *h;
+	struct pmt_helper *list = NULL, **pp, *h;
 	unsigned int n = 0;
+	int pass;
 
 	*got = 0;
 	if (!want)
 		return NULL;
 	spin_lock(&pmt_pool.lock);
-	first = pmt_pool.free;
-	for (h = first; h && n + 1 < want; h = h->next)
-		n++;
-	if (h) {
-		n++;
-		pmt_pool.free = h->next;
-		h->next = NULL;
-	} else {
-		pmt_pool.free = NULL;
+	/* Pass 0 takes idle helpers only, pass 1 whatever is left. */
+	for (pass = 0; pass < 2 && n < want; pass++) {
+		pp = &pmt_pool.free;
+		while ((h = *pp) && n < want) {
+			if (!pass && !pmt_helper_idle(h)) {
+				pp = &h->next;
+				continue;
+			}
+			*pp = h->next;
+			h->next = list;
+			list = h;
+			n++;
+		}
 	}
 	pmt_pool.nr_free -= n;
 	spin_unlock(&pmt_pool.lock);
 	*got = n;
-	return first;
+	return list;
 }
 
 static void pmt_pool_put(struct pmt_helper *list)
@@ -682,7 +703,7 @@ static int pmt_validate(const struct padata_mt_task *task, unsigned long *size)
 	if (!task || !task->thread_fn)
 		return -EINVAL;
 	if (!task->ranges) {
-		if (task->start + task->size < task->start)
+		if (task->nr_ranges || task->start + task->size < task->start)
 			return -EINVAL;
 		*size = task->size;
 		return 0;

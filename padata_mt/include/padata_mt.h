@@ -29,7 +29,9 @@
  *
  * A job given as ranges places a thread on each range's node (among the
  * CPUs the caller may use) before any other node, and runs each chunk of a
- * range whose node got a thread on a thread of that node.  Ranges on nodes
+ * range whose node got a thread on a thread of that node: best effort, as a
+ * helper whose CPU goes offline mid-job runs where the workqueue moves it.
+ * Ranges on nodes
  * without CPUs (e.g. CXL or pmem memory-only nodes), with %NUMA_NO_NODE,
  * or on nodes the job could place no thread on, are shared by all threads.
  * Threads that do not fit on the ranges' nodes go to other nodes and take
@@ -64,9 +66,9 @@ enum padata_mt_prio {
 /**
  * struct padata_mt_task - one multithreaded job
  * @thread_fn: called for each chunk [start, end) of the job; returns 0 or a
- *             negative errno.  After the first error no thread claims a new
- *             chunk; each other thread may still start the one chunk it had
- *             claimed.
+ *             negative errno.  After the first error each other thread
+ *             starts at most one more chunk (one it had claimed, or was
+ *             claiming, when the error came).
  * @undo_fn: optional.  When the job fails or is cancelled, called once for
  *           every chunk whose @thread_fn returned 0, by the caller, in
  *           ascending order (ranges in array order), so that a job can be
@@ -135,9 +137,9 @@ int __padata_mt_run(const struct padata_mt_task *task,
  *        engine, except @task->ranges.
  *
  * Splits the job into chunks and runs them on the calling thread plus up to
- * @max_threads - 1 helpers, each queued on a CPU of its own (never the
- * caller's) among the online CPUs the caller may use, on padata_mt's own
- * per-CPU workqueue.  Every unit of the job is passed to exactly one
+ * @max_threads - 1 helpers, each queued on a CPU of its own (not the one
+ * the caller runs on when the job starts; the caller is not pinned) among
+ * the online CPUs the caller may use, on padata_mt's own per-CPU workqueue.  Every unit of the job is passed to exactly one
  * @thread_fn call.  Chunks are handed out dynamically, large first and
  * shrinking toward the end of the job, so that all threads finish together;
  * a job of at least 4 * threads * roundup(@min_chunk, @align) units gets at
@@ -161,7 +163,11 @@ int __padata_mt_run(const struct padata_mt_task *task,
  * helpers (on every path, one-chunk and one-thread jobs included) and
  * every thread holds around @thread_fn, as flush_work() and a work's
  * function do.  Lockdep thus reports a caller that holds a lock this site's
- * @thread_fn takes, and no caller of another site.
+ * @thread_fn takes, and no caller of another site.  Two limits: a
+ * @thread_fn that runs a job of its own site while holding a lock that
+ * site's @thread_fn takes is not reported (the site is already held, as
+ * a recursive reader); two sites whose @thread_fn each run a job of the
+ * other are reported though helpers never wait for the pool.
  *
  * Context: process context; may sleep.  Must not be called with a lock held
  * that @thread_fn takes.  Jobs may nest: a @thread_fn may call
@@ -170,8 +176,9 @@ int __padata_mt_run(const struct padata_mt_task *task,
  * Return: 0 on success; the first error a @thread_fn returned; -EINTR when
  * the caller got a fatal signal; -ECANCELED when @task->cancel was set;
  * -EINVAL for an invalid descriptor (no @thread_fn, @start + @size
- * overflows, @ranges with @start/@size set, @nr_ranges 0, an empty or
- * overflowing range, a range's @nid out of bounds).
+ * overflows, @ranges with @start/@size set, @nr_ranges 0 with @ranges or
+ * not 0 without, an empty or overflowing range, a range's @nid out of
+ * bounds).
  * On any error except -EINVAL, @undo_fn (if set) has been called for
  * every chunk that had completed.
  */

@@ -555,6 +555,15 @@ static void test_edges(void)
 		st_diag("an empty range: ret=%d chunks=%u", ret, j->chunks);
 		ok = false;
 	}
+	/* nr_ranges without ranges is no start/size job either */
+	j->task.ranges = NULL;
+	j->task.size = 10;
+	ret = padata_mt_run(&j->task);
+	if (ret != -EINVAL || j->chunks) {
+		st_diag("nr_ranges 2, ranges NULL: ret=%d chunks=%u", ret,
+			j->chunks);
+		ok = false;
+	}
 	st_result(ok, "no_ranges_or_empty_range_einval", NULL);
 	st_job_free(j);
 }
@@ -2476,9 +2485,12 @@ static const struct file_operations st_churn_fops = {
  * be online), each waiting until its helper has run a chunk.  With
  * padata_mt's helper_exit_delay_ms set, the first job's helper is still in
  * padata_mt's code when both jobs have returned; the suite unloads the
- * modules at once.  Reads "ret1=R threads1=T ret2=R threads2=T".
+ * modules at once.  The second job must not get that helper (queued, it
+ * would run on the first job's CPU once its delay ends): its chunks stay
+ * on the two CPUs and it does not wait out the delay.  Reads "ret1=R
+ * threads1=T ret2=R threads2=T cpus2_allowed=B ms2=M".
  */
-static char st_rmmod_res[80] = "none\n";
+static char st_rmmod_res[128] = "none\n";
 static DEFINE_MUTEX(st_rmmod_lock);
 
 static ssize_t st_rmmod_write(struct file *f, const char __user *ubuf,
@@ -2488,6 +2500,8 @@ static ssize_t st_rmmod_write(struct file *f, const char __user *ubuf,
 	cpumask_var_t two;
 	unsigned int t1, t2;
 	int r1, r2, cpu, n = 0;
+	bool in2;
+	u64 t0, ms2;
 
 	if (num_online_cpus() < 3)
 		return -EOPNOTSUPP;
@@ -2515,11 +2529,15 @@ static ssize_t st_rmmod_write(struct file *f, const char __user *ubuf,
 	j->task.min_chunk = 1;
 	j->task.max_threads = 2;
 	j->rendezvous = ST_SLEEP;
+	t0 = ktime_get_ns();
 	r2 = padata_mt_run(&j->task);
+	ms2 = div_u64(ktime_get_ns() - t0, NSEC_PER_MSEC);
 	t2 = j->nr_tasks;
+	in2 = cpumask_subset(&j->cpus, two);
 	set_cpus_allowed_ptr(current, cpu_possible_mask);
 	snprintf(st_rmmod_res, sizeof(st_rmmod_res),
-		 "ret1=%d threads1=%u ret2=%d threads2=%u\n", r1, t1, r2, t2);
+		 "ret1=%d threads1=%u ret2=%d threads2=%u cpus2_allowed=%d ms2=%llu\n",
+		 r1, t1, r2, t2, in2, ms2);
 	mutex_unlock(&st_rmmod_lock);
 	free_cpumask_var(two);
 	st_job_free(j);
