@@ -453,6 +453,20 @@ static void test_exactly_once(void)
 	st_job_free(j);
 }
 
+static atomic_t st_calls;
+
+static int st_calls_fn(unsigned long s, unsigned long e, void *arg)
+{
+	atomic_inc(&st_calls);
+	return 0;
+}
+
+static const struct padata_mt_task st_nr_ranges_only = {
+	.thread_fn = st_calls_fn,
+	.size = 10,
+	.nr_ranges = 2,
+};
+
 static void test_edges(void)
 {
 	struct st_job *j = st_job_new();
@@ -555,13 +569,15 @@ static void test_edges(void)
 		st_diag("an empty range: ret=%d chunks=%u", ret, j->chunks);
 		ok = false;
 	}
-	/* nr_ranges without ranges is no start/size job either */
-	j->task.ranges = NULL;
-	j->task.size = 10;
-	ret = padata_mt_run(&j->task);
-	if (ret != -EINVAL || j->chunks) {
-		st_diag("nr_ranges 2, ranges NULL: ret=%d chunks=%u", ret,
-			j->chunks);
+	/*
+	 * nr_ranges without ranges is no start/size job either (a job of its
+	 * own: st_thread_fn would take it for a ranges job).
+	 */
+	atomic_set(&st_calls, 0);
+	ret = padata_mt_run(&st_nr_ranges_only);
+	if (ret != -EINVAL || atomic_read(&st_calls)) {
+		st_diag("nr_ranges 2, ranges NULL: ret=%d calls=%d", ret,
+			atomic_read(&st_calls));
 		ok = false;
 	}
 	st_result(ok, "no_ranges_or_empty_range_einval", NULL);
