@@ -561,7 +561,7 @@ static ssize_t mt_control_write(struct file *file, const char __user *ubuf,
 	mutex_unlock(&mt_cmd_mutex);
 	goto out;
 err:
-	mt_out_free(o);
+	mt_refuse(o, NULL, ret);	/* EFAULT, ENOMEM: results all the same */
 out:
 	kfree(job);
 	kfree(buf);

@@ -172,16 +172,25 @@ static inline u32 get_random_u32_below(u32 ceil)
 #endif
 
 /*
- * Before upstream ea72ce5da228 ("x86/kaslr: Expose and use the end of the
- * physical memory address space", 6.11, in Debian's 6.1.192) there is no
- * PHYSMEM_END and request_free_mem_region() may hand out a range beyond the
- * direct map; such kernels predate 7170130e4c72 ("x86/mm/init: Handle the
- * special case of device private pages in add_pages(), to not increase
- * max_pfn and trigger dma_addressing_limited() bounce buffers", 6.15) too,
- * so a ZONE_DEVICE plug above max_pfn raises max_pfn, max_low_pfn and
- * high_memory for good.  memmap_test then plugs nothing above high_memory.
- * Probed: PMT_HAVE_PHYSMEM_END.
+ * Upstream 7170130e4c72 ("x86/mm/init: Handle the special case of device
+ * private pages in add_pages(), to not increase max_pfn and trigger
+ * dma_addressing_limited() bounce buffers", 6.15) stopped a ZONE_DEVICE
+ * plug from raising max_pfn, max_low_pfn and high_memory for good.  No
+ * header shows it, so this shim goes by version: 6.15 on, and the stable releases Debian's changelogs list it in (6.12.31,
+ * 6.1.141).  Any other kernel is taken to raise them, and memmap_test then
+ * plugs nothing above high_memory.  (PHYSMEM_END, ea72ce5da228, came in
+ * 6.11, 6.10.10 and 6.1.110: no proxy for it.)
  */
-#define PMT_PLUG_RAISES_MAX_PFN	(!PMT_HAVE_PHYSMEM_END)
+#include <linux/version.h>
+#define PMT_V(a, b, c)		KERNEL_VERSION(a, b, c)
+#if LINUX_VERSION_CODE >= PMT_V(6, 15, 0) || \
+	(LINUX_VERSION_CODE >= PMT_V(6, 12, 31) && \
+	 LINUX_VERSION_CODE < PMT_V(6, 13, 0)) || \
+	(LINUX_VERSION_CODE >= PMT_V(6, 1, 141) && \
+	 LINUX_VERSION_CODE < PMT_V(6, 2, 0))
+#define PMT_PLUG_RAISES_MAX_PFN	0
+#else
+#define PMT_PLUG_RAISES_MAX_PFN	1
+#endif
 
 #endif /* _PADATA_MT_COMPAT_H */

@@ -7,7 +7,8 @@
 # with pfn/count, memset, bench), interleaved with rmmod/modprobe, writers
 # killed mid-command, max_memmap_pct writes and reads of every file
 # (control, table, async, padata_mt's stats, /proc/kpageflags and
-# kpagecount at the region's pfns, memory_failure() through
+# kpagecount at the region's pfns -- which show no ZONE_DEVICE page, so
+# only the read's success is checked --, memory_failure() through
 # hwpoison-inject).  Parameters aim at the edges (0, 1, the first and last
 # page of a piece and of a section, the last page, maxima) as well as at
 # random.  A model predicts every result; after every step the invariants
