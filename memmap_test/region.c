@@ -70,7 +70,8 @@ static void mt_pgmap_setup(struct dev_pagemap *pgmap)
  * upstream 7170130e4c72 ("x86/mm/init: Handle the special case of device
  * private pages in add_pages(), to not increase max_pfn and trigger
  * dma_addressing_limited() bounce buffers") left them alone for a pgmap.
- * Debian's 6.1 carries it from 6.1.141, its 6.12 from 6.12.31 (compat.h).  high_memory is exported and follows
+ * Debian's 6.1 carries it from 6.1.141, its 6.12 from 6.12.31
+ * (compat.h).  high_memory is exported and follows
  * max_pfn on x86-64, and so does the mask a device without DMA limits
  * needs (dma_get_required_mask() of a device with no DMA ops).
  */

@@ -176,12 +176,12 @@ static inline u32 get_random_u32_below(u32 ceil)
  * private pages in add_pages(), to not increase max_pfn and trigger
  * dma_addressing_limited() bounce buffers", 6.15) stopped a ZONE_DEVICE
  * plug from raising max_pfn, max_low_pfn and high_memory for good.  No
- * header shows it, so this shim goes by version: 6.15 on, and the stable releases Debian's changelogs list it in (6.12.31,
- * 6.1.141).  Any other kernel is taken to raise them, and memmap_test then
+ * header shows it, so this shim goes by version: 6.15 on, and the stable
+ * releases Debian's changelogs list it in (6.12.31, 6.1.141).  Any other
+ * kernel is taken to raise them (6.13 and 6.14 too), and memmap_test then
  * plugs nothing above high_memory.  (PHYSMEM_END, ea72ce5da228, came in
  * 6.11, 6.10.10 and 6.1.110: no proxy for it.)
  */
-#include <linux/version.h>
 #define PMT_V(a, b, c)		KERNEL_VERSION(a, b, c)
 #if LINUX_VERSION_CODE >= PMT_V(6, 15, 0) || \
 	(LINUX_VERSION_CODE >= PMT_V(6, 12, 31) && \
@@ -192,5 +192,6 @@ static inline u32 get_random_u32_below(u32 ceil)
 #else
 #define PMT_PLUG_RAISES_MAX_PFN	1
 #endif
+#undef PMT_V
 
 #endif /* _PADATA_MT_COMPAT_H */

@@ -11,8 +11,8 @@
  * helper runs on every kernel (since 6.6 an unbound worker queued on a node
  * may run elsewhere).  When no chunk is left, or after an error or a
  * cancel, the caller takes back the helpers that have not started instead
- * of waiting for them; it waits for a helper that owns a range the caller
- * may not run (one of another node), so the range stays on its node.  A
+ * of waiting for them; while chunks it may not run are left (another
+ * node's range), it waits for every helper.  A
  * helper still finishing its last job is queued again only when the pool
  * has no idle one (it would run on its old CPU).  The chunk
  * sequence of a range is a pure function of the job's parameters, so undo
@@ -440,7 +440,10 @@ static struct pmt_helper *pmt_current_helper(void)
  * pmt_helper_fn() (between its complete() and its return).  Queued again
  * then, the workqueue would run it on the CPU it is finishing on, not the
  * one placement picks (a work item never runs twice at once), so pool_get
- * takes such helpers only when the idle ones are not enough.
+ * takes such helpers only when the idle ones are not enough, and last.
+ * Such a helper may then run on its old CPU, even one the caller may not
+ * use: it takes back-to-back jobs using every helper while one is still
+ * finishing.
  */
 static bool pmt_helper_idle(struct pmt_helper *h)
 {
@@ -449,7 +452,7 @@ static bool pmt_helper_idle(struct pmt_helper *h)
 
 static struct pmt_helper *pmt_pool_get(unsigned int want, unsigned int *got)
 {
-	struct pmt_helper *list = NULL, **pp, *h;
+	struct pmt_helper *list = NULL, **tail = &list, **pp, *h;
 	unsigned int n = 0;
 	int pass;
 
@@ -457,7 +460,10 @@ static struct pmt_helper *pmt_pool_get(unsigned int want, unsigned int *got)
 	if (!want)
 		return NULL;
 	spin_lock(&pmt_pool.lock);
-	/* Pass 0 takes idle helpers only, pass 1 whatever is left. */
+	/*
+	 * Pass 0 takes idle helpers only, pass 1 whatever is left, appended
+	 * so that placement gives those the last places.
+	 */
 	for (pass = 0; pass < 2 && n < want; pass++) {
 		pp = &pmt_pool.free;
 		while ((h = *pp) && n < want) {
@@ -466,8 +472,9 @@ static struct pmt_helper *pmt_pool_get(unsigned int want, unsigned int *got)
 				continue;
 			}
 			*pp = h->next;
-			h->next = list;
-			list = h;
+			h->next = NULL;
+			*tail = h;
+			tail = &h->next;
 			n++;
 		}
 	}

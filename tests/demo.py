@@ -61,6 +61,12 @@ bench_args=$(echo "${7:--}" | tr ':' ' ')
 [ "$bench_args" = - ] && bench_args=
 echo "pmt-demo: cpu_model=$(sed -n 's/^model name[^:]*: //p' /proc/cpuinfo | head -n 1)"
 echo "pmt-demo: guest_cpus=$(nproc)"
+# The CPU vulnerabilities the guest kernel mitigates: its return thunks and
+# call-depth tracking cost every call and return (and none of memset).
+for v in /sys/devices/system/cpu/vulnerabilities/*; do
+	[ -e "$v" ] || continue
+	echo "pmt-demo: vuln.${v##*/}=$(tr ' ' _ <"$v")"
+done
 echo "pmt-demo: guest_memtotal_kb=$(sed -n 's/^MemTotal: *\([0-9]*\).*/\1/p' /proc/meminfo)"
 if [ "$engine" = 1 ]; then
 	# shellcheck disable=SC2086 # word splitting intended
@@ -283,6 +289,9 @@ def main():
     ap.add_argument('--cpu', default=None,
                     help='QEMU -cpu model (default: QEMU\'s; say which in '
                     'any comparison)')
+    ap.add_argument('--cmdline', default='',
+                    help='more guest kernel parameters, e.g. '
+                    '"mitigations=off" (say so in any comparison)')
     ap.add_argument('--timeout', type=int, default=3600,
                     help='hard guest timeout in seconds (default 3600)')
     ap.add_argument('--no-engine', action='store_true',
@@ -350,7 +359,9 @@ def main():
                        numa_nodes=args.numa, timeout_s=args.timeout,
                        cpu_model=args.cpu, run='/tests/demo.sh',
                        node_cpus=node_cpus,
-                       cmdline_extra='pmt.args=' + guest_args)
+                       cmdline_extra=' '.join(
+                           x for x in (args.cmdline, 'pmt.args=' + guest_args)
+                           if x))
     except vm.VMTimeout as e:
         print(e)
         sys.exit(1)
@@ -376,9 +387,14 @@ def main():
              if node_cpus else
              '%d NUMA nodes' % args.numa if args.numa > 1 else 'no NUMA',
              kv.get('cpu_model', '?')))
+    if args.cmdline:
+        print('extra kernel parameters: %s' % args.cmdline)
     print(host_note)
     print('host load average (1/5/15 min) before the guest: %.2f %.2f %.2f, '
           'after: %.2f %.2f %.2f' % (load0 + os.getloadavg()))
+    vulns = lines_with(text, 'pmt-demo: vuln.')
+    if vulns:
+        print('guest CPU vulnerabilities: %s' % '; '.join(vulns))
     if engine:
         print('\n'.join(engine_report(text)))
     elif not args.no_engine:

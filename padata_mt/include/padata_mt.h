@@ -138,8 +138,11 @@ int __padata_mt_run(const struct padata_mt_task *task,
  *
  * Splits the job into chunks and runs them on the calling thread plus up to
  * @max_threads - 1 helpers, each queued on a CPU of its own (not the one
- * the caller runs on when the job starts; the caller is not pinned) among
- * the online CPUs the caller may use, on padata_mt's own per-CPU workqueue.  Every unit of the job is passed to exactly one
+ * the caller runs on when the helpers are placed; the caller is not
+ * pinned) among the online CPUs the caller may use, on padata_mt's own
+ * per-CPU workqueue.  A helper still finishing its previous job is
+ * queued only when the pool has no idle one, and then runs on the CPU it
+ * is finishing on.  Every unit of the job is passed to exactly one
  * @thread_fn call.  Chunks are handed out dynamically, large first and
  * shrinking toward the end of the job, so that all threads finish together;
  * a job of at least 4 * threads * roundup(@min_chunk, @align) units gets at

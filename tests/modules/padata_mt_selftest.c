@@ -2497,11 +2497,11 @@ static const struct file_operations st_churn_fops = {
 
 /*
  * rmmod_race: a two-thread job from a caller allowed everywhere, then one
- * from a caller restricted to two of the online CPUs (at least three must
- * be online), each waiting until its helper has run a chunk.  With
- * padata_mt's helper_exit_delay_ms set, the first job's helper is still in
- * padata_mt's code when both jobs have returned; the suite unloads the
- * modules at once.  The second job must not get that helper (queued, it
+ * from a caller restricted to two online CPUs the first job ran no chunk
+ * on (at least three must be online), each waiting until its helper has
+ * run a chunk.  With padata_mt's helper_exit_delay_ms set, the first
+ * job's helper is still in padata_mt's code when both jobs have returned;
+ * the suite unloads the modules at once.  The second job must not get that helper (queued, it
  * would run on the first job's CPU once its delay ends): its chunks stay
  * on the two CPUs and it does not wait out the delay.  Reads "ret1=R
  * threads1=T ret2=R threads2=T cpus2_allowed=B ms2=M".
@@ -2528,9 +2528,6 @@ static ssize_t st_rmmod_write(struct file *f, const char __user *ubuf,
 		st_job_free(j);
 		return -ENOMEM;
 	}
-	for_each_online_cpu(cpu)
-		if (n++ < 2)
-			cpumask_set_cpu(cpu, two);
 	mutex_lock(&st_rmmod_lock);
 	st_job_reset(j);
 	j->task.size = 4;
@@ -2539,6 +2536,24 @@ static ssize_t st_rmmod_write(struct file *f, const char __user *ubuf,
 	j->rendezvous = ST_SLEEP;
 	r1 = padata_mt_run(&j->task);
 	t1 = j->nr_tasks;
+	/*
+	 * Two CPUs the first job ran no chunk on (four are online on the
+	 * topology lane), so its finishing helper, handed to the second job,
+	 * would run outside them.
+	 */
+	for_each_online_cpu(cpu) {
+		if (n < 2 && !cpumask_test_cpu(cpu, &j->cpus)) {
+			cpumask_set_cpu(cpu, two);
+			n++;
+		}
+	}
+	/* Fewer than two left (the first job moved between CPUs): any two. */
+	for_each_online_cpu(cpu) {
+		if (n < 2 && !cpumask_test_cpu(cpu, two)) {
+			cpumask_set_cpu(cpu, two);
+			n++;
+		}
+	}
 	set_cpus_allowed_ptr(current, two);
 	st_job_reset(j);
 	j->task.size = 4;
