@@ -61,6 +61,10 @@ bench_args=$(echo "${7:--}" | tr ':' ' ')
 [ "$bench_args" = - ] && bench_args=
 echo "pmt-demo: cpu_model=$(sed -n 's/^model name[^:]*: //p' /proc/cpuinfo | head -n 1)"
 echo "pmt-demo: guest_cpus=$(nproc)"
+# What picks the kernel's memset (6.1: rep stosq with rep_good, rep stosb
+# with erms; 6.12: rep stosb with fsrs, else an unrolled loop): under TCG
+# they cost differently, and the memset ceiling with them.
+echo "pmt-demo: cpu_flags=$(grep -m1 '^flags' /proc/cpuinfo | tr ' ' '\n' | grep -x -E 'rep_good|erms|fsrm|fsrs' | tr '\n' ' ')"
 # The CPU vulnerabilities the guest kernel mitigates: its return thunks and
 # call-depth tracking cost every call and return (and none of memset).
 for v in /sys/devices/system/cpu/vulnerabilities/*; do
@@ -392,6 +396,10 @@ def main():
     print(host_note)
     print('host load average (1/5/15 min) before the guest: %.2f %.2f %.2f, '
           'after: %.2f %.2f %.2f' % (load0 + os.getloadavg()))
+    flags = lines_with(text, 'pmt-demo: cpu_flags=')
+    if flags:
+        print('guest CPU flags that pick memset: %s' % (flags[0].strip() or
+                                                       'none'))
     vulns = lines_with(text, 'pmt-demo: vuln.')
     if vulns:
         print('guest CPU vulnerabilities: %s' % '; '.join(vulns))
