@@ -41,20 +41,7 @@ n=$(grep -c '^\(not \)\?ok ' "$res")
 t_plan $((n + 17))
 grep '^# ' "$res"
 # Each result of the module, renumbered into this suite.
-grep '^\(not \)\?ok ' "$res" >/tmp/selftest.results
-while read -r word rest; do
-	if [ "$word" = ok ]; then
-		set -- $rest
-		name=$2
-		case "$rest" in
-		*'# SKIP'*) t_skip "$name" "${rest#*# SKIP }" ;;
-		*) t_ok "$name" ;;
-		esac
-	else
-		set -- $rest
-		t_fail "$3"
-	fi
-done </tmp/selftest.results
+t_results "$res"
 
 kjob=$dbg/padata_mt_selftest/killable_job
 
@@ -148,12 +135,7 @@ oneshot=$dbg/padata_mt_selftest/oneshot_killed
 oneshot_killed() {
 	sh -c "echo go >$oneshot" &
 	pid=$!
-	i=0
-	while [ "$(cat $oneshot)" != waiting ]; do
-		[ $i -lt 200 ] || { kill -9 $pid; wait $pid; echo "never waited"; return 1; }
-		sleep 0.05
-		i=$((i + 1))
-	done
+	t_wait_for $oneshot waiting 200 || { kill -9 $pid; wait $pid; return 1; }
 	kill -9 $pid
 	wait $pid
 	r=$(cat $oneshot)
@@ -298,12 +280,7 @@ long=$dbg/padata_mt_selftest/long_helper_job
 killed_waits_idle() {
 	sh -c "echo go >$long" &
 	pid=$!
-	i=0
-	while [ "$(cat $long)" != helper_sleeping ]; do
-		[ $i -lt 200 ] || { kill -9 $pid; wait $pid; echo "the helper never slept"; return 1; }
-		sleep 0.05
-		i=$((i + 1))
-	done
+	t_wait_for $long helper_sleeping 200 || { kill -9 $pid; wait $pid; return 1; }
 	kill -9 $pid
 	states=
 	i=0

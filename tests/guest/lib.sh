@@ -155,6 +155,37 @@ t_module_loaded() {
 	grep -q "^$1 " /proc/modules
 }
 
+# t_results FILE: one result per "ok N name [# SKIP why]" / "not ok N name"
+# line of FILE (a test module's own KTAP results), renumbered into the
+# suite.
+t_results() {
+	grep '^\(not \)\?ok ' "$1" >/tmp/t_results.$$
+	while read -r tr_word tr_rest; do
+		# shellcheck disable=SC2086 # split into number and name
+		set -- $tr_rest
+		if [ "$tr_word" = ok ]; then
+			case "$tr_rest" in
+			*'# SKIP'*) t_skip "$2" "${tr_rest#*# SKIP }" ;;
+			*) t_ok "$2" ;;
+			esac
+		else
+			t_fail "$3"
+		fi
+	done </tmp/t_results.$$
+	rm -f /tmp/t_results.$$
+}
+
+# t_wait_for FILE VALUE [TRIES]: until FILE reads VALUE, polling every
+# 50 ms, at most TRIES times (default 400: 20 s); says what it read last.
+t_wait_for() {
+	tw_i=0
+	while [ "$(cat "$1")" != "$2" ]; do
+		[ $tw_i -lt "${3:-400}" ] || { echo "$1 never read $2 (reads $(cat "$1"))"; return 1; }
+		sleep 0.05
+		tw_i=$((tw_i + 1))
+	done
+}
+
 t_debug_kernel() {
 	[ -e /sys/kernel/debug/kmemleak ] || [ -e /proc/lockdep ]
 }

@@ -31,32 +31,11 @@ fi
 n=$(grep -c '^\(not \)\?ok ' "$res")
 t_plan $((n + 4))
 grep '^# ' "$res"
-grep '^\(not \)\?ok ' "$res" >/tmp/topology.results
-while read -r word rest; do
-	set -- $rest
-	if [ "$word" = ok ]; then
-		case "$rest" in
-		*'# SKIP'*) t_skip "$2" "${rest#*# SKIP }" ;;
-		*) t_ok "$2" ;;
-		esac
-	else
-		t_fail "$3"
-	fi
-done </tmp/topology.results
+t_results "$res"
 
 # The highest-numbered CPU: the only CPU of its node on this guest.
 last_cpu=$(($(nproc) - 1))
 cpu_online=/sys/devices/system/cpu/cpu$last_cpu/online
-
-# wait_for FILE VALUE: up to 20 s for FILE to read VALUE.
-wait_for() {
-	w_i=0
-	while [ "$(cat "$1")" != "$2" ]; do
-		[ $w_i -lt 400 ] || { echo "$1 never read $2 (reads $(cat "$1"))"; return 1; }
-		sleep 0.05
-		w_i=$((w_i + 1))
-	done
-}
 
 # A job given as ranges (one on NUMA_NO_NODE) is held between counting its
 # CPUs and placing its helpers; a CPU goes offline meanwhile, so fewer CPUs
@@ -67,7 +46,7 @@ setup_race() {
 	echo 1 >$hold || return 1
 	sh -c "echo go >$race" &
 	pid=$!
-	if ! wait_for $hold 2; then
+	if ! t_wait_for $hold 2; then
 		echo 0 >$hold
 		wait $pid
 		return 1
@@ -103,7 +82,7 @@ cpu_churn() {
 	t0=$(uptime_ns)
 	sh -c "echo run >$churn" &
 	pid=$!
-	wait_for $churn running || { echo stop >$churn; wait $pid; return 1; }
+	t_wait_for $churn running || { echo stop >$churn; wait $pid; return 1; }
 	round=0
 	while [ $round -lt 4 ]; do
 		for c in $(seq 1 $last_cpu); do
