@@ -39,9 +39,9 @@
 #include <linux/wait_bit.h>
 #include <linux/workqueue.h>
 
-#include "compat.h"
-#include "padata_mt.h"
-#include "memmap_test.h"
+#include "async.h"
+#include "digest.h"
+#include "pageinit.h"
 
 struct mt_claim {
 	struct mt_region *r;
@@ -128,23 +128,18 @@ static unsigned long mt_wait_sections(struct mt_region *r, unsigned long s0,
 	return waited;
 }
 
-/*
- * Make sections [s0, s1) initialised: claim the unclaimed ones and
- * initialise them here (with @threads), then wait for those in progress.
- * On success every one of them is DONE.
- */
+/* Claim the unclaimed sections of [s0, s1) here, then wait for the rest. */
 int mt_sync_sections(struct mt_region *r, unsigned long s0,
-		     unsigned long s1, unsigned int threads,
-		     const atomic_t *cancel, unsigned long *inited,
-		     unsigned long *waited)
+		     unsigned long s1, const struct mt_ctx *ctx,
+		     unsigned long *inited, unsigned long *waited)
 {
-	struct mt_claim c = { .r = r, .cancel = cancel };
+	struct mt_claim c = { .r = r, .cancel = ctx->cancel };
 	int ret;
 
 	*inited = 0;
 	*waited = 0;
 	atomic_long_set(&c.inited, 0);
-	ret = mt_run_sections(mt_claim_fn, &c, s0, s1, threads, cancel);
+	ret = mt_run_sections(mt_claim_fn, &c, s0, s1, ctx);
 	*inited = atomic_long_read(&c.inited);
 	*waited = mt_wait_sections(r, s0, s1);
 	return ret;
@@ -157,14 +152,17 @@ static void mt_async_fn(struct work_struct *work)
 		.r = r, .cancel = &mt_async.cancel, .background = true,
 		.delay_ms = mt_async.delay_ms,
 	};
+	struct mt_ctx ctx = {
+		.o = mt_out_alloc(), .cancel = &mt_async.cancel,
+		.threads = mt_async.threads,
+	};
 	unsigned long s, twice = 0, never = 0;
-	struct mt_out *o = mt_out_alloc();
+	struct mt_out *o = ctx.o;
 	u64 t_end;
 	int ret;
 
 	atomic_long_set(&c.inited, 0);
-	ret = mt_run_sections(mt_claim_fn, &c, 0, r->nr_sections,
-			      mt_async.threads, &mt_async.cancel);
+	ret = mt_run_sections(mt_claim_fn, &c, 0, r->nr_sections, &ctx);
 	/* A sync that claimed a section finishes it; the pass ends after. */
 	mt_wait_sections(r, 0, r->nr_sections);
 	t_end = ktime_get_ns();
@@ -181,7 +179,7 @@ static void mt_async_fn(struct work_struct *work)
 			      "async: %lu sections initialised more than once, %lu never",
 			      twice, never);
 	if (!ret && mt_async.check)
-		ret = mt_check_digest(r, mt_async.threads, o, &mt_async.cancel);
+		ret = mt_check_digest(r, &ctx);
 
 	mutex_lock(&mt_async_lock);
 	swap(o, mt_async.out);
@@ -196,12 +194,6 @@ static void mt_async_fn(struct work_struct *work)
 	mt_out_free(o);
 }
 
-/*
- * Start a background pass over @r; no pass may be running.  @poison
- * (test-only) first scribbles every section (mt_poison_section()), so a
- * section nobody initialised shows in its digest.  @check: digest-check
- * the region when the pass is complete.
- */
 void mt_async_start(struct mt_region *r, unsigned int threads, bool poison,
 		    unsigned int delay_ms, bool check)
 {
@@ -241,7 +233,6 @@ bool mt_async_running(void)
 	return READ_ONCE(mt_async.running);
 }
 
-/* Wait for the pass to end (without load); its result. */
 int mt_async_wait(void)
 {
 	wait_event_idle(mt_async_wq, !READ_ONCE(mt_async.running));
@@ -249,13 +240,11 @@ int mt_async_wait(void)
 	return mt_async.result;
 }
 
-/* Start to every section DONE, of the last pass that ended. */
 u64 mt_async_full_ns(void)
 {
 	return mt_async.t_end - mt_async.t_start;
 }
 
-/* Cancel a running pass and wait for it; whether one was running. */
 bool mt_async_stop(void)
 {
 	bool was = READ_ONCE(mt_async.running);
@@ -285,7 +274,6 @@ void mt_async_exit(void)
 	destroy_workqueue(mt_async_queue);
 }
 
-/* The "async" debugfs file. */
 void mt_async_status(struct seq_file *m)
 {
 	u64 now;
@@ -308,83 +296,7 @@ void mt_async_status(struct seq_file *m)
 		seq_printf(m, "async_sections_initialised_twice=%lu\nasync_sections_never_initialised=%lu\n",
 			   mt_async.twice, mt_async.never);
 		if (mt_async.out)
-			seq_write(m, mt_async.out->buf, mt_async.out->len);
+			mt_out_show(m, mt_async.out);
 	}
 	mutex_unlock(&mt_async_lock);
-}
-
-/* --- the commands ---------------------------------------------------- */
-
-int mt_cmd_async(const struct mt_args *a, struct mt_out *o,
-		 const atomic_t *cancel)
-{
-	unsigned int threads = mt_threads_arg(a);
-	struct mt_region *r = mt_region;
-	u64 t0;
-	int ret;
-
-	mt_kv(o, "threads=%u\npoison=%d\ndelay_ms=%u\n", threads, a->poison,
-	      a->delay_ms);
-	if (!r)
-		return mt_fail(o, -ENOENT, "no region is plugged");
-	ret = mt_reinit_prepare(r, threads, o, cancel);
-	mt_kv(o, "layout_validated=%d\n", r->layout_ok);
-	if (ret)
-		return ret;
-	t0 = ktime_get_ns();
-	mt_async_start(r, threads, a->poison, a->delay_ms, true);
-	mt_kv(o, "async_start_ns=%llu\nasync_sections=%lu\n",
-	      ktime_get_ns() - t0, r->nr_sections);
-	return 0;
-}
-
-int mt_cmd_sync(const struct mt_args *a, struct mt_out *o,
-		const atomic_t *cancel)
-{
-	unsigned int threads = mt_threads_arg(a);
-	struct mt_region *r = mt_region;
-	unsigned long end, pfn, count, s0, s1, s, inited, waited, left = 0;
-	u64 t0, ns;
-	int ret;
-
-	mt_kv(o, "threads=%u\n", threads);
-	if (!r)
-		return mt_fail(o, -ENOENT, "no region is plugged");
-	ret = mt_layout_refuse(o);
-	if (ret)
-		return ret;
-	end = r->start_pfn + r->nr_pages;
-	if (a->has_pfn && (a->pfn < r->start_pfn || a->pfn >= end))
-		return mt_fail(o, -EINVAL,
-			       "pfn=%#llx is outside the region [%#lx, %#lx)",
-			       a->pfn, r->start_pfn, end);
-	pfn = a->has_pfn ? a->pfn : r->start_pfn;
-	if (a->has_count && a->count > end - pfn)
-		return mt_fail(o, -EINVAL,
-			       "pfn=%#lx count=%llu goes beyond the region's end %#lx",
-			       pfn, a->count, end);
-	count = a->has_count ? a->count : end - pfn;
-	s0 = (pfn - r->start_pfn) / PAGES_PER_SECTION;
-	s1 = DIV_ROUND_UP(pfn + count - r->start_pfn, PAGES_PER_SECTION);
-	mt_kv(o, "sync_pfn=%#lx\nsync_count=%lu\nsync_sections=%lu\n", pfn,
-	      count, s1 - s0);
-
-	t0 = ktime_get_ns();
-	ret = mt_sync_sections(r, s0, s1, threads, cancel, &inited, &waited);
-	ns = ktime_get_ns() - t0;
-	mt_kv(o, "sync_ns=%llu\nsync_sections_initialised=%lu\nsync_sections_waited=%lu\n",
-	      ns, inited, waited);
-	if (ret)
-		return mt_fail(o, ret, "sync failed%s",
-			       ret == -ECANCELED ? ": cancelled" : "");
-	for (s = s0; s < s1; s++)
-		left += !mt_section_is_done(r, s);
-	mt_kv(o, "sync_sections_not_done=%lu\n", left);
-	if (left)
-		return mt_fail(o, -EIO, "sync returned with %lu sections not done",
-			       left);
-	/* The pages of the range at the moment sync returned. */
-	if (!r->kdigest)
-		return 0;
-	return mt_check_digest_range(r, s0, s1, threads, o, cancel);
 }

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * memmap_test: the memset ceiling, the bench sweep, its statistics and the
- * table.
+ * table (bench.h).
  *
  * memset writes a vmalloc'd buffer the size of the region's memmap with the
  * same chunking as reinit (2 MiB, the memmap of one section), so the two
@@ -32,7 +32,10 @@
 
 #include "compat.h"
 #include "padata_mt.h"
-#include "memmap_test.h"
+#include "async.h"
+#include "bench.h"
+#include "digest.h"
+#include "pageinit.h"
 
 #define MT_MEMSET_CHUNK		(PAGES_PER_SECTION * sizeof(struct page))
 #define MT_DEFAULT_REPEATS	5
@@ -114,31 +117,21 @@ static char *mt_buf_alloc(u64 size, struct mt_out *o, int *err)
 	return buf;
 }
 
-int mt_cmd_memset(const struct mt_args *a, struct mt_out *o,
-		  const atomic_t *cancel)
+int mt_memset(u64 size, const struct mt_ctx *c)
 {
-	unsigned int threads = mt_threads_arg(a);
-	u64 size, ns;
 	char *buf;
+	u64 ns;
 	int ret;
 
-	mt_kv(o, "threads=%u\n", threads);
-	if (a->size)
-		size = a->size;
-	else if (mt_region)
-		size = mt_region->nr_pages * sizeof(struct page);
-	else
-		return mt_fail(o, -EINVAL,
-			       "memset needs size= or a plugged region");
-	mt_kv(o, "memset_size_bytes=%llu\n", size);
-	buf = mt_buf_alloc(size, o, &ret);
+	mt_kv(c->o, "memset_size_bytes=%llu\n", size);
+	buf = mt_buf_alloc(size, c->o, &ret);
 	if (!buf)
 		return ret;
-	ret = mt_memset_run(buf, size, threads, cancel, &ns);
+	ret = mt_memset_run(buf, size, c->threads, c->cancel, &ns);
 	vfree(buf);
 	if (ret)
-		return mt_fail(o, ret, "memset failed");
-	mt_kv(o, "memset_ns=%llu\n", ns);
+		return mt_fail(c->o, ret, "memset failed");
+	mt_kv(c->o, "memset_ns=%llu\n", ns);
 	return 0;
 }
 
@@ -189,9 +182,10 @@ static void mt_ms(char *b, size_t len, u64 ns)
 /* --- the sweep ------------------------------------------------------- */
 
 struct mt_bench {
-	const struct mt_args *a;
+	const struct mt_bench_req *req;
 	struct mt_out *o;
 	const atomic_t *cancel;
+	struct mt_region *r;	/* the one plugged, or NULL */
 	unsigned int threads[MT_MAX_SWEEP];
 	unsigned int nr_threads;
 	unsigned int repeats;
@@ -208,14 +202,37 @@ static u64 *mt_sample(struct mt_bench *b, enum mt_op op, unsigned int t,
 	return &b->ns[(op * MT_MAX_SWEEP + t) * MT_MAX_REPEATS + rep];
 }
 
-/* Plug with the stock path at one thread, @a's pieces otherwise. */
+/* An operation's context at @threads. */
+static struct mt_ctx mt_bench_ctx(const struct mt_bench *b,
+				  unsigned int threads)
+{
+	return (struct mt_ctx){ .o = b->o, .cancel = b->cancel,
+				.threads = threads };
+}
+
+/* Plug with the stock path at one thread, the given pieces otherwise. */
 static int mt_bench_plug(struct mt_bench *b, unsigned int threads, u64 *ns)
 {
-	struct mt_args pa = *b->a;
+	struct mt_ctx c = mt_bench_ctx(b, threads);
+	struct mt_plug_req pa = b->req->plug;
+	struct mt_region *r;
 
 	if (threads == 1)
 		pa.pieces = 0;
-	return mt_region_plug(&pa, threads, b->o, b->cancel, ns);
+	r = mt_region_plug(&pa, &c, ns);
+	if (IS_ERR(r))
+		return PTR_ERR(r);
+	b->r = r;
+	return 0;
+}
+
+static void mt_bench_unplug(struct mt_bench *b, unsigned int threads,
+			    u64 *ns)
+{
+	if (!b->r)
+		return;
+	mt_region_unplug(b->r, threads, ns);
+	b->r = NULL;
 }
 
 static int mt_bench_hotplug(struct mt_bench *b)
@@ -229,8 +246,8 @@ static int mt_bench_hotplug(struct mt_bench *b)
 					    mt_sample(b, MT_OP_HOTPLUG, t, rep));
 			if (ret)
 				return ret;
-			mt_region_unplug(b->threads[t],
-					 mt_sample(b, MT_OP_UNPLUG, t, rep));
+			mt_bench_unplug(b, b->threads[t],
+					mt_sample(b, MT_OP_UNPLUG, t, rep));
 			if (atomic_read(b->cancel))
 				return -ECANCELED;
 		}
@@ -246,7 +263,8 @@ static int mt_bench_hotplug(struct mt_bench *b)
 static int mt_bench_async(struct mt_bench *b)
 {
 	unsigned int top = b->threads[b->nr_threads - 1];
-	struct mt_region *r = mt_region;
+	struct mt_ctx c = mt_bench_ctx(b, top);
+	struct mt_region *r = b->r;
 	unsigned long s, inited, waited;
 	int rep, ret = 0;
 	u64 t0, ns;
@@ -256,8 +274,7 @@ static int mt_bench_async(struct mt_bench *b)
 					       U32_MAX)) / PAGES_PER_SECTION;
 		mt_async_start(r, top, false, 0, rep == (int)b->repeats - 1);
 		t0 = ktime_get_ns();
-		ret = mt_sync_sections(r, s, s + 1, top, b->cancel, &inited,
-				       &waited);
+		ret = mt_sync_sections(r, s, s + 1, &c, &inited, &waited);
 		ns = ktime_get_ns() - t0;
 		if (ret) {
 			mt_async_stop();
@@ -274,41 +291,40 @@ static int mt_bench_async(struct mt_bench *b)
 
 static int mt_bench_reinit(struct mt_bench *b)
 {
+	static const struct mt_reinit_opts one = { .skip = -1 };
+	static const struct mt_reinit_opts two = { .twopass = true, .skip = -1 };
 	unsigned int t, top = b->threads[b->nr_threads - 1];
+	struct mt_ctx check = mt_bench_ctx(b, top);
 	int rep, ret;
 
 	ret = mt_bench_plug(b, top, NULL);
 	for (rep = -1; !ret && rep < (int)b->repeats; rep++) {
 		for (t = 0; !ret && t < b->nr_threads; t++) {
+			struct mt_ctx c = mt_bench_ctx(b, b->threads[t]);
 			bool last = rep == (int)b->repeats - 1;
 
-			ret = mt_reinit(mt_region, b->threads[t], false, false,
-					-1, b->o, b->cancel,
+			ret = mt_reinit(b->r, &one, &c,
 					mt_sample(b, MT_OP_REINIT, t, rep), NULL);
 			/* Every thread count's result is checked once. */
 			if (!ret && last)
-				ret = mt_check_digest(mt_region, top, b->o,
-						      b->cancel);
+				ret = mt_check_digest(b->r, &check);
 			if (!ret)
-				ret = mt_reinit(mt_region, b->threads[t], false,
-						true, -1, b->o, b->cancel,
+				ret = mt_reinit(b->r, &two, &c,
 						mt_sample(b, MT_OP_REINIT2, t,
 							  rep), NULL);
 			if (!ret && last)
-				ret = mt_check_digest(mt_region, top, b->o,
-						      b->cancel);
+				ret = mt_check_digest(b->r, &check);
 		}
 	}
 	if (!ret)
 		ret = mt_bench_async(b);
-	if (mt_region)
-		mt_region_unplug(top, NULL);
+	mt_bench_unplug(b, top, NULL);
 	return ret;
 }
 
 static int mt_bench_memset(struct mt_bench *b)
 {
-	u64 size = (b->a->size >> PAGE_SHIFT) * sizeof(struct page);
+	u64 size = (b->req->plug.size >> PAGE_SHIFT) * sizeof(struct page);
 	unsigned int t;
 	int rep, ret;
 	char *buf;
@@ -368,7 +384,7 @@ static void mt_bench_report_async(struct mt_bench *b, struct mt_out *tab)
 
 static void mt_bench_report(struct mt_bench *b, struct mt_out *tab)
 {
-	const struct mt_args *a = b->a;
+	const struct mt_plug_req *a = &b->req->plug;
 	unsigned int cpus, t, op;
 	int nid = a->nid == NUMA_NO_NODE ? first_memory_node : a->nid;
 	struct mt_out *o = b->o;
@@ -431,26 +447,24 @@ static unsigned int mt_default_sweep(unsigned int *thr)
 	return n;
 }
 
-int mt_cmd_bench(const struct mt_args *a, struct mt_out *o,
-		 const atomic_t *cancel)
+int mt_bench(const struct mt_bench_req *req, struct mt_ctx *c)
 {
-	struct mt_bench b = { .a = a, .o = o, .cancel = cancel };
+	struct mt_bench b = { .req = req, .o = c->o, .cancel = c->cancel };
+	struct mt_out *o = c->o;
 	struct mt_out *tab;
 	unsigned int t;
 	int ret;
 
-	if (mt_region)
-		return mt_fail(o, -EEXIST, "bench needs no region plugged; unplug first");
-	if (a->nr_threads) {
-		memcpy(b.threads, a->threads, sizeof(b.threads));
-		b.nr_threads = a->nr_threads;
+	if (req->nr_threads) {
+		memcpy(b.threads, req->threads, sizeof(b.threads));
+		b.nr_threads = req->nr_threads;
 	} else {
 		b.nr_threads = mt_default_sweep(b.threads);
 	}
-	b.repeats = a->repeats ? a->repeats : MT_DEFAULT_REPEATS;
+	b.repeats = req->repeats ? req->repeats : MT_DEFAULT_REPEATS;
 
 	mt_kv(o, "bench_size_bytes=%llu\nbench_repeats=%u\nbench_threads=",
-	      a->size, b.repeats);
+	      req->plug.size, b.repeats);
 	for (t = 0; t < b.nr_threads; t++)
 		mt_kv(o, "%s%u", t ? "," : "", b.threads[t]);
 	mt_kv(o, "\n");
@@ -468,14 +482,13 @@ int mt_cmd_bench(const struct mt_args *a, struct mt_out *o,
 		ret = mt_bench_reinit(&b);
 	if (!ret)
 		ret = mt_bench_memset(&b);
-	if (mt_region)
-		mt_region_unplug(b.threads[b.nr_threads - 1], NULL);
+	mt_bench_unplug(&b, b.threads[b.nr_threads - 1], NULL);
 	if (ret) {
 		mt_fail(o, ret, "bench failed");
 		goto out;
 	}
 	mt_bench_report(&b, tab);
-	mt_publish_table(tab);
+	c->table = tab;
 	tab = NULL;
 out:
 	mt_out_free(tab);

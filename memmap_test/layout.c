@@ -29,7 +29,7 @@
 #include <linux/utsname.h>
 
 #include "compat.h"
-#include "memmap_test.h"
+#include "layout.h"
 
 /*
  * Word content shared by every validated row (x86_64, 64-byte struct

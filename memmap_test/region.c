@@ -23,7 +23,7 @@
 
 #include "compat.h"
 #include "padata_mt.h"
-#include "memmap_test.h"
+#include "region.h"
 
 #define MT_SECTION_BYTES	(PAGES_PER_SECTION << PAGE_SHIFT)
 
@@ -41,6 +41,9 @@ static vm_fault_t mt_migrate_to_ram(struct vm_fault *vmf)
 	return VM_FAULT_SIGBUS;
 }
 
+/* A device-private pgmap's owner: any address unique to this module. */
+static char mt_pgmap_owner;
+
 static const struct dev_pagemap_ops mt_pgmap_ops = {
 	.PMT_PGMAP_FREE = mt_page_free,
 	.migrate_to_ram = mt_migrate_to_ram,
@@ -50,7 +53,7 @@ static void mt_pgmap_setup(struct dev_pagemap *pgmap)
 {
 	pgmap->type = MEMORY_DEVICE_PRIVATE;
 	pgmap->ops = &mt_pgmap_ops;
-	pgmap->owner = &mt_region;
+	pgmap->owner = &mt_pgmap_owner;
 }
 
 #define MT_PGMAP_TYPE_NAME "private"
@@ -102,7 +105,8 @@ static bool mt_plug_raises_max_pfn = PMT_PLUG_RAISES_MAX_PFN;
  * plug in 1.20-1.28, 1.11-1.21, 1.16-1.36, 1.33-1.35 s), while each piece
  * costs unplug its own RCU grace periods (0.14, 0.22, 0.47, 0.85 s).
  */
-unsigned int mt_default_pieces(unsigned long nr_sections, unsigned int threads)
+static unsigned int mt_default_pieces(unsigned long nr_sections,
+				      unsigned int threads)
 {
 	if (threads <= 1)
 		return 1;
@@ -215,7 +219,7 @@ static u64 mt_covered(u64 start, u64 size, unsigned long desc)
  * Reserved").  Anything else, a PCI window, an unclaimed BAR, e820
  * Reserved, a hole no one describes, may be given to a device later.
  */
-static int mt_check_base(const struct mt_args *a, struct mt_out *o)
+static int mt_check_base(const struct mt_plug_req *a, struct mt_out *o)
 {
 	struct range range;
 	u64 ok;
@@ -245,7 +249,7 @@ static int mt_check_base(const struct mt_args *a, struct mt_out *o)
 	return 0;
 }
 
-static int mt_claim(struct mt_region *r, const struct mt_args *a,
+static int mt_claim(struct mt_region *r, const struct mt_plug_req *a,
 		    struct mt_out *o)
 {
 	struct resource *res;
@@ -279,7 +283,7 @@ static int mt_claim(struct mt_region *r, const struct mt_args *a,
 }
 
 /* Check the request and build an unplugged, unclaimed region. */
-static struct mt_region *mt_region_new(const struct mt_args *a,
+static struct mt_region *mt_region_new(const struct mt_plug_req *a,
 				       unsigned int threads, struct mt_out *o,
 				       int *err)
 {
@@ -308,7 +312,7 @@ static struct mt_region *mt_region_new(const struct mt_args *a,
 	r->nr_pages = a->size >> PAGE_SHIFT;
 	r->nr_sections = r->nr_pages / PAGES_PER_SECTION;
 	r->nid = a->nid == NUMA_NO_NODE ? first_memory_node : a->nid;
-	r->fail_piece = a->has_fail_piece ? a->fail_piece : -1;
+	r->fail_piece = a->fail_piece;
 
 	r->nr_pieces = a->pieces ? a->pieces :
 		mt_default_pieces(r->nr_sections, threads);
@@ -321,8 +325,8 @@ static struct mt_region *mt_region_new(const struct mt_args *a,
 			r->nr_pieces, r->nr_sections);
 		goto err;
 	}
-	if (a->has_fail_piece && a->fail_piece >= r->nr_pieces) {
-		mt_fail(o, -EINVAL, "fail_piece=%u but only %u pieces",
+	if (a->fail_piece >= 0 && (unsigned int)a->fail_piece >= r->nr_pieces) {
+		mt_fail(o, -EINVAL, "fail_piece=%d but only %u pieces",
 			a->fail_piece, r->nr_pieces);
 		goto err;
 	}
@@ -351,16 +355,18 @@ err:
 	return NULL;
 }
 
-int mt_region_plug(const struct mt_args *a, unsigned int threads,
-		   struct mt_out *o, const atomic_t *cancel, u64 *ns)
+struct mt_region *mt_region_plug(const struct mt_plug_req *a,
+				 const struct mt_ctx *c, u64 *ns)
 {
+	unsigned int threads = c->threads;
+	struct mt_out *o = c->o;
 	struct padata_mt_task task = {
 		.thread_fn = mt_plug_fn,
 		.undo_fn = mt_unplug_fn_undo,
 		.align = 1,
 		.min_chunk = 1,
 		.max_threads = threads,
-		.cancel = cancel,
+		.cancel = c->cancel,
 	};
 	unsigned long hm, hm1;
 	struct mt_region *r;
@@ -368,12 +374,9 @@ int mt_region_plug(const struct mt_args *a, unsigned int threads,
 	u64 t0, dma;
 	int ret;
 
-	if (mt_region)
-		return mt_fail(o, -EEXIST,
-			       "a region is plugged already; unplug it first");
 	r = mt_region_new(a, threads, o, &ret);
 	if (!r)
-		return ret;
+		return ERR_PTR(ret);
 	ret = mt_claim(r, a, o);
 	if (ret)
 		goto err;
@@ -415,18 +418,15 @@ int mt_region_plug(const struct mt_args *a, unsigned int threads,
 		goto err;
 	}
 	r->plug_threads = threads;
-	mt_region = r;
-	return 0;
+	return r;
 
 err:
 	mt_region_free(r);
-	return ret;
+	return ERR_PTR(ret);
 }
 
-/* Unplug and release the region; cannot fail. */
-int mt_region_unplug(unsigned int threads, u64 *ns)
+void mt_region_unplug(struct mt_region *r, unsigned int threads, u64 *ns)
 {
-	struct mt_region *r = mt_region;
 	struct padata_mt_task task = {
 		.thread_fn = mt_unplug_fn,
 		.align = 1,
@@ -436,10 +436,6 @@ int mt_region_unplug(unsigned int threads, u64 *ns)
 	u64 t0;
 	int ret;
 
-	if (!r)
-		return -ENOENT;
-	/* No background pass may touch the memmap past this point. */
-	mt_async_stop();
 	task.fn_arg = r;
 	task.size = r->nr_pieces;
 	t0 = ktime_get_ns();
@@ -453,37 +449,7 @@ int mt_region_unplug(unsigned int threads, u64 *ns)
 		mt_unplug_fn_undo(0, r->nr_pieces, r);
 	if (ns)
 		*ns = ktime_get_ns() - t0;
-	mt_region = NULL;
 	mt_region_free(r);
-	return 0;
-}
-
-int mt_cmd_hotplug(const struct mt_args *a, struct mt_out *o,
-		   const atomic_t *cancel)
-{
-	unsigned int threads = mt_threads_arg(a);
-	u64 ns = 0;
-	int ret;
-
-	mt_kv(o, "threads=%u\nsize_bytes=%llu\n", threads, a->size);
-	ret = mt_region_plug(a, threads, o, cancel, &ns);
-	mt_kv(o, "hotplug_ns=%llu\n", ns);
-	if (!ret)
-		mt_kv(o, "pieces=%u\n", mt_region->nr_pieces);
-	return ret;
-}
-
-int mt_cmd_unplug(const struct mt_args *a, struct mt_out *o)
-{
-	unsigned int threads = mt_threads_arg(a);
-	u64 ns = 0;
-
-	mt_kv(o, "threads=%u\n", threads);
-	if (!mt_region)
-		return mt_fail(o, -ENOENT, "no region is plugged");
-	mt_region_unplug(threads, &ns);
-	mt_kv(o, "unplug_ns=%llu\n", ns);
-	return 0;
 }
 
 void mt_region_kv(const struct mt_region *r, struct mt_out *o)
