@@ -115,7 +115,7 @@ deb:
 # and tests/demo.py ask `make kver` for the choice above.
 KVER_ARG := $(if $(filter command line environment,$(origin KVER) $(origin KERNELRELEASE)),--kver $(KVER))
 
-# The test suite: every lane, one summary line (see tests/README.md).
+# The test suite: every lane, one summary line (see docs/testing.md).
 check:
 	python3 tests/run.py $(if $(LANES),--lanes $(LANES)) $(KVER_ARG)
 
@@ -127,7 +127,7 @@ demo: kdir-check
 bench: kdir-check
 	python3 tests/demo.py $(KVER_ARG) --engine-only $(DEMO_ARGS)
 
-# The engine's changes one at a time, in one boot (README.md, "The engine");
+# The engine's changes one at a time, in one boot (docs/results.md, "Ablation");
 # more module parameters with BENCH_ARGS, e.g. BENCH_ARGS=repeats=9.
 ablation: kdir-check
 	python3 tests/demo.py $(KVER_ARG) --engine-only \
