@@ -33,6 +33,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent / 'lib'))
 import debugkernel  # noqa: E402
 import ktap  # noqa: E402
+import lane_docs  # noqa: E402
 import lane_package  # noqa: E402
 import vm  # noqa: E402
 
@@ -792,6 +793,10 @@ def lane_registry():
                  'sparse findings'),
         LaneSpec('checkpatch', lane_checkpatch, 'checkpatch.pl --no-tree '
                  '(newest linux-source) over every .c/.h: zero findings'),
+        LaneSpec('docs', lane_docs.lane_docs, 'docs/memmap_test.md\'s '
+                 'command, key and file tables == memmap_test\'s command and '
+                 'key tables and debugfs files; every module parameter '
+                 'named in docs/'),
         LaneSpec('version', lane_version, 'dkms.conf version == modinfo '
                  'version and vermagic, every series'),
         LaneSpec('dkms', lane_dkms, 'make dkms-install for every series, '
