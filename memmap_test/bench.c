@@ -141,6 +141,32 @@ struct mt_stat {
 	u64 median, min, max, mean, stdev;
 };
 
+/* The result keys of a mt_stat: bench_<op>_t<threads>_<name>_ns. */
+#define MT_STAT(f) { #f, offsetof(struct mt_stat, f) }
+static const struct {
+	const char *name;
+	size_t off;
+} mt_stat_keys[] = {
+	MT_STAT(median), MT_STAT(mean), MT_STAT(min), MT_STAT(max),
+	MT_STAT(stdev),
+};
+
+static u64 mt_stat_get(const struct mt_stat *st, unsigned int i)
+{
+	return *(const u64 *)((const char *)st + mt_stat_keys[i].off);
+}
+
+/* @n of the keys, from the first: "<prefix>_<name>_ns=" lines. */
+static void mt_stat_kv(struct mt_out *o, const char *prefix,
+		       const struct mt_stat *st, unsigned int n)
+{
+	unsigned int i;
+
+	for (i = 0; i < n; i++)
+		mt_kv(o, "%s_%s_ns=%llu\n", prefix, mt_stat_keys[i].name,
+		      mt_stat_get(st, i));
+}
+
 static int mt_cmp_u64(const void *a, const void *b)
 {
 	u64 x = *(const u64 *)a, y = *(const u64 *)b;
@@ -365,10 +391,9 @@ static void mt_bench_report_async(struct mt_bench *b, struct mt_out *tab)
 	mt_stats(mt_sample(b, MT_OP_ASYNC_FIRST, 0, 0), b->repeats, &first);
 	mt_stats(mt_sample(b, MT_OP_ASYNC_FULL, 0, 0), b->repeats, &full);
 	mt_kv(b->o, "bench_async_threads=%u\n", top);
-	mt_kv(b->o, "bench_async_first_touch_median_ns=%llu\nbench_async_first_touch_min_ns=%llu\nbench_async_first_touch_max_ns=%llu\n",
-	      first.median, first.min, first.max);
-	mt_kv(b->o, "bench_async_full_median_ns=%llu\nbench_async_full_min_ns=%llu\nbench_async_full_max_ns=%llu\n",
-	      full.median, full.min, full.max);
+	/* median, mean, min, max */
+	mt_stat_kv(b->o, "bench_async_first_touch", &first, 4);
+	mt_stat_kv(b->o, "bench_async_full", &full, 4);
 	mt_kv(tab, "\nasync (%u threads): sync of one random pfn right after the start; start to every section done\n",
 	      top);
 	mt_kv(tab, "                        median_ms      min_ms      max_ms\n");
@@ -388,7 +413,7 @@ static void mt_bench_report(struct mt_bench *b, struct mt_out *tab)
 	unsigned int cpus, t, op;
 	int nid = a->nid == NUMA_NO_NODE ? first_memory_node : a->nid;
 	struct mt_out *o = b->o;
-	char med[24], mean[24], sd[24], mn[24], mx[24];
+	char med[24], mean[24], sd[24], mn[24], mx[24], key[48];
 
 	cpus = mt_node_cpus(nid);
 	mt_kv(o, "cpu_model=%s\nonline_cpus=%u\n", mt_cpu_model(),
@@ -424,14 +449,9 @@ static void mt_bench_report(struct mt_bench *b, struct mt_out *tab)
 			      thr * 100 / cpus, thr, div_u64(sp, 100),
 			      sp - div_u64(sp, 100) * 100, mean, sd, med, mn,
 			      mx);
-			mt_kv(o, "bench_%s_t%u_median_ns=%llu\nbench_%s_t%u_mean_ns=%llu\n",
-			      mt_op_names[op], thr, st.median,
-			      mt_op_names[op], thr, st.mean);
-			mt_kv(o, "bench_%s_t%u_min_ns=%llu\nbench_%s_t%u_max_ns=%llu\n",
-			      mt_op_names[op], thr, st.min,
-			      mt_op_names[op], thr, st.max);
-			mt_kv(o, "bench_%s_t%u_stdev_ns=%llu\n",
-			      mt_op_names[op], thr, st.stdev);
+			snprintf(key, sizeof(key), "bench_%s_t%u",
+				 mt_op_names[op], thr);
+			mt_stat_kv(o, key, &st, ARRAY_SIZE(mt_stat_keys));
 		}
 	}
 	mt_bench_report_async(b, tab);
