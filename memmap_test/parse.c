@@ -131,7 +131,8 @@ static int mt_key_bool(const struct mt_key *k, char *val, struct mt_args *a,
 	unsigned int x;
 	int ret = mt_parse_uint(o, k->name, val, 0, 1, &x);
 
-	*(bool *)mt_field(k, a) = x;
+	if (!ret)
+		*(bool *)mt_field(k, a) = x;
 	return ret;
 }
 
