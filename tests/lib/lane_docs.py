@@ -7,7 +7,10 @@ against what the code defines, so neither can change alone.
 - "## Keys": one row per entry of the key table mt_keys[] in
   memmap_test/parse.c, in its order;
 - "## Files": the files memmap_test/debugfs.c creates;
-- every module parameter of padata_mt/ and memmap_test/ is named in docs/.
+- every module parameter of padata_mt/ and memmap_test/ is named in docs/;
+- docs/developing.md's memmap_test table lists every memmap_test/*.c, top
+  to bottom, and no file (nor its header) includes the header of a file
+  above it: the arrows point one way.
 
 Run alone: python3 tests/lib/lane_docs.py (exit status 1 on a mismatch).
 """
@@ -121,6 +124,30 @@ def checks(root=REPO):
                             % (p, f.relative_to(root)),
                             re.search(r'\b%s\b' % p, alldocs) is not None,
                             'not found in docs/*.md'))
+    return res + layer_checks(root)
+
+
+def layer_checks(root):
+    """The memmap_test layers of docs/developing.md against the includes."""
+    res = []
+    doc = (root / 'docs' / 'developing.md').read_text()
+    m = re.search(r'^## memmap_test/.*?\n(.*?)(?=^## |\Z)', doc, re.M | re.S)
+    order = re.findall(r'^\| `(\w+)\.c` \|', m.group(1) if m else '', re.M)
+    src = root / 'memmap_test'
+    files = sorted(f.stem for f in src.glob('*.c'))
+    res.append(('docs/developing.md lists every memmap_test/*.c once',
+                sorted(order) == files and len(set(order)) == len(order),
+                'docs %s, tree %s' % (order, files)))
+    rank = {f: i for i, f in enumerate(order)}
+    for f in sorted(src.glob('*.[ch]')):
+        if f.stem not in rank:
+            continue
+        up = [h for h in re.findall(r'^#include "(\w+)\.h"', f.read_text(),
+                                    re.M)
+              if h in rank and rank[h] < rank[f.stem]]
+        res.append(('memmap_test/%s includes no header of a layer above it'
+                    % f.name, not up, 'includes %s' % ', '.join(
+                        h + '.h' for h in up)))
     return res
 
 
