@@ -3,7 +3,7 @@
  * memmap_test, the background re-initialisation and on-demand sync
  * (async.c).  One pass at a time, over a region the caller keeps plugged
  * until mt_async_stop() or mt_async_wait() returned.  Calls pageinit.h,
- * digest.h, region.h, layout.h, run.h, out.h.
+ * digest.h, region.h, run.h, out.h.
  */
 #ifndef _MT_ASYNC_H
 #define _MT_ASYNC_H

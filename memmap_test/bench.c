@@ -156,15 +156,20 @@ static u64 mt_stat_get(const struct mt_stat *st, unsigned int i)
 	return *(const u64 *)((const char *)st + mt_stat_keys[i].off);
 }
 
-/* @n of the keys, from the first: "<prefix>_<name>_ns=" lines. */
+#define MT_STAT_ALL		GENMASK(ARRAY_SIZE(mt_stat_keys) - 1, 0)
+/* median, min, max (async's keys) */
+#define MT_STAT_MIN_MAX		(BIT(0) | BIT(2) | BIT(3))
+
+/* The keys in @mask: "<prefix>_<name>_ns=" lines. */
 static void mt_stat_kv(struct mt_out *o, const char *prefix,
-		       const struct mt_stat *st, unsigned int n)
+		       const struct mt_stat *st, unsigned long mask)
 {
 	unsigned int i;
 
-	for (i = 0; i < n; i++)
-		mt_kv(o, "%s_%s_ns=%llu\n", prefix, mt_stat_keys[i].name,
-		      mt_stat_get(st, i));
+	for (i = 0; i < ARRAY_SIZE(mt_stat_keys); i++)
+		if (mask & BIT(i))
+			mt_kv(o, "%s_%s_ns=%llu\n", prefix,
+			      mt_stat_keys[i].name, mt_stat_get(st, i));
 }
 
 static int mt_cmp_u64(const void *a, const void *b)
@@ -257,6 +262,8 @@ static void mt_bench_unplug(struct mt_bench *b, unsigned int threads,
 {
 	if (!b->r)
 		return;
+	/* Every async pass of the bench has ended (mt_bench_async()). */
+	WARN_ON_ONCE(mt_async_running());
 	mt_region_unplug(b->r, threads, ns);
 	b->r = NULL;
 }
@@ -391,9 +398,8 @@ static void mt_bench_report_async(struct mt_bench *b, struct mt_out *tab)
 	mt_stats(mt_sample(b, MT_OP_ASYNC_FIRST, 0, 0), b->repeats, &first);
 	mt_stats(mt_sample(b, MT_OP_ASYNC_FULL, 0, 0), b->repeats, &full);
 	mt_kv(b->o, "bench_async_threads=%u\n", top);
-	/* median, mean, min, max */
-	mt_stat_kv(b->o, "bench_async_first_touch", &first, 4);
-	mt_stat_kv(b->o, "bench_async_full", &full, 4);
+	mt_stat_kv(b->o, "bench_async_first_touch", &first, MT_STAT_MIN_MAX);
+	mt_stat_kv(b->o, "bench_async_full", &full, MT_STAT_MIN_MAX);
 	mt_kv(tab, "\nasync (%u threads): sync of one random pfn right after the start; start to every section done\n",
 	      top);
 	mt_kv(tab, "                        median_ms      min_ms      max_ms\n");
@@ -451,7 +457,7 @@ static void mt_bench_report(struct mt_bench *b, struct mt_out *tab)
 			      mx);
 			snprintf(key, sizeof(key), "bench_%s_t%u",
 				 mt_op_names[op], thr);
-			mt_stat_kv(o, key, &st, ARRAY_SIZE(mt_stat_keys));
+			mt_stat_kv(o, key, &st, MT_STAT_ALL);
 		}
 	}
 	mt_bench_report_async(b, tab);
@@ -467,7 +473,8 @@ static unsigned int mt_default_sweep(unsigned int *thr)
 	return n;
 }
 
-int mt_bench(const struct mt_bench_req *req, struct mt_ctx *c)
+int mt_bench(const struct mt_bench_req *req, const struct mt_ctx *c,
+	     struct mt_out **table)
 {
 	struct mt_bench b = { .req = req, .o = c->o, .cancel = c->cancel };
 	struct mt_out *o = c->o;
@@ -508,7 +515,7 @@ int mt_bench(const struct mt_bench_req *req, struct mt_ctx *c)
 		goto out;
 	}
 	mt_bench_report(&b, tab);
-	c->table = tab;
+	*table = tab;
 	tab = NULL;
 out:
 	mt_out_free(tab);

@@ -2,7 +2,7 @@
 /*
  * memmap_test, the measurements (bench.c): the memset ceiling and the
  * bench sweep with its statistics and table.  Calls async.h, pageinit.h,
- * digest.h, region.h, run.h, out.h.
+ * digest.h, region.h, run.h, out.h, and padata_mt.h for the memset job.
  */
 #ifndef _MT_BENCH_H
 #define _MT_BENCH_H
@@ -26,9 +26,10 @@ struct mt_bench_req {
 int mt_memset(u64 size, const struct mt_ctx *c);
 /*
  * Plug, unplug, reinit, async and memset at each thread count; results
- * in c->o and the table in c->table (the caller frees it).  No region of
- * the caller's may be plugged.
+ * in c->o and, on success, the table in *@table (the caller frees it).
+ * No region of the caller's may be plugged, no async pass running.
  */
-int mt_bench(const struct mt_bench_req *req, struct mt_ctx *c);
+int mt_bench(const struct mt_bench_req *req, const struct mt_ctx *c,
+	     struct mt_out **table);
 
 #endif /* _MT_BENCH_H */

@@ -52,7 +52,8 @@ static int mt_need_region(struct mt_out *o)
 	return mt_region ? 0 : mt_fail(o, -ENOENT, "no region is plugged");
 }
 
-static int mt_do_hotplug(const struct mt_args *a, struct mt_ctx *c)
+static int mt_do_hotplug(const struct mt_args *a, const struct mt_ctx *c,
+			 struct mt_out **table)
 {
 	struct mt_plug_req req = mt_plug_req(a);
 	struct mt_region *r;
@@ -72,7 +73,8 @@ static int mt_do_hotplug(const struct mt_args *a, struct mt_ctx *c)
 	return 0;
 }
 
-static int mt_do_unplug(const struct mt_args *a, struct mt_ctx *c)
+static int mt_do_unplug(const struct mt_args *a, const struct mt_ctx *c,
+			struct mt_out **table)
 {
 	u64 ns = 0;
 	int ret;
@@ -81,13 +83,16 @@ static int mt_do_unplug(const struct mt_args *a, struct mt_ctx *c)
 	ret = mt_need_region(c->o);
 	if (ret)
 		return ret;
+	/* Stopped already (not beside_async); nothing may touch it after. */
+	mt_async_stop();
 	mt_region_unplug(mt_region, c->threads, &ns);
 	mt_region = NULL;
 	mt_kv(c->o, "unplug_ns=%llu\n", ns);
 	return 0;
 }
 
-static int mt_do_reinit(const struct mt_args *a, struct mt_ctx *c)
+static int mt_do_reinit(const struct mt_args *a, const struct mt_ctx *c,
+			struct mt_out **table)
 {
 	struct mt_reinit_opts opt = {
 		.poison = a->poison,
@@ -126,7 +131,8 @@ static int mt_do_reinit(const struct mt_args *a, struct mt_ctx *c)
 	return mt_check_digest_flips(r, a->flips, a->nr_flips, c);
 }
 
-static int mt_do_verify(const struct mt_args *a, struct mt_ctx *c)
+static int mt_do_verify(const struct mt_args *a, const struct mt_ctx *c,
+			struct mt_out **table)
 {
 	int ret;
 
@@ -135,7 +141,8 @@ static int mt_do_verify(const struct mt_args *a, struct mt_ctx *c)
 	return ret ? ret : mt_verify(mt_region, c);
 }
 
-static int mt_do_memset(const struct mt_args *a, struct mt_ctx *c)
+static int mt_do_memset(const struct mt_args *a, const struct mt_ctx *c,
+			struct mt_out **table)
 {
 	mt_kv(c->o, "threads=%u\n", c->threads);
 	if (a->size)
@@ -145,7 +152,8 @@ static int mt_do_memset(const struct mt_args *a, struct mt_ctx *c)
 	return mt_fail(c->o, -EINVAL, "memset needs size= or a plugged region");
 }
 
-static int mt_do_bench(const struct mt_args *a, struct mt_ctx *c)
+static int mt_do_bench(const struct mt_args *a, const struct mt_ctx *c,
+		       struct mt_out **table)
 {
 	struct mt_bench_req req = {
 		.plug = mt_plug_req(a),
@@ -157,10 +165,11 @@ static int mt_do_bench(const struct mt_args *a, struct mt_ctx *c)
 		return mt_fail(c->o, -EEXIST,
 			       "bench needs no region plugged; unplug first");
 	memcpy(req.threads, a->threads, sizeof(req.threads));
-	return mt_bench(&req, c);
+	return mt_bench(&req, c, table);
 }
 
-static int mt_do_async(const struct mt_args *a, struct mt_ctx *c)
+static int mt_do_async(const struct mt_args *a, const struct mt_ctx *c,
+		       struct mt_out **table)
 {
 	struct mt_region *r = mt_region;
 	struct mt_out *o = c->o;
@@ -183,7 +192,8 @@ static int mt_do_async(const struct mt_args *a, struct mt_ctx *c)
 	return 0;
 }
 
-static int mt_do_sync(const struct mt_args *a, struct mt_ctx *c)
+static int mt_do_sync(const struct mt_args *a, const struct mt_ctx *c,
+		      struct mt_out **table)
 {
 	struct mt_region *r = mt_region;
 	unsigned long end, pfn, count, s0, s1, s, inited, waited, left = 0;
@@ -286,7 +296,8 @@ const struct mt_cmd mt_cmds[MT_CMD_NR] = {
 	},
 };
 
-int mt_cmd_run(const struct mt_args *a, struct mt_ctx *c)
+int mt_cmd_run(const struct mt_args *a, struct mt_ctx *c,
+	       struct mt_out **table)
 {
 	const struct mt_cmd *cmd = &mt_cmds[a->cmd];
 	int ret;
@@ -294,9 +305,9 @@ int mt_cmd_run(const struct mt_args *a, struct mt_ctx *c)
 	mt_kv(c->o, "command=%s\n", cmd->name);
 	if (!cmd->beside_async && mt_async_stop())
 		mt_kv(c->o, "async_stopped=1\n");
-	/* bench sweeps its own thread counts */
-	c->threads = cmd->threads_list ? 0 : mt_threads_arg(a);
-	ret = cmd->handler(a, c);
+	/* bench sweeps its own thread counts and ignores this one */
+	c->threads = mt_threads_arg(a);
+	ret = cmd->handler(a, c, table);
 	mt_kv(c->o, "result=%d\n", ret);
 	mt_region_kv(mt_region, c->o);
 	return ret;

@@ -28,19 +28,22 @@ enum mt_cmd_id {
 	MT_CMD_NR,
 };
 
-/* The keys; their names and value syntax are parse.c's key table. */
+/*
+ * The keys; their names and value syntax are parse.c's key table.  The
+ * usage text lists a command's keys in this order.
+ */
 enum mt_key_id {
-	MT_K_SIZE,
 	MT_K_BASE,
-	MT_K_THREADS,
-	MT_K_PIECES,
-	MT_K_NID,
-	MT_K_REPEATS,
-	MT_K_POISON,
-	MT_K_SKIP,
-	MT_K_FAIL_PIECE,
 	MT_K_PFN,
 	MT_K_COUNT,
+	MT_K_THREADS,
+	MT_K_SIZE,
+	MT_K_REPEATS,
+	MT_K_PIECES,
+	MT_K_NID,
+	MT_K_FAIL_PIECE,
+	MT_K_POISON,
+	MT_K_SKIP,
 	MT_K_TWOPASS,
 	MT_K_DELAY_MS,
 	MT_K_FLIP,
@@ -83,16 +86,20 @@ struct mt_cmd {
 	/* runs beside a background pass; every other command stops it first */
 	bool beside_async;
 	const char *note;		/* for the usage text, or NULL */
-	int (*handler)(const struct mt_args *a, struct mt_ctx *c);
+	/* bench sets *table to the table it made */
+	int (*handler)(const struct mt_args *a, const struct mt_ctx *c,
+		       struct mt_out **table);
 };
 
 extern const struct mt_cmd mt_cmds[MT_CMD_NR];
 
 /*
  * Run one command in the command thread: its results, result= and the
- * region state in c->o; a bench's table in c->table.
+ * region state in c->o; a bench's table in *@table (the caller frees it).
+ * Sets c->threads.
  */
-int mt_cmd_run(const struct mt_args *a, struct mt_ctx *c);
+int mt_cmd_run(const struct mt_args *a, struct mt_ctx *c,
+	       struct mt_out **table);
 /* The region_* keys of the plugged region (command thread or idle only). */
 void mt_cmds_state_kv(struct mt_out *o);
 /* rmmod: stop a background pass, unplug the region. */

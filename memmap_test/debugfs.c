@@ -40,6 +40,7 @@
 struct mt_job {
 	struct mt_args args;
 	struct mt_ctx ctx;
+	struct mt_out *table;	/* a bench's new table */
 	int ret;
 	atomic_t cancel;
 	struct completion done;
@@ -51,14 +52,13 @@ static const char * const mt_usage_head[] = {
 };
 
 static const char * const mt_usage_tail[] = {
-	"every command but sync and verify cancels a running async pass first; the pass: read async",
 	"SIZE: a number with a unit K, M, G or T (powers of 1024), e.g. 64G; region sizes and base",
 	"  must be multiples of the memory section size (section_size_bytes below); others are refused",
 	"numbers: decimal or 0x hex; threads=1 plugs with one memremap_pages() (the stock path)",
 	"base=ADDR: only inside legacy persistent memory (memmap=nn!ss) or soft-reserved memory",
 	"test-only: fail_piece=K (piece K fails with EIO), skip=INDEX (page INDEX of the region",
 	"  is left poisoned; needs poison=1), flip=INDEX:BIT (the digest check after the reinit",
-	"  sees bit BIT, 0-511, of page INDEX's struct page flipped; the memmap is not touched;",
+	"  sees bit BIT of page INDEX's struct page flipped; the memmap is not touched;",
 	"  at most 4) and delay_ms=N (async holds each section N ms)",
 	"errors: EINVAL malformed, EBUSY another command runs, EEXIST/ENOENT region state,",
 	"  E2BIG memmap above max_memmap_pct, EOPNOTSUPP struct page layout not validated",
@@ -104,7 +104,7 @@ static int mt_thread_fn(void *unused)
 		job = xchg(&mt_pending, NULL);
 		if (!job)
 			continue;
-		job->ret = mt_cmd_run(&job->args, &job->ctx);
+		job->ret = mt_cmd_run(&job->args, &job->ctx, &job->table);
 		complete(&job->done);
 	}
 	return 0;
@@ -198,7 +198,7 @@ static ssize_t mt_control_write(struct file *file, const char __user *ubuf,
 	WRITE_ONCE(mt_busy, false);
 	/* What write() returned: result= unless the writer was killed. */
 	mt_kv(o, "write_result=%d\n", ret);
-	mt_publish(&mt_table, job->ctx.table);
+	mt_publish(&mt_table, job->table);
 	mt_publish(&mt_last, o);
 	mutex_unlock(&mt_cmd_mutex);
 	goto out;
@@ -230,6 +230,22 @@ static void mt_usage_cmd(struct seq_file *m, const struct mt_cmd *cmd)
 	seq_putc(m, '\n');
 }
 
+/* "# every command but verify and sync cancels ...": from the table. */
+static void mt_usage_async(struct seq_file *m)
+{
+	const char *sep = "";
+	size_t i;
+
+	seq_puts(m, "# every command but");
+	for (i = 0; i < MT_CMD_NR; i++) {
+		if (!mt_cmds[i].beside_async)
+			continue;
+		seq_printf(m, "%s %s", sep, mt_cmds[i].name);
+		sep = " and";
+	}
+	seq_puts(m, " cancels a running async pass first; the pass: read async\n");
+}
+
 static int mt_control_show(struct seq_file *m, void *unused)
 {
 	size_t i;
@@ -238,6 +254,7 @@ static int mt_control_show(struct seq_file *m, void *unused)
 		seq_printf(m, "# %s\n", mt_usage_head[i]);
 	for (i = 0; i < MT_CMD_NR; i++)
 		mt_usage_cmd(m, &mt_cmds[i]);
+	mt_usage_async(m);
 	for (i = 0; i < ARRAY_SIZE(mt_usage_tail); i++)
 		seq_printf(m, "# %s\n", mt_usage_tail[i]);
 	seq_printf(m, "busy=%d\n", READ_ONCE(mt_busy));
@@ -245,6 +262,7 @@ static int mt_control_show(struct seq_file *m, void *unused)
 	seq_printf(m, "max_memmap_pct=%u\n", mt_max_memmap_pct());
 	seq_printf(m, "section_size_bytes=%lu\n",
 		   PAGES_PER_SECTION << PAGE_SHIFT);
+	/* flip=INDEX:BIT takes BIT 0 .. 8 * struct_page_bytes - 1 */
 	seq_printf(m, "struct_page_bytes=%zu\n", sizeof(struct page));
 	seq_printf(m, "high_memory_pfn=%#lx\n", mt_high_memory_pfn());
 	seq_printf(m, "dma_required_mask=%#llx\n", mt_dma_required_mask());

@@ -85,7 +85,6 @@ u64 mt_page_word(const struct page *page, int off)
 	return ((const u64 *)page)[off / sizeof(u64)];
 }
 
-
 /*
  * A copy of the struct page of region page @idx as digests and mismatch
  * reports see it: the test-only flips of @flips applied.
@@ -141,8 +140,6 @@ static u64 mt_digest_all(const u64 *d, unsigned long n)
 {
 	return xxh64(d, n * sizeof(*d), MT_HASH_SEED);
 }
-
-
 
 struct mt_digest_pass {
 	struct mt_region *r;
@@ -334,7 +331,6 @@ int mt_check_digest(struct mt_region *r, const struct mt_ctx *c)
 {
 	return mt_check_digest_flips(r, NULL, 0, c);
 }
-
 
 static const char *mt_check_page(struct page *page, int nid,
 				 const struct dev_pagemap *pgmap)

@@ -3,7 +3,8 @@
  * memmap_test, checking a region's struct pages (digest.c): per-section
  * xxh64 digests held against the kernel-written ones, the mismatch report
  * naming the first differing pfn and field, the verify walk, and the
- * names of struct page's words.  Calls region.h, layout.h, run.h, out.h.
+ * names of struct page's words.  Calls region.h, layout.h, run.h, out.h,
+ * and padata_mt.h for the verify job.
  */
 #ifndef _MT_DIGEST_H
 #define _MT_DIGEST_H

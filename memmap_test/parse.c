@@ -244,29 +244,36 @@ static int mt_key_flips(const struct mt_key *k, char *s, struct mt_args *a,
 	return 0;
 }
 
-#define MT_KEY(id, kname, kmeta, fn, field, ...)			\
-	[MT_K_##id] = { .name = kname, .meta = kmeta, .parse = fn,	\
-			.off = offsetof(struct mt_args, field), __VA_ARGS__ }
+/* A key that sets struct mt_args' @field, which must be of @type. */
+#define MT_KEY(id, kname, kmeta, fn, field, type, ...)			\
+	[MT_K_##id] = {							\
+		.name = kname, .meta = kmeta, .parse = fn,		\
+		.off = offsetof(struct mt_args, field) +		\
+		       BUILD_BUG_ON_ZERO(!__same_type(			\
+				((struct mt_args *)NULL)->field, type)), \
+		__VA_ARGS__ }
 
 static const struct mt_key mt_keys[MT_K_NR] = {
-	MT_KEY(SIZE, "size", "SIZE", mt_key_size, size),
-	MT_KEY(BASE, "base", "ADDR", mt_key_u64, base),
-	MT_KEY(THREADS, "threads", "N", mt_key_threads, threads),
-	MT_KEY(PIECES, "pieces", "N", mt_key_uint, pieces,
-	       .min = 1, .max = MT_MAX_PIECES),
-	MT_KEY(NID, "nid", "N", mt_key_nid, nid),
-	MT_KEY(REPEATS, "repeats", "N", mt_key_uint, repeats,
+	MT_KEY(BASE, "base", "ADDR", mt_key_u64, base, u64),
+	MT_KEY(PFN, "pfn", "PFN", mt_key_u64, pfn, u64),
+	MT_KEY(COUNT, "count", "N", mt_key_nonzero, count, u64),
+	MT_KEY(THREADS, "threads", "N", mt_key_threads, threads,
+	       unsigned int[MT_MAX_SWEEP]),
+	MT_KEY(SIZE, "size", "SIZE", mt_key_size, size, u64),
+	MT_KEY(REPEATS, "repeats", "N", mt_key_uint, repeats, unsigned int,
 	       .min = 1, .max = MT_MAX_REPEATS),
-	MT_KEY(POISON, "poison", "0|1", mt_key_bool, poison),
-	MT_KEY(SKIP, "skip", "INDEX", mt_key_u64, skip),
+	MT_KEY(PIECES, "pieces", "N", mt_key_uint, pieces, unsigned int,
+	       .min = 1, .max = MT_MAX_PIECES),
+	MT_KEY(NID, "nid", "N", mt_key_nid, nid, int),
 	MT_KEY(FAIL_PIECE, "fail_piece", "K", mt_key_uint, fail_piece,
-	       .min = 0, .max = MT_MAX_PIECES - 1),
-	MT_KEY(PFN, "pfn", "PFN", mt_key_u64, pfn),
-	MT_KEY(COUNT, "count", "N", mt_key_nonzero, count),
-	MT_KEY(TWOPASS, "twopass", "0|1", mt_key_bool, twopass),
-	MT_KEY(DELAY_MS, "delay_ms", "N", mt_key_uint, delay_ms,
+	       unsigned int, .min = 0, .max = MT_MAX_PIECES - 1),
+	MT_KEY(POISON, "poison", "0|1", mt_key_bool, poison, bool),
+	MT_KEY(SKIP, "skip", "INDEX", mt_key_u64, skip, u64),
+	MT_KEY(TWOPASS, "twopass", "0|1", mt_key_bool, twopass, bool),
+	MT_KEY(DELAY_MS, "delay_ms", "N", mt_key_uint, delay_ms, unsigned int,
 	       .min = 0, .max = MT_MAX_DELAY_MS),
-	MT_KEY(FLIP, "flip", "INDEX:BIT,...", mt_key_flips, flips),
+	MT_KEY(FLIP, "flip", "INDEX:BIT,...", mt_key_flips, flips,
+	       struct mt_flip[MT_MAX_FLIPS]),
 };
 
 const char *mt_key_name(enum mt_key_id k)

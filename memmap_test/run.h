@@ -20,8 +20,6 @@ struct mt_ctx {
 	struct mt_out *o;
 	const atomic_t *cancel;
 	unsigned int threads;
-	/* bench only: the table it made, for the caller to publish and free */
-	struct mt_out *table;
 };
 
 static inline bool mt_cancelled(const atomic_t *cancel)
