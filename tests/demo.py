@@ -41,14 +41,17 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent / 'lib'))
-import vm  # noqa: E402
+import build  # noqa: E402
+import host  # noqa: E402
+import initramfs  # noqa: E402
+import qemu  # noqa: E402
 
-OUT = vm.BUILD_DIR / 'demo'
+OUT = host.BUILD_DIR / 'demo'
 GOALS = (('reinit_t1_over_t2', 1.9), ('reinit_over_memset', 0.85),
          ('hotplug_stock_over_parallel', 1.6))
 
 # The guest side: tests/guest/demo.sh, installed as /tests/demo.sh.
-GUEST_SCRIPT = vm.GUEST_DIR / 'demo.sh'
+GUEST_SCRIPT = host.GUEST_DIR / 'demo.sh'
 
 
 def parse_size(s):
@@ -239,7 +242,7 @@ def main():
     if args.node_cpus:
         try:
             node_cpus = [int(x) for x in args.node_cpus.split(',')]
-            vm.node_cpu_counts(sum(node_cpus), len(node_cpus), node_cpus)
+            qemu.node_cpu_counts(sum(node_cpus), len(node_cpus), node_cpus)
         except ValueError as e:
             ap.error('--node-cpus %s: %s' % (args.node_cpus, e))
         args.smp, args.numa = sum(node_cpus), len(node_cpus)
@@ -255,18 +258,18 @@ def main():
                  'compare them)')
     mem = args.mem or '%dM' % guest_mem_mib(size)
 
-    rel, why = (args.kver, 'KVER=') if args.kver else vm.default_release()
+    rel, why = (args.kver, 'KVER=') if args.kver else host.default_release()
     if not rel:
         sys.exit('no kernel headers under /lib/modules/*/build: run '
                  'tests/deps.sh (installs linux-headers-amd64)')
     if not (Path('/lib/modules') / rel / 'build').exists():
         sys.exit('no headers for %s: apt-get install linux-headers-%s'
                  % (rel, rel))
-    vm.check_release(rel)
+    host.check_release(rel)
     print('demo: kernel %s (%s)' % (rel, why), flush=True)
     t0 = time.monotonic()
     OUT.mkdir(parents=True, exist_ok=True)
-    b = vm.build_modules(rel, vm.BUILD_DIR / 'demo-src', tests=True)
+    b = build.build_modules(rel, host.BUILD_DIR / 'demo-src', tests=True)
     (OUT / 'build.log').write_text(b.output)
     if not b.ok:
         print(b.output)
@@ -274,8 +277,9 @@ def main():
     engine = not args.no_engine and b.tests_built
     files = {'/tests/demo.sh': str(GUEST_SCRIPT)}
     if engine:
-        files['/tests/engine-bench.sh'] = str(vm.GUEST_DIR / 'engine-bench.sh')
-    img = vm.build_initramfs(rel, b.ko_files, files, OUT)
+        files['/tests/engine-bench.sh'] = str(host.GUEST_DIR /
+                                              'engine-bench.sh')
+    img = initramfs.build_initramfs(rel, b.ko_files, files, OUT)
     guest_args = ','.join([args.size, ':'.join(str(t) for t in threads),
                            str(args.repeats), str(args.pieces),
                            '1' if engine else '0',
@@ -286,17 +290,17 @@ def main():
     busy0, own0, wall0 = host_busy_seconds(), children_cpu_seconds(), \
         time.monotonic()
     try:
-        text = vm.boot(rel, img, log, smp=args.smp, mem=mem,
+        text = qemu.boot(rel, img, log, smp=args.smp, mem=mem,
                        numa_nodes=args.numa, timeout_s=args.timeout,
                        cpu_model=args.cpu, run='/tests/demo.sh',
                        node_cpus=node_cpus,
                        cmdline_extra=' '.join(
                            x for x in (args.cmdline, 'pmt.args=' + guest_args)
                            if x))
-    except vm.VMTimeout as e:
+    except qemu.VMTimeout as e:
         print(e)
         sys.exit(1)
-    done = vm.guest_done(text)
+    done = qemu.guest_done(text)
     kv = kv_lines(text, 'pmt-demo: ')
     wall = time.monotonic() - wall0
     qemu_cpu = children_cpu_seconds() - own0
@@ -376,8 +380,8 @@ def main():
     print('digest after the reinit runs: %s; /proc/iomem after unplug: %s'
           % ('match' if kv.get('digest_match') == '1' else 'MISMATCH',
              'clean' if kv.get('iomem_clean') == '1' else 'NOT CLEAN'))
-    note = plot(kv, threads, vm.BUILD_DIR / 'memmap_speedup.png')
-    print('plot: %s' % (note or vm.BUILD_DIR / 'memmap_speedup.png'))
+    note = plot(kv, threads, host.BUILD_DIR / 'memmap_speedup.png')
+    print('plot: %s' % (note or host.BUILD_DIR / 'memmap_speedup.png'))
     for k, goal in GOALS:
         print('goal %s >= %.2f: %s' % (k, goal, 'met' if r[k] >= goal else
                                        'NOT met (%.2f)' % r[k]))

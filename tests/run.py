@@ -31,14 +31,17 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent / 'lib'))
+import build  # noqa: E402
 import debugkernel  # noqa: E402
+import host  # noqa: E402
+import initramfs  # noqa: E402
 import ktap  # noqa: E402
 import lane_package  # noqa: E402
-import vm  # noqa: E402
+import qemu  # noqa: E402
 
-REPO = vm.REPO
-LANES_DIR = vm.BUILD_DIR / 'lanes'
-SERIES = vm.SERIES
+REPO = host.REPO
+LANES_DIR = host.BUILD_DIR / 'lanes'
+SERIES = host.SERIES
 NEWEST = SERIES[-1]
 MAIN_MODULES = ('padata_mt', 'memmap_test')
 SOURCE_DIRS = ('padata_mt/', 'memmap_test/', 'tests/modules/',
@@ -46,7 +49,7 @@ SOURCE_DIRS = ('padata_mt/', 'memmap_test/', 'tests/modules/',
 
 # A guest that has not reached /init by then, or printed nothing for
 # INIT_SILENCE_S before it, hung in the kernel's own boot (before any module
-# of ours): vm.boot() kills it and boots once more.  The distro kernels get
+# of ours): qemu.boot() kills it and boots once more.  The distro kernels get
 # there in ~5 s under TCG, the debug kernel in 70-135 s, never silent for
 # more than ~15 s on the way.
 INIT_TIMEOUT_S = 120
@@ -120,8 +123,8 @@ class Context:
         if self.kver:
             self.release, self.release_why = self.kver, '--kver'
         else:
-            self.release, self.release_why = vm.default_release()
-        self.version = vm.dkms_version()
+            self.release, self.release_why = host.default_release()
+        self.version = host.dkms_version()
         self._builds = {}
         self.t_start = time.monotonic()
 
@@ -132,15 +135,15 @@ class Context:
 
     def series(self):
         """The series the build lanes cover: --kver's, or every one."""
-        return [vm.series(self.kver)] if self.kver else list(SERIES)
+        return [host.series(self.kver)] if self.kver else list(SERIES)
 
     def release_for(self, series, flav='generic'):
         """The release a lane of `series` builds for and boots: --kver if
         it is of that series and flavour, else the newest installed."""
-        if self.kver and vm.series(self.kver) == series and \
-                vm.flavour(self.kver) == flav:
+        if self.kver and host.series(self.kver) == series and \
+                host.flavour(self.kver) == flav:
             return self.kver
-        rel = vm.newest_release(flav, series)
+        rel = host.newest_release(flav, series)
         if not rel:
             pkg = 'linux-headers-%s%samd64' % (
                 '6.12-' if series == '6.12' else '',
@@ -153,7 +156,7 @@ class Context:
     def suites(self):
         """(guest suites, pmt.suites= argument or '') for the guest lanes:
         every tests/guest/NN-*.sh, or the ones --suites names."""
-        suites = vm.guest_suites()
+        suites = host.guest_suites()
         if not self.args.suites:
             return suites, ''
         names = [x.strip().rsplit('.sh', 1)[0] for x in
@@ -176,7 +179,7 @@ class Context:
             return w1
         if key not in self._builds:
             sub = sub or 'src-' + rel
-            b = vm.build_modules(rel, LANES_DIR / sub, tests=True,
+            b = build.build_modules(rel, LANES_DIR / sub, tests=True,
                                  make_args=make_args, kdir=kdir)
             b.log = LANES_DIR / (sub + '.log')
             b.log.write_text(b.output)
@@ -252,10 +255,10 @@ def _check_probes(lane, rel, b):
         return
     got = {m.group(1).lower(): int(m.group(2)) for m in re.finditer(
         r'^#define PMT_HAVE_(\w+) ([01])$', hdr.read_text(), re.M)}
-    want = expected_probes().get(vm.series(rel))
+    want = expected_probes().get(host.series(rel))
     if want is None:
         lane.fail('probes (%s)' % rel, 'series %s has no column in %s'
-                  % (vm.series(rel), PROBES_EXPECTED))
+                  % (host.series(rel), PROBES_EXPECTED))
         return
     bad = ['%s: detected %s, expected %s' % (k, got.get(k, '-'),
                                              want.get(k, '-'))
@@ -293,7 +296,7 @@ def ensure_checkpatch():
     """scripts/checkpatch.pl + data files from the linux-source tarball,
     extracted once into <cache>/checkpatch-<package version>/."""
     tarballs = sorted(Path('/usr/src').glob('linux-source-*.tar.xz'),
-                      key=lambda p: vm._version_key(p.name))
+                      key=lambda p: host.version_key(p.name))
     if not tarballs:
         raise LaneError('no /usr/src/linux-source-*.tar.xz: run tests/deps.sh '
                         'as root (installs linux-source-6.1)')
@@ -331,7 +334,7 @@ COMPAT_HEADER = 'padata_mt/compat.h'
 
 def lane_checkpatch(ctx, lane):
     script, _ = ensure_checkpatch()
-    files = sorted(f for f in vm.source_files()
+    files = sorted(f for f in build.source_files()
                    if f.startswith(SOURCE_DIRS) and f.endswith(('.c', '.h')))
     if not files:
         lane.fail('checkpatch', 'no .c/.h files found under %s'
@@ -393,7 +396,7 @@ def _guest_lane(lane, label, rel, kos, suites, workdir, timeout_s,
     (a debug kernel's)."""
     files = {'/tests/' + Path(p).name: p for p in suites}
     files.update(extra_files or {})
-    img = vm.build_initramfs(rel, kos, files, workdir,
+    img = initramfs.build_initramfs(rel, kos, files, workdir,
                              module_tree=module_tree)
     log = workdir / 'console.log'
     boot_kw.setdefault('init_timeout_s', INIT_TIMEOUT_S)
@@ -401,8 +404,8 @@ def _guest_lane(lane, label, rel, kos, suites, workdir, timeout_s,
     boot_kw['cmdline_extra'] = (SUITE_CMDLINE + ' ' +
                                 boot_kw.get('cmdline_extra', '')).strip()
     try:
-        text = vm.boot(rel, img, log, timeout_s=timeout_s, **boot_kw)
-    except vm.VMTimeout as e:
+        text = qemu.boot(rel, img, log, timeout_s=timeout_s, **boot_kw)
+    except qemu.VMTimeout as e:
         text = e.text
         msg = str(e).split('\n')
         lane.fail(label + ' guest', msg[0], msg[1:])
@@ -465,8 +468,8 @@ def lane_dkms(ctx, lane):
     lock = dkms_lock()
     ver = ctx.version
     lane_package.clean_slate(sys.modules[__name__])
-    src = vm.copy_sources(LANES_DIR / 'dkms-src')
-    env = vm.clean_env()
+    src = build.copy_sources(LANES_DIR / 'dkms-src')
+    env = host.clean_env()
     log = LANES_DIR / 'dkms.log'
     log.write_text('')
     try:
@@ -558,8 +561,8 @@ def _dkms_one(ctx, lane, src, env, log, rel):
     if len(kos) == len(MAIN_MODULES):
         ctx.phase(lane, 'booting %s with the DKMS-built modules' % rel)
         _guest_lane(lane, 'dkms-' + rel, rel, kos,
-                    [vm.GUEST_DIR / '10-load.sh'],
-                    LANES_DIR / ('dkms-' + vm.series(rel)),
+                    [host.GUEST_DIR / '10-load.sh'],
+                    LANES_DIR / ('dkms-' + host.series(rel)),
                     ctx.args.timeout, smp=2, mem='2G', numa_nodes=2)
 
 
@@ -622,7 +625,7 @@ def _distro_lane(ctx, lane, flav, series):
     """A Debian kernel of `series` and flavour `flav` (generic for the
     stock lanes): build against its headers, boot every suite."""
     rel = ctx.release_for(series, flav)
-    vm.check_release(rel)
+    host.check_release(rel)
     b = _module_build(ctx, lane, 'make (%s)' % rel, rel)
     if not b:
         return
@@ -663,7 +666,7 @@ def lane_topology(ctx, lane, series):
     """The Debian generic kernel of `series` on TOPOLOGY_NODE_CPUS:
     20-engine.sh and topology.sh (or the --suites named among them)."""
     rel = ctx.release_for(series, 'generic')
-    vm.check_release(rel)
+    host.check_release(rel)
     b = _module_build(ctx, lane, 'make (%s)' % rel, rel)
     if not b:
         return
@@ -675,7 +678,7 @@ def lane_topology(ctx, lane, series):
         if unknown:
             raise LaneError('the topology lanes run %s; not %s' % (
                 ', '.join(TOPOLOGY_SUITES), ', '.join(unknown)))
-    suites = [vm.GUEST_DIR / (x + '.sh') for x in names]
+    suites = [host.GUEST_DIR / (x + '.sh') for x in names]
     say('  %d suites: %s; NUMA nodes of %s CPUs' % (
         len(suites), ' '.join(names),
         '+'.join(map(str, TOPOLOGY_NODE_CPUS))))
@@ -735,8 +738,8 @@ def lane_debug(ctx, lane, series):
     if not b:
         return
     suites, extra = ctx.suites()
-    suites = ([vm.GUEST_DIR / 'debug-begin.sh'] + suites +
-              [vm.GUEST_DIR / 'debug-end.sh'])
+    suites = ([host.GUEST_DIR / 'debug-begin.sh'] + suites +
+              [host.GUEST_DIR / 'debug-end.sh'])
     extra = 'pmt.suites=' + ','.join(s.stem for s in suites)
     say('  %d suites: %s' % (len(suites), ' '.join(s.stem for s in suites)))
     ctx.phase(lane, 'booting the debug kernel, every suite')
@@ -760,7 +763,7 @@ def lane_debug(ctx, lane, series):
 
     ctx.phase(lane, 'booting the debug kernel: the expected lockdep report')
     _guest_lane(lane, lane.name + '-splat', rel, b.ko_files,
-                [vm.GUEST_DIR / 'lockdep-splat.sh'],
+                [host.GUEST_DIR / 'lockdep-splat.sh'],
                 LANES_DIR / (lane.name + '-splat'), ctx.args.timeout,
                 expect_splats={'caller_lock_inversion': 'lockdep'},
                 smp=2, mem='2G', numa_nodes=2, cpu_model=ctx.args.cpu,
@@ -852,7 +855,7 @@ def pick_lanes(arg, kver):
                                  ', '.join('%s=%s' % kv
                                            for kv in ALIASES.items())))
         return [x for x in LANES if x.name in names]
-    want = vm.series(kver) if kver else None
+    want = host.series(kver) if kver else None
     return [x for x in LANES if x.default and
             (x.series is None or want is None or x.series == want)]
 
@@ -890,20 +893,20 @@ def main():
         if not (Path('/lib/modules') / args.kver / 'build').exists():
             ap.error('--kver %s: no /lib/modules/%s/build; install '
                      'linux-headers-%s' % (args.kver, args.kver, args.kver))
-        if vm.series(args.kver) not in SERIES:
+        if host.series(args.kver) not in SERIES:
             ap.error('--kver %s: series %s is not one the suite knows (%s)'
-                     % (args.kver, vm.series(args.kver), ', '.join(SERIES)))
+                     % (args.kver, host.series(args.kver), ', '.join(SERIES)))
     lanes = pick_lanes(args.lanes, args.kver)
     if args.kver:
         other = [x.name for x in lanes if x.series and
-                 x.series != vm.series(args.kver)]
+                 x.series != host.series(args.kver)]
         if other:
             ap.error('--kver %s is a %s kernel; lanes %s are of another '
-                     'series' % (args.kver, vm.series(args.kver),
+                     'series' % (args.kver, host.series(args.kver),
                                  ','.join(other)))
 
     LANES_DIR.mkdir(parents=True, exist_ok=True)
-    lock = open(vm.BUILD_DIR / '.check.lock', 'w')
+    lock = open(host.BUILD_DIR / '.check.lock', 'w')
     if not _try_lock(lock):
         say('another tests/run.py is running in this tree; waiting for it')
         fcntl.flock(lock, fcntl.LOCK_EX)
@@ -927,7 +930,7 @@ def main():
         except FileNotFoundError as e:
             lane.fail(spec.name, 'missing program or file %s: run '
                       'tests/deps.sh as root' % (e.filename or e))
-        except (LaneError, vm.VMError, OSError) as e:
+        except (LaneError, host.VMError, OSError) as e:
             lines = str(e).split('\n')
             lane.fail(spec.name, lines[0], lines[1:])
         lane.seconds = time.monotonic() - t0

@@ -1,7 +1,7 @@
 # shellcheck shell=sh
 # The topology lane's suite (run.py's topology lanes; no NN- prefix, so the
 # 2-vCPU lanes do not run it): a guest with a node of two CPUs, two nodes of
-# one CPU and a memory-only node (vm.boot(node_cpus=[2, 1, 1, 0])).
+# one CPU and a memory-only node (qemu.boot(node_cpus=[2, 1, 1, 0])).
 # padata_mt_selftest topology=1 runs the placement battery (exact thread
 # count, one thread per CPU and none over a node, the caller's node first,
 # numa_aware spreading concurrent jobs, ranges on their home node, shared

@@ -370,7 +370,7 @@ def evaluate(text, require_done=True, output=None, expect_splats=None):
     expect_splats: {window name: kind} of reports that must appear (kinds
     whose report is required, e.g. 'lockdep'), each inside its window.
 
-    KTAP is read from `output` (default: text.output of a vm.ConsoleLog, the
+    KTAP is read from `output` (default: text.output of a qemu.ConsoleLog, the
     guest script's copy on ttyS1, where no kernel message can split a line)
     when it has any, else from the console text itself.  Kernel reports and
     the "guest done" line always come from the console text."""

@@ -43,7 +43,8 @@ import shutil
 import time
 from pathlib import Path
 
-import vm
+import build
+import host
 
 PACKAGE = 'padata-mt-dkms'
 CONSUMER = 'hello_pmt'
@@ -73,7 +74,7 @@ def kernels_with_headers():
     test: <build>/include exists)."""
     return sorted((p.name for p in Path('/lib/modules').glob('*')
                    if (p / 'build' / 'include').exists()),
-                  key=vm._version_key)
+                  key=host.version_key)
 
 
 def installed_ko(kver, module):
@@ -140,7 +141,7 @@ def current_deb(r):
     ctx = r.ctx
     if not hasattr(ctx, 'package_deb'):
         r.phase('make deb')
-        src = vm.copy_sources(r.h.LANES_DIR / 'package-src')
+        src = build.copy_sources(r.h.LANES_DIR / 'package-src')
         t0 = time.monotonic()
         deb = _make_deb(r, src, ctx.version)
         ctx.package_deb = (deb, src, time.monotonic() - t0)
@@ -160,7 +161,7 @@ def current_deb(r):
 def previous_deb(r, rel):
     """The tree at previous_version(), accepting only `rel`."""
     ver = previous_version(r.ctx.version)
-    src = vm.copy_sources(r.work / 'prev-src')
+    src = build.copy_sources(r.work / 'prev-src')
     conf = src / 'dkms.conf'
     text = conf.read_text()
     text = re.sub(r'^PACKAGE_VERSION=.*$', 'PACKAGE_VERSION="%s"' % ver,
@@ -400,7 +401,7 @@ def late_kernel(r, src, kver):
 
 
 def guest_copy(ko, dest_dir):
-    """A copy of `ko` that outlives the purge (vm.build_initramfs
+    """A copy of `ko` that outlives the purge (initramfs.build_initramfs
     decompresses a .ko.xz, as DKMS installs them for 6.12)."""
     dest_dir.mkdir(parents=True, exist_ok=True)
     shutil.copy2(ko, dest_dir / ko.name)
@@ -422,8 +423,8 @@ def lane_package(ctx, lane, series, h):
     r.work.mkdir(parents=True, exist_ok=True)
     r.log.write_text('')
     rel = ctx.release_for(series)
-    late = (vm.newest_release('cloud', series) or
-            vm.newest_release('rt', series))
+    late = (host.newest_release('cloud', series) or
+            host.newest_release('rt', series))
     deb, src = current_deb(r)
     if not deb:
         return
@@ -453,8 +454,8 @@ def lane_package(ctx, lane, series, h):
     if len(kos) == 3:
         r.phase('booting %s with the package-built modules and %s'
                 % (rel, CONSUMER))
-        suites = [vm.GUEST_DIR / '10-load.sh',
-                  vm.GUEST_DIR / 'package-load.sh']
+        suites = [host.GUEST_DIR / '10-load.sh',
+                  host.GUEST_DIR / 'package-load.sh']
         h._guest_lane(lane, lane.name, rel, kos, suites, r.work / 'guest',
                       ctx.args.timeout, smp=2, mem='2G', numa_nodes=2,
                       cmdline_extra='pmt.suites=' +
@@ -529,7 +530,7 @@ def _install_and_check(r, src, deb, prev, prev_ver, rel, late):
                   'signing key)')
 
     r.phase('%s against the installed package' % CONSUMER)
-    flavours = [vm.newest_release(f, r.series) for f in vm.FLAVOURS]
+    flavours = [host.newest_release(f, r.series) for f in host.FLAVOURS]
     for kver in [k for k in flavours if k]:
         ko = build_consumer(r, src, kver)
         if ko and kver == rel:
