@@ -35,6 +35,7 @@ import build  # noqa: E402
 import debugkernel  # noqa: E402
 import host  # noqa: E402
 import initramfs  # noqa: E402
+import klog  # noqa: E402
 import ktap  # noqa: E402
 import lane_package  # noqa: E402
 import qemu  # noqa: E402
@@ -415,7 +416,7 @@ def _guest_lane(lane, label, rel, kos, suites, workdir, timeout_s,
             % (label, hangs, log))
         lane.note = ('%s; ' % lane.note if lane.note else '') + \
             '%s booted again after a hang before /init' % label
-    rep = ktap.evaluate(text, expect_splats=expect_splats)
+    rep = klog.evaluate(text, expect_splats=expect_splats)
     rep.text = text
     _print_ktap(rep)
     lane.passed += rep.passed
@@ -424,7 +425,7 @@ def _guest_lane(lane, label, rel, kos, suites, workdir, timeout_s,
     say('  %s guest: %s (%d leaf tests)' % (label, rep.summary(),
                                            rep.passed + rep.skipped +
                                            len(rep.failures)))
-    for line in ktap.explain(rep, log):
+    for line in klog.explain(rep, log):
         say('  ! ' + line)
     return rep
 
@@ -690,25 +691,6 @@ def lane_topology(ctx, lane, series):
                                                     TOPOLOGY_SELFTEST))
 
 
-def _leaf(rep, name):
-    """The KTAP leaf result called `name` anywhere in the report, or None."""
-    def walk(tl):
-        for r in tl.results:
-            if r.name == name and (r.children is None or
-                                   not r.children.results):
-                return r
-            if r.children is not None:
-                found = walk(r.children)
-                if found:
-                    return found
-        return None
-    for tl in rep.lists:
-        found = walk(tl)
-        if found:
-            return found
-    return None
-
-
 # What the debug kernel prints at boot when its checkers are live.
 DEBUG_BOOT_MARKERS = (
     ('KASAN', 'KernelAddressSanitizer initialized'),
@@ -755,7 +737,7 @@ def lane_debug(ctx, lane, series):
     lane.check('KASAN, lockdep and kmemleak live at boot', not missing,
                'not in the boot log: %s' % ', '.join(missing))
     for name in ('kmemleak_no_leaks', 'lockdep_still_live'):
-        r = _leaf(rep, name)
+        r = ktap.find_leaf(rep.lists, name)
         lane.check('%s ran and passed' % name, r is not None and r.ok and
                    not r.skipped, 'debug-end.sh: %s' % (
                        'never ran' if r is None else

@@ -29,7 +29,7 @@
 #	t_expect_splat_begin KIND NAME / t_expect_splat_end KIND NAME
 #	                          bracket a kernel report provoked on purpose
 #	                          (KIND lockdep or allocfail; see
-#	                          tests/lib/ktap.py): markers in the kernel log
+#	                          tests/lib/klog.py): markers in the kernel log
 #	t_lockdep_live            status 0 if lockdep is on (debug_locks 1)
 #	t_debug_kernel            status 0 on a debug kernel (kmemleak or lockdep
 #	                          built in), which runs about ten times slower

@@ -12,7 +12,7 @@
 # 3. lockdep_inversion: one site whose helper takes a second mutex, then a
 #    one-chunk job of that site with the caller holding it.  Lockdep must
 #    report that, inside an expect-splat window; the host
-#    (tests/lib/ktap.py) requires the report there and still fails on any
+#    (tests/lib/klog.py) requires the report there and still fails on any
 #    other.  The report turns lockdep off, hence the boot of its own.
 
 t_plan 9
