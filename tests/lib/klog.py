@@ -15,7 +15,7 @@ any kernel report (WARNING:, BUG:, Oops, Call Trace, lockdep, KASAN,
 kmemleak, hung task, soft lockup, panic) anywhere in the log.
 
 Expected reports.  A guest test that provokes a report on purpose brackets
-it with kernel-log markers (tests/guest/lib.sh t_expect_splat_begin/_end,
+it with kernel-log markers (tests/guest/lib.sh pmt_expect_splat_begin/_end,
 written to /dev/kmsg so they keep their place among kernel messages):
 
     pmt: expect-splat begin KIND NAME
