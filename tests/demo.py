@@ -291,12 +291,12 @@ def main():
         time.monotonic()
     try:
         text = qemu.boot(rel, img, log, smp=args.smp, mem=mem,
-                       numa_nodes=args.numa, timeout_s=args.timeout,
-                       cpu_model=args.cpu, run='/tests/demo.sh',
-                       node_cpus=node_cpus,
-                       cmdline_extra=' '.join(
-                           x for x in (args.cmdline, 'pmt.args=' + guest_args)
-                           if x))
+                         numa_nodes=args.numa, timeout_s=args.timeout,
+                         cpu_model=args.cpu, run='/tests/demo.sh',
+                         node_cpus=node_cpus,
+                         cmdline_extra=' '.join(
+                             x for x in (args.cmdline,
+                                         'pmt.args=' + guest_args) if x))
     except qemu.VMTimeout as e:
         print(e)
         sys.exit(1)

@@ -145,7 +145,7 @@ class Context:
         if key not in self._builds:
             sub = sub or 'src-' + rel
             b = build.build_modules(rel, LANES_DIR / sub, tests=True,
-                                 make_args=make_args, kdir=kdir)
+                                    make_args=make_args, kdir=kdir)
             b.log = LANES_DIR / (sub + '.log')
             b.log.write_text(b.output)
             self._builds[key] = b
@@ -156,11 +156,9 @@ class LaneError(Exception):
     pass
 
 
-
 def modinfo(ko, field):
     rc, out = sh([tool('modinfo') or 'modinfo', '-F', field, str(ko)])
     return out.strip() if rc == 0 else None
-
 
 
 def try_lock(f):
@@ -170,7 +168,6 @@ def try_lock(f):
         return True
     except OSError:
         return False
-
 
 
 # The machine's DKMS tree and dpkg database are one for every run: whatever

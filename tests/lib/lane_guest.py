@@ -47,7 +47,7 @@ def guest_lane(lane, label, rel, kos, suites, workdir, timeout_s,
     files = {'/tests/' + Path(p).name: p for p in suites}
     files.update(extra_files or {})
     img = initramfs.build_initramfs(rel, kos, files, workdir,
-                             module_tree=module_tree)
+                                    module_tree=module_tree)
     log = workdir / 'console.log'
     boot_kw.setdefault('init_timeout_s', INIT_TIMEOUT_S)
     boot_kw.setdefault('init_silence_s', INIT_SILENCE_S)
@@ -77,7 +77,6 @@ def guest_lane(lane, label, rel, kos, suites, workdir, timeout_s,
     for line in klog.explain(rep, log):
         say('  ! ' + line)
     return rep
-
 
 
 def _module_build(ctx, lane, label, rel, kdir=None):

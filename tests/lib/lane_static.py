@@ -185,7 +185,6 @@ def lane_checkpatch(ctx, lane):
                    .split('\n')[:60])
 
 
-
 def lane_version(ctx, lane):
     for series in ctx.series():
         rel = ctx.release_for(series)
