@@ -178,10 +178,10 @@ def lane_checkpatch(ctx, lane):
     with ThreadPoolExecutor(max_workers=os.cpu_count() or 1) as pool:
         outs = list(pool.map(run, files))
     for f, (rc, out) in zip(files, outs):
-        findings = [line for line in out.split('\n')
-                    if re.match(r'^(ERROR|WARNING|CHECK):', line)]
-        lane.check('checkpatch ' + f, rc == 0 and not findings,
-                   '%d finding(s)' % len(findings), out.rstrip('\n')
+        found = [line for line in out.split('\n')
+                 if re.match(r'^(ERROR|WARNING|CHECK):', line)]
+        lane.check('checkpatch ' + f, rc == 0 and not found,
+                   '%d finding(s)' % len(found), out.rstrip('\n')
                    .split('\n')[:60])
 
 
