@@ -60,7 +60,7 @@ clean:
 	@if [ -d "$(KDIR)" ]; then $(MAKE) -C $(KDIR) M=$(PWD) clean; fi
 	rm -rf build/ $(STAMP)
 
-# The kernel the targets pick and why, tab-separated (tests/lib/vm.py reads
+# The kernel the targets pick and why, tab-separated (tests/lib/host.py reads
 # it, so the harness and the Makefile never disagree).
 kver:
 	@printf '%s\t%s\n' "$(KVER)" "$(KVER_WHY)"

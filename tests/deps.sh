@@ -9,7 +9,7 @@
 # has no business doing.  deps.sh downloads each linux-image-<release> the
 # lanes need (the newest release of each series and flavour whose headers
 # are installed) and unpacks what the guest needs of it under
-# ${PMT_CACHE:-/var/cache/padata_mt}/kernels/<release>/; tests/lib/vm.py
+# ${PMT_CACHE:-/var/cache/padata_mt}/kernels/<release>/; tests/lib/qemu.py
 # boots the vmlinuz from there (or from /boot when the image is installed
 # anyway).
 #
@@ -92,7 +92,7 @@ if [ ${#missing[@]} -gt 0 ]; then
 fi
 
 # The releases the guest lanes boot: the newest with headers of each series
-# and flavour (as tests/lib/vm.py picks them).
+# and flavour (as tests/lib/host.py picks them).
 # shellcheck disable=SC2012 # release names, not arbitrary file names
 releases=$(ls -1d /lib/modules/*/build/Makefile 2>/dev/null | awk -F/ '{print $4}' | sort -V || true)
 wanted=()

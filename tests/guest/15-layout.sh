@@ -13,7 +13,7 @@
 omit=/tests/variants/memmap_test-nolayout.ko
 corrupt=/tests/variants/memmap_test-corrupt.ko
 
-t_plan 20
+ktap_set_plan 20
 
 # The row each kernel this suite boots must match.
 expected_row() {
@@ -30,29 +30,29 @@ expected_row() {
 
 modprobe memmap_test
 mt "hotplug size=256M threads=2"
-t_check build_has_a_row mt "reinit threads=2"
+ktap_test_result build_has_a_row mt "reinit threads=2"
 row=$(kv layout_row)
-t_eq build_row_is_the_kernels "$(expected_row)" "$row"
+pmt_eq build_row_is_the_kernels "$(expected_row)" "$row"
 mt unplug
 rmmod memmap_test
 
 # Each half needs its variant; without it (rt, cloud, debug lanes) its tests
-# are skipped, not passed (the counts must match the tests: t_plan checks).
+# are skipped, not passed (the counts must match the tests: ktap_set_plan checks).
 omit_tests=11
 corrupt_tests=6
 if [ ! -f "$omit" ]; then
 	i=0
 	while [ $i -lt $omit_tests ]; do
 		i=$((i + 1))
-		t_skip "omit_$i" "no PMT_LAYOUT_OMIT=1 build in this lane"
+		ktap_test_skip "omit_$i" "no PMT_LAYOUT_OMIT=1 build in this lane"
 	done
 else
-	t_check omit_build_loads insmod "$omit"
-	t_check omit_build_hotplugs mt "hotplug size=256M threads=2"
-	t_check omit_reinit_refused expect_errno "Operation not supported" "reinit threads=2"
-	t_eq omit_reinit_row_none none "$(kv layout_row)"
+	ktap_test_result omit_build_loads insmod "$omit"
+	ktap_test_result omit_build_hotplugs mt "hotplug size=256M threads=2"
+	ktap_test_result omit_reinit_refused expect_errno "Operation not supported" "reinit threads=2"
+	pmt_eq omit_reinit_row_none none "$(kv layout_row)"
 	msg=$(kv message)
-	t_diag "message: $msg"
+	ktap_print_msg "message: $msg"
 	names_kernel() {
 		case "$msg" in
 		*"kernel $(uname -r) "*"has no validated struct page layout; validated: "*) ;;
@@ -63,13 +63,13 @@ else
 		*"$row"*) echo "the omitted row '$row' is listed"; return 1 ;;
 		esac
 	}
-	t_check omit_message_names_kernel_and_rows names_kernel
-	t_check omit_async_refused expect_errno "Operation not supported" "async threads=2"
-	t_check omit_sync_refused expect_errno "Operation not supported" "sync count=1"
-	t_check omit_verify_works mt "verify threads=2"
-	t_check omit_unplug mt unplug
-	t_check omit_bench_reinit_refused expect_errno "Operation not supported" "bench size=256M threads=1 repeats=1"
-	t_eq omit_bench_leaves_no_region 0 "$(iomem_ours)"
+	ktap_test_result omit_message_names_kernel_and_rows names_kernel
+	ktap_test_result omit_async_refused expect_errno "Operation not supported" "async threads=2"
+	ktap_test_result omit_sync_refused expect_errno "Operation not supported" "sync count=1"
+	ktap_test_result omit_verify_works mt "verify threads=2"
+	ktap_test_result omit_unplug mt unplug
+	ktap_test_result omit_bench_reinit_refused expect_errno "Operation not supported" "bench size=256M threads=1 repeats=1"
+	pmt_eq omit_bench_leaves_no_region 0 "$(iomem_ours)"
 	rmmod memmap_test
 fi
 
@@ -77,23 +77,23 @@ if [ ! -f "$corrupt" ]; then
 	i=0
 	while [ $i -lt $corrupt_tests ]; do
 		i=$((i + 1))
-		t_skip "corrupt_$i" "no PMT_LAYOUT_CORRUPT=1 build in this lane"
+		ktap_test_skip "corrupt_$i" "no PMT_LAYOUT_CORRUPT=1 build in this lane"
 	done
 else
-	t_check corrupt_build_loads insmod "$corrupt"
-	t_check corrupt_build_hotplugs mt "hotplug size=256M threads=2"
-	t_check corrupt_reinit_refused expect_errno "Operation not supported" "reinit threads=2"
+	ktap_test_result corrupt_build_loads insmod "$corrupt"
+	ktap_test_result corrupt_build_hotplugs mt "hotplug size=256M threads=2"
+	ktap_test_result corrupt_reinit_refused expect_errno "Operation not supported" "reinit threads=2"
 	msg=$(kv message)
-	t_diag "message: $msg"
+	ktap_print_msg "message: $msg"
 	holds_not() {
 		case "$msg" in
 		*"layout row \"$row\" does not hold"*"in word 6 (_mapcount)"*) ;;
 		*) echo "not the row check's refusal of word 6: $msg"; return 1 ;;
 		esac
 	}
-	t_check corrupt_refusal_names_the_word holds_not
-	t_check corrupt_unplug mt unplug
-	t_check corrupt_rmmod rmmod memmap_test
+	ktap_test_result corrupt_refusal_names_the_word holds_not
+	ktap_test_result corrupt_unplug mt unplug
+	ktap_test_result corrupt_rmmod rmmod memmap_test
 fi
-t_check normal_build_back modprobe memmap_test
+ktap_test_result normal_build_back modprobe memmap_test
 rmmod memmap_test

@@ -33,15 +33,15 @@ st_args=$(tr ' ' '\n' </proc/cmdline | sed -n 's/^pmt\.selftest=//p' | tr ',' ' 
 modprobe padata_mt
 # shellcheck disable=SC2086 # the parameters are words
 if ! modprobe padata_mt_selftest $st_args; then
-	t_plan 1
-	t_fail selftest_module_loads "modprobe padata_mt_selftest failed"
+	ktap_set_plan 1
+	ktap_test_fail selftest_module_loads "modprobe padata_mt_selftest failed"
 	exit 0
 fi
 n=$(grep -c '^\(not \)\?ok ' "$res")
-t_plan $((n + 17))
+ktap_set_plan $((n + 17))
 grep '^# ' "$res"
 # Each result of the module, renumbered into this suite.
-t_results "$res"
+pmt_results "$res"
 
 kjob=$dbg/padata_mt_selftest/killable_job
 
@@ -76,7 +76,7 @@ killed_writer() {
 	[ "$2" = -4 ] && [ "$4" -lt 300 ] && [ "$6" = "$8" ] &&
 		[ "${10}" = 0 ] && [ "${12}" = 0 ]
 }
-t_check fatal_signal_cancels_and_undoes killed_writer
+ktap_test_result fatal_signal_cancels_and_undoes killed_writer
 
 inject=$dbg/padata_mt/inject_fail_chunk
 
@@ -92,7 +92,7 @@ injected_failure() {
 	[ "$2" = -5 ] && [ "$6" -ge 3 ] && [ "$6" = "$8" ] && [ "${10}" = 0 ] &&
 		[ "${12}" = 0 ] && [ "$(cat $inject)" = -1 ]
 }
-t_check inject_fail_chunk_fails_and_undoes injected_failure
+ktap_test_result inject_fail_chunk_fails_and_undoes injected_failure
 
 inject_rejects() {
 	for v in abc -2 4294967296 '' 1x; do
@@ -103,7 +103,7 @@ inject_rejects() {
 	done
 	[ "$(cat $inject)" = -1 ]
 }
-t_check inject_fail_chunk_rejects_garbage inject_rejects
+ktap_test_result inject_fail_chunk_rejects_garbage inject_rejects
 
 # CPU 1 goes offline and comes back while a 2-thread job runs: the job
 # still covers every unit exactly once.
@@ -123,9 +123,9 @@ cpu_hotplug_mid_job() {
 		[ "$(cat $c)" = 1 ]
 }
 if [ "$(nproc)" -ge 2 ]; then
-	t_check cpu_offline_online_mid_job cpu_hotplug_mid_job
+	ktap_test_result cpu_offline_online_mid_job cpu_hotplug_mid_job
 else
-	t_skip cpu_offline_online_mid_job "needs 2 CPUs"
+	ktap_test_skip cpu_offline_online_mid_job "needs 2 CPUs"
 fi
 
 # A one-chunk job honours a fatal signal as a multithreaded one does: the
@@ -135,14 +135,14 @@ oneshot=$dbg/padata_mt_selftest/oneshot_killed
 oneshot_killed() {
 	sh -c "echo go >$oneshot" &
 	pid=$!
-	t_wait_for $oneshot waiting 200 || { kill -9 $pid; wait $pid; return 1; }
+	pmt_wait_for $oneshot waiting 200 || { kill -9 $pid; wait $pid; return 1; }
 	kill -9 $pid
 	wait $pid
 	r=$(cat $oneshot)
 	echo "$r"
 	[ "$r" = "ret=-4 calls=0" ]
 }
-t_check one_chunk_job_honours_fatal_signal oneshot_killed
+ktap_test_result one_chunk_job_honours_fatal_signal oneshot_killed
 
 # The helpers' CPU time is not the caller's: kernel workers are charged to
 # the root cgroup.  A shell alone in a cgroup of its own (shell builtins
@@ -179,9 +179,9 @@ cgroup_cpu() {
 		[ "$group" -lt $((self + h / 2)) ]
 }
 if [ "$(nproc)" -ge 2 ]; then
-	t_check helpers_cpu_time_not_in_callers_cgroup cgroup_cpu
+	ktap_test_result helpers_cpu_time_not_in_callers_cgroup cgroup_cpu
 else
-	t_skip helpers_cpu_time_not_in_callers_cgroup "needs 2 CPUs"
+	ktap_test_skip helpers_cpu_time_not_in_callers_cgroup "needs 2 CPUs"
 fi
 
 # No allocation per job: every allocation event (kmalloc, kmem_cache_alloc,
@@ -222,9 +222,9 @@ no_alloc() {
 	echo 1408 >$T/buffer_size_kb
 	[ $st = 0 ] && [ "$(cat $burst)" = "jobs=400 bad=0" ]
 }
-t_check no_allocation_per_job no_alloc
+ktap_test_result no_allocation_per_job no_alloc
 
-t_eq no_hung_task_timeout_change 10 "$(cat $hung)"
+pmt_eq no_hung_task_timeout_change 10 "$(cat $hung)"
 
 # The battery moved every counter it should have.
 counters_moved() {
@@ -238,16 +238,16 @@ counters_moved() {
 		{ echo "helpers missing from the pool"; return 1; }
 	[ "$(stat_of helpers_running)" = 0 ]
 }
-t_check stats_counters_moved counters_moved
+ktap_test_result stats_counters_moved counters_moved
 
 stats_reset() {
 	echo reset >"$stats" || return 1
 	[ "$(stat_of jobs)" = 0 ] && [ "$(stat_of chunks)" = 0 ]
 }
-t_check stats_reset stats_reset
-t_check_fails stats_rejects_garbage sh -c "echo bogus >$stats"
+ktap_test_result stats_reset stats_reset
+pmt_check_fails stats_rejects_garbage sh -c "echo bogus >$stats"
 
-t_check tracepoints_exist test -d $ev/padata_mt_job_start -a -d $ev/padata_mt_job_end -a -d $ev/padata_mt_chunk
+ktap_test_result tracepoints_exist test -d $ev/padata_mt_job_start -a -d $ev/padata_mt_job_end -a -d $ev/padata_mt_chunk
 
 # Without record-cmd: enabling the first event would also hook the
 # scheduler's own tracepoints (comm recording), live-patching __schedule()
@@ -270,7 +270,7 @@ traced_run() {
 	done
 	! grep '^\(not \)\?ok ' "$res" | grep -q '^not ok'
 }
-t_check tracepoints_fire traced_run
+ktap_test_result tracepoints_fire traced_run
 
 # A killed caller still waits for a helper inside a chunk, but idle (state
 # I), not uninterruptible (D): a long chunk must not look like a hung task.
@@ -280,7 +280,7 @@ long=$dbg/padata_mt_selftest/long_helper_job
 killed_waits_idle() {
 	sh -c "echo go >$long" &
 	pid=$!
-	t_wait_for $long helper_sleeping 200 || { kill -9 $pid; wait $pid; return 1; }
+	pmt_wait_for $long helper_sleeping 200 || { kill -9 $pid; wait $pid; return 1; }
 	kill -9 $pid
 	states=
 	i=0
@@ -299,13 +299,13 @@ killed_waits_idle() {
 	[ "$r" = ret=-4 ]
 }
 if [ "$(nproc)" -ge 2 ]; then
-	t_check killed_caller_waits_idle_not_d killed_waits_idle
+	ktap_test_result killed_caller_waits_idle_not_d killed_waits_idle
 else
-	t_skip killed_caller_waits_idle_not_d "needs 2 CPUs"
+	ktap_test_skip killed_caller_waits_idle_not_d "needs 2 CPUs"
 fi
 
-t_check selftest_unloads rmmod padata_mt_selftest
-t_check padata_mt_unloads rmmod padata_mt
-t_check_fails padata_mt_gone t_module_loaded padata_mt
+ktap_test_result selftest_unloads rmmod padata_mt_selftest
+ktap_test_result padata_mt_unloads rmmod padata_mt
+pmt_check_fails padata_mt_gone pmt_module_loaded padata_mt
 
 echo "$hung_was" >$hung

@@ -10,7 +10,7 @@
 # Sizes stay at 1G-16G (memmaps of 16-256 MiB) so that the suite runs in a
 # few minutes under QEMU TCG; the 64G run is `make demo`.
 
-t_plan 47
+ktap_set_plan 47
 
 # mt, mt_err, expect_errno, kv, iomem_ours, memfree_kb, mt_kill_during: lib.sh.
 dbg=/sys/kernel/debug/memmap_test
@@ -31,24 +31,24 @@ plug_verify_unplug() {
 	[ "$(kv region_plugged)" = 0 ]
 }
 
-t_check memmap_test_loads modprobe memmap_test
+ktap_test_result memmap_test_loads modprobe memmap_test
 has_syntax() {
 	grep -q '^#   hotplug size=SIZE' $C && grep -q '^#   bench size=SIZE' $C &&
 		grep -q '^section_size_bytes=134217728$' $C &&
 		grep -q '^busy=0$' $C && ! grep -v '^#' $C | grep -qv '='
 }
-t_check control_prints_syntax_and_key_values has_syntax
-t_check control_is_root_only sh -c "ls -l $C | grep -q '^-rw-------'"
+ktap_test_result control_prints_syntax_and_key_values has_syntax
+ktap_test_result control_is_root_only sh -c "ls -l $C | grep -q '^-rw-------'"
 
 iomem0=$(cat /proc/iomem)
 hm0=$(kv high_memory_pfn)
 dma0=$(kv dma_required_mask)
 
 # --- hotplug -> verify -> unplug ---------------------------------------------
-t_check plug_verify_unplug_1G_parallel plug_verify_unplug 1G "$ncpu"
-t_check plug_verify_unplug_3G_odd_sections plug_verify_unplug 3G "$ncpu"
-t_check plug_verify_unplug_16G_parallel plug_verify_unplug 16G "$ncpu"
-t_check plug_verify_unplug_2G_stock plug_verify_unplug 2G 1
+ktap_test_result plug_verify_unplug_1G_parallel plug_verify_unplug 1G "$ncpu"
+ktap_test_result plug_verify_unplug_3G_odd_sections plug_verify_unplug 3G "$ncpu"
+ktap_test_result plug_verify_unplug_16G_parallel plug_verify_unplug 16G "$ncpu"
+ktap_test_result plug_verify_unplug_2G_stock plug_verify_unplug 2G 1
 
 # How many times the kernel's memremap_pages() ran, counted by a kprobe
 # event in a trace instance of our own.
@@ -80,10 +80,10 @@ stock_is_one_memremap_pages() {
 	[ "$n1" = 1 ] && [ "$n5" = 5 ]
 }
 if kp_on 2>/dev/null; then
-	t_check threads1_is_one_memremap_pages_call stock_is_one_memremap_pages
+	ktap_test_result threads1_is_one_memremap_pages_call stock_is_one_memremap_pages
 	kp_off
 else
-	t_skip threads1_is_one_memremap_pages_call "no kprobe events in tracefs"
+	ktap_test_skip threads1_is_one_memremap_pages_call "no kprobe events in tracefs"
 fi
 
 # A region on the second NUMA node, in uneven pieces (8 sections in 3):
@@ -102,9 +102,9 @@ if [ -d /sys/devices/system/node/node1 ]; then
 		[ "$(kv mismatch_pfn)" = "$(printf '%#x' $((start + 2 * sec)))" ] || return 1
 		mt reinit && mt verify && [ "$(kv bad_pages)" = 0 ] && mt unplug
 	}
-	t_check reinit_and_digest_on_node1_in_uneven_pieces on_node1
+	ktap_test_result reinit_and_digest_on_node1_in_uneven_pieces on_node1
 else
-	t_skip reinit_and_digest_on_node1_in_uneven_pieces "one NUMA node"
+	ktap_test_skip reinit_and_digest_on_node1_in_uneven_pieces "one NUMA node"
 fi
 
 # Sizes that are not a multiple of the 128M section are refused (not
@@ -116,7 +116,7 @@ not_section_multiple() {
 	done
 	[ "$(iomem_ours)" = 0 ]
 }
-t_check non_section_multiple_size_rejected not_section_multiple
+ktap_test_result non_section_multiple_size_rejected not_section_multiple
 
 # Piece counts the region cannot have are refused before anything is claimed.
 pieces_checked() {
@@ -125,7 +125,7 @@ pieces_checked() {
 		expect_errno "Invalid argument" hotplug size=1G threads=2 pieces=4 fail_piece=4 &&
 		[ "$(kv region_plugged)" = 0 ] && [ "$(iomem_ours)" = 0 ]
 }
-t_check pieces_arguments_checked pieces_checked
+ktap_test_result pieces_arguments_checked pieces_checked
 
 # --- base=: legacy persistent memory only -------------------------------------
 # The lanes boot with memmap=1G!8G: "Persistent Memory (legacy)" at 8 GiB.
@@ -142,17 +142,17 @@ if [ -n "$legacy" ]; then
 		grep -A2 'Persistent Memory (legacy)' /proc/iomem | grep -q memmap_test || return 1
 		mt verify && [ "$(kv bad_pages)" = 0 ] && mt unplug
 	}
-	t_check hotplug_by_base_inside_legacy_pmem by_base
+	ktap_test_result hotplug_by_base_inside_legacy_pmem by_base
 	reserved_range() {
 		size=$(((pm_end - pm_lo) >> 20))M
 		mt hotplug base="$(printf '%#x' $pm_lo)" size="$size" threads="$ncpu" ||
 			{ grep -v '^#' $C; return 1; }
 		mt verify && mt reinit poison=1 && mt unplug
 	}
-	t_check hotplug_whole_legacy_pmem_range reserved_range
+	ktap_test_result hotplug_whole_legacy_pmem_range reserved_range
 else
-	t_skip hotplug_by_base_inside_legacy_pmem "no memmap=nn!ss range (boot with e.g. memmap=1G!8G)"
-	t_skip hotplug_whole_legacy_pmem_range "no memmap=nn!ss range (boot with e.g. memmap=1G!8G)"
+	ktap_test_skip hotplug_by_base_inside_legacy_pmem "no memmap=nn!ss range (boot with e.g. memmap=1G!8G)"
+	ktap_test_skip hotplug_whole_legacy_pmem_range "no memmap=nn!ss range (boot with e.g. memmap=1G!8G)"
 	pm_lo=0
 	pm_end=0
 fi
@@ -194,10 +194,10 @@ base_refusals() {
 	echo "$n ranges refused"
 	[ $n -ge 3 ] && [ "$(iomem_ours)" = 0 ]
 }
-t_check base_outside_legacy_pmem_refused base_refusals
-t_check base_overlapping_ram_rejected expect_errno "Invalid argument" \
+ktap_test_result base_outside_legacy_pmem_refused base_refusals
+ktap_test_result base_overlapping_ram_rejected expect_errno "Invalid argument" \
 	hotplug base=0x100000000 size=128M
-t_check base_unaligned_rejected expect_errno "Invalid argument" \
+ktap_test_result base_unaligned_rejected expect_errno "Invalid argument" \
 	hotplug base=0x10004000000 size=128M
 
 # --- the kernel's max_pfn, high_memory and DMA mask --------------------------
@@ -231,7 +231,7 @@ globals_untouched() {
 		globals_same "unplugged ($how)" $end || return 1
 	done
 }
-t_check plug_leaves_high_memory_max_pfn_and_dma_mask globals_untouched
+ktap_test_result plug_leaves_high_memory_max_pfn_and_dma_mask globals_untouched
 
 # --- reinit and digests ---------------------------------------------------------
 mt hotplug size=2G threads="$ncpu"
@@ -240,7 +240,7 @@ reinit_poison() {
 	[ "$(kv layout_validated)" = 1 ] && [ "$(kv digest_match)" = 1 ] &&
 		[ "$(kv digest)" = "$(kv digest_kernel)" ]
 }
-t_check reinit_poison_digest_equals_kernel reinit_poison
+ktap_test_result reinit_poison_digest_equals_kernel reinit_poison
 
 # A page reinit skips stays poisoned: the digest check must name its pfn
 # and the first word the poison changed (zone_device_data; the poison
@@ -254,23 +254,23 @@ missed_page() {
 		[ "$(kv mismatch_field)" = zone_device_data ] &&
 		[ "$(kv mismatch_found)" = 0xaaaaaaaaaaaaaaaa ]
 }
-t_check digest_mismatch_names_pfn_and_field missed_page
+ktap_test_result digest_mismatch_names_pfn_and_field missed_page
 verify_finds_it() {
 	want=$(printf '%#x' $(($(kv region_start_pfn) + 12345)))
 	expect_errno "Input/output error" verify threads="$ncpu" || return 1
 	[ "$(kv bad_pages)" = 1 ] && [ "$(kv first_bad_pfn)" = "$want" ] &&
 		[ "$(kv first_bad_field)" = refcount ]
 }
-t_check verify_finds_the_missed_page verify_finds_it
+ktap_test_result verify_finds_the_missed_page verify_finds_it
 repaired() {
 	mt reinit threads=1 || return 1
 	[ "$(kv digest_match)" = 1 ] && mt verify && [ "$(kv bad_pages)" = 0 ]
 }
-t_check reinit_repairs_and_verify_passes repaired
-t_check skip_needs_poison expect_errno "Invalid argument" reinit skip=1
-t_check skip_beyond_region_rejected expect_errno "Invalid argument" \
+ktap_test_result reinit_repairs_and_verify_passes repaired
+ktap_test_result skip_needs_poison expect_errno "Invalid argument" reinit skip=1
+ktap_test_result skip_beyond_region_rejected expect_errno "Invalid argument" \
 	reinit poison=1 skip=524288
-t_check hotplug_while_plugged_eexist expect_errno "File exists" hotplug size=1G
+ktap_test_result hotplug_while_plugged_eexist expect_errno "File exists" hotplug size=1G
 
 # The two-pass reinit's first pass must zero what the second does not
 # write: a page left poisoned by skip= (index and private stay 0xaa unless
@@ -283,7 +283,7 @@ twopass_zeroes() {
 		[ "$(kv reinit_zero_ns)" -gt 0 ] &&
 		mt verify && [ "$(kv bad_pages)" = 0 ]
 }
-t_check reinit_twopass_first_pass_zeroes twopass_zeroes
+ktap_test_result reinit_twopass_first_pass_zeroes twopass_zeroes
 
 # memset: its size, its refusals (no size and no region; above the share).
 memset_checked() {
@@ -292,9 +292,9 @@ memset_checked() {
 	mt memset size=2M threads=1 && [ "$(kv memset_size_bytes)" = 2097152 ] &&
 		expect_errno "Argument list too long" memset size=1T
 }
-t_check memset_sizes_and_refusals memset_checked
+ktap_test_result memset_sizes_and_refusals memset_checked
 mt unplug
-t_check memset_needs_a_size_or_region expect_errno "Invalid argument" memset
+ktap_test_result memset_needs_a_size_or_region expect_errno "Invalid argument" memset
 
 # The same region plugged by the stock path and by padata_mt_run(): the
 # kernel wrote equivalent struct pages and reinit reproduces them.
@@ -312,7 +312,7 @@ stock_vs_parallel() {
 	set -- $d1
 	[ "$d1" = "$dn" ] && [ "$1" = "$2" ]
 }
-t_check reinit_digest_stock_equals_parallel stock_vs_parallel
+ktap_test_result reinit_digest_stock_equals_parallel stock_vs_parallel
 
 # --- the digest sees every bit (the test-only flip= knob) --------------------
 # flip=I:B makes the digest check after a reinit see bit B of page I's
@@ -347,7 +347,7 @@ flip_every_word() {
 	for f in $fields; do
 		bits="0 63"
 		case $f in */*) bits="0 31 32 63" ;; esac
-		if t_debug_kernel; then
+		if pmt_debug_kernel; then
 			bits=63
 			case $f in */*) bits="31 63" ;; esac
 		fi
@@ -362,7 +362,7 @@ flip_every_word() {
 	done
 	echo "$n single-bit flips in words 1-7 (the flags word: next test) detected and named"
 }
-t_check flip_one_bit_in_each_word_detected_and_named flip_every_word
+ktap_test_result flip_one_bit_in_each_word_detected_and_named flip_every_word
 flip_flags_fields() {
 	ns=$(kv page_flags_node_shift)
 	nw=$(kv page_flags_node_width)
@@ -375,7 +375,7 @@ flip_flags_fields() {
 	echo "page->flags: node $ns+$nw, zone $zs+$(kv page_flags_zone_width), section $ss+$sw, last_cpupid $ls+$lw, PG_reserved $res"
 	flip_named "$ns" flags node && flip_named $((ns + nw - 1)) flags node &&
 		flip_named "$zs" flags zone && flip_named "$res" flags PG_reserved || return 1
-	t_debug_kernel || flip_named 0 flags flag_bit || return 1
+	pmt_debug_kernel || flip_named 0 flags flag_bit || return 1
 	if [ "$sw" -gt 0 ]; then
 		flip_named "$ss" flags section || return 1
 	else
@@ -385,7 +385,7 @@ flip_flags_fields() {
 		flip_named "$ls" flags last_cpupid || return 1
 	fi
 }
-t_check flip_each_page_flags_field_detected_and_named flip_flags_fields
+ktap_test_result flip_each_page_flags_field_detected_and_named flip_flags_fields
 flip_pairs() {
 	for pair in "$K:319,$K:383" "$K:319,$((K + 1)):319" "$K:63,$((K + 1)):63" \
 		"$K:63,$((K + 2)):63,$((K + 3)):63,$((K + 4)):63"; do
@@ -396,7 +396,7 @@ flip_pairs() {
 	done
 	mt reinit && [ "$(kv digest_match)" = 1 ]
 }
-t_check flips_of_bit63_in_two_words_do_not_cancel flip_pairs
+ktap_test_result flips_of_bit63_in_two_words_do_not_cancel flip_pairs
 flip_refusals() {
 	expect_errno "Invalid argument" reinit flip=1:512 &&
 		expect_errno "Invalid argument" reinit flip=1:3,1:3 &&
@@ -405,7 +405,7 @@ flip_refusals() {
 		expect_errno "Invalid argument" reinit flip=65536:1 &&
 		expect_errno "Invalid argument" verify flip=1:1
 }
-t_check flip_arguments_checked flip_refusals
+ktap_test_result flip_arguments_checked flip_refusals
 mt unplug
 
 # --- a poisoned page at the first pfn of a piece -----------------------------
@@ -423,12 +423,12 @@ skip_first_of_piece() {
 	expect_errno "Input/output error" reinit poison=1 skip=0 || return 1
 	mt unplug && [ "$(iomem_ours)" = 0 ]
 }
-t_check skip_at_first_page_of_a_piece_then_unplug skip_first_of_piece
+ktap_test_result skip_at_first_page_of_a_piece_then_unplug skip_first_of_piece
 
 # --- refusals -------------------------------------------------------------------
-t_check unplug_without_region_enoent expect_errno "No such file" unplug
-t_check reinit_without_region_enoent expect_errno "No such file" reinit
-t_check memmap_above_max_pct_e2big expect_errno "Argument list too long" \
+ktap_test_result unplug_without_region_enoent expect_errno "No such file" unplug
+ktap_test_result reinit_without_region_enoent expect_errno "No such file" reinit
+ktap_test_result memmap_above_max_pct_e2big expect_errno "Argument list too long" \
 	hotplug size=1T
 
 malformed() {
@@ -464,7 +464,7 @@ malformed() {
 	echo "$n malformed writes refused"
 	[ "$(iomem_ours)" = 0 ] && [ "$(kv region_plugged)" = 0 ]
 }
-t_check malformed_writes_einval malformed
+ktap_test_result malformed_writes_einval malformed
 
 # A refused write leaves its own results: kv never reads an older one's.
 own_results() {
@@ -477,7 +477,7 @@ own_results() {
 		return 1
 	mt unplug && [ "$(kv result)" = 0 ] && [ -z "$(kv message)" ]
 }
-t_check refused_write_leaves_its_own_results own_results
+ktap_test_result refused_write_leaves_its_own_results own_results
 
 # --- injected failure (test-only fail_piece=) -------------------------------------
 # Pieces plugged before the injected failure are unplugged: their memmaps
@@ -492,7 +492,7 @@ injected() {
 		[ $((free0 - free1)) -lt 16384 ] || return 1
 	plug_verify_unplug 2G "$ncpu"
 }
-t_check injected_piece_failure_leaves_nothing injected
+ktap_test_result injected_piece_failure_leaves_nothing injected
 
 # --- SIGKILL of the writer: the job is cancelled, never half done -----------------
 # The kill comes once the command runs (busy=1); it must land while the
@@ -520,7 +520,7 @@ killed() {
 	done
 	return 1
 }
-t_check sigkill_writer_all_or_nothing killed
+ktap_test_result sigkill_writer_all_or_nothing killed
 
 # --- no leak over 20 cycles --------------------------------------------------------
 # Free memory (memfree_kb) is compared with a 16 MiB tolerance: slab, the
@@ -541,7 +541,7 @@ cycles() {
 	[ "$(cat /proc/iomem)" = "$io0" ] || { echo "/proc/iomem changed"; return 1; }
 	[ $((free0 - free1)) -lt 16384 ]
 }
-t_check plug_unplug_20_cycles_no_leak cycles
+ktap_test_result plug_unplug_20_cycles_no_leak cycles
 
 # --- EBUSY while a bench runs, then its table ----------------------------------------
 busy() {
@@ -565,7 +565,7 @@ busy() {
 	[ $b = 0 ] || { echo "bench failed: $(cat /tmp/bench.err)"; grep -v '^#' $C; }
 	[ $r = 0 ] && [ $b = 0 ]
 }
-t_check command_during_bench_ebusy busy
+ktap_test_result command_during_bench_ebusy busy
 table_ok() {
 	cat $dbg/table
 	for op in hotplug unplug reinit memset; do
@@ -575,7 +575,7 @@ table_ok() {
 	grep -q 'node% (thr)   speedup   time_ms (  stdev)' $dbg/table &&
 		[ "$(kv digest_match)" = 1 ] && [ "$(iomem_ours)" = 0 ]
 }
-t_check bench_table_and_keys table_ok
+ktap_test_result bench_table_and_keys table_ok
 
 # --- rmmod with a region plugged ---------------------------------------------------------
 # One of them left poisoned at the first page of a piece (skip=0).
@@ -588,7 +588,7 @@ rmmod_plugged() {
 	echo "MemFree before ${free0} kB, after rmmod ${free1} kB"
 	[ "$(iomem_ours)" = 0 ] && [ $((free0 - free1)) -lt 16384 ]
 }
-t_check rmmod_with_region_plugged_cleans_up rmmod_plugged
-t_eq iomem_back_to_start "$iomem0" "$(cat /proc/iomem)"
-t_check memmap_test_reloads modprobe memmap_test
-t_check unloads_clean rmmod memmap_test
+ktap_test_result rmmod_with_region_plugged_cleans_up rmmod_plugged
+pmt_eq iomem_back_to_start "$iomem0" "$(cat /proc/iomem)"
+ktap_test_result memmap_test_reloads modprobe memmap_test
+ktap_test_result unloads_clean rmmod memmap_test

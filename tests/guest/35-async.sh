@@ -12,7 +12,7 @@
 # shows) and the test-only delay_ms= (each section held IN_PROGRESS that
 # long), so that they last long enough to race with.
 
-t_plan 22
+ktap_set_plan 22
 
 # mt, mt_err, expect_errno, kv, iomem_ours: lib.sh.
 dbg=/sys/kernel/debug/memmap_test
@@ -57,13 +57,13 @@ pass_complete_ok() {
 	fi
 }
 
-t_check memmap_test_loads modprobe memmap_test
+ktap_test_result memmap_test_loads modprobe memmap_test
 refused_without_region() {
 	expect_errno "No such file" async && expect_errno "No such file" sync &&
 		[ "$(st async_running)" = 0 ] &&
 		[ "$(stat -c %a $A)" = 400 ]
 }
-t_check async_and_sync_without_region_enoent refused_without_region
+ktap_test_result async_and_sync_without_region_enoent refused_without_region
 
 mt hotplug size=8G threads="$ncpu"
 start=$(kv region_start_pfn)
@@ -87,7 +87,7 @@ malformed() {
 		expect_errno "Invalid argument" reinit twopass=1 poison=1 skip=1 &&
 		[ "$(st async_running)" = 0 ]
 }
-t_check async_sync_twopass_malformed_einval malformed
+ktap_test_result async_sync_twopass_malformed_einval malformed
 
 # --- a pass returns at once and completes with the kernel's digest ---------------
 at_once() {
@@ -98,14 +98,14 @@ at_once() {
 	[ "$r" = 1 ] && [ "$d" -lt "$sections" ] &&
 		grep -q '^async_running=1$' $C
 }
-t_check async_returns_while_pass_runs at_once
+ktap_test_result async_returns_while_pass_runs at_once
 completes() {
 	async_wait || return 1
 	pass_complete_ok || return 1
 	mt verify && [ "$(kv bad_pages)" = 0 ] &&
 		[ "$(kv verify_sections_skipped)" = 0 ] && [ "$(kv verify_pages)" = "$pages" ]
 }
-t_check async_complete_digest_equals_kernel completes
+ktap_test_result async_complete_digest_equals_kernel completes
 
 # --- sync ----------------------------------------------------------------------
 # A range near the end (the pass works upward from section 0): sync
@@ -127,7 +127,7 @@ sync_range() {
 	fi
 	echo "after sync: async_running=$(st async_running)"
 }
-t_check sync_range_initialised_when_it_returns sync_range
+ktap_test_result sync_range_initialised_when_it_returns sync_range
 # The pass holds each section IN_PROGRESS for 1 s; it claims section 0
 # first: a sync of section 0 that arrives while the pass holds it must wait
 # for the pass, not initialise it a second time.  When the sync arrives
@@ -157,7 +157,7 @@ sync_waits() {
 	show
 	return 1
 }
-t_check sync_waits_for_section_in_progress sync_waits
+ktap_test_result sync_waits_for_section_in_progress sync_waits
 
 # --- 100 random syncs racing the pass; exactly once per section -------------------
 racing() {
@@ -181,7 +181,7 @@ racing() {
 	echo "sections by sync $(st async_sections_by_sync), by the pass $(st async_sections_by_background)"
 	[ $n = 100 ] && [ $during -ge 1 ] && pass_complete_ok
 }
-t_check hundred_random_syncs_race_the_pass racing
+ktap_test_result hundred_random_syncs_race_the_pass racing
 # What the struct pages say, not the module's counters: every page of
 # every section initialised (verify reads them all, none skipped).
 all_clean() {
@@ -192,7 +192,7 @@ all_clean() {
 		return 1
 	fi
 }
-t_check every_page_initialised_after_racing_syncs all_clean
+ktap_test_result every_page_initialised_after_racing_syncs all_clean
 # A sync of the whole region during a pass (at least 3.2 s with sections
 # held 100 ms) claims every section not yet claimed, initialises them, then
 # waits for the ones in progress: no section may be initialised by both.
@@ -208,7 +208,7 @@ whole_sync() {
 	[ "$(kv sync_digest_match)" = 1 ] && [ "$(kv sync_sections_initialised)" -ge 1 ] &&
 		async_wait && pass_complete_ok && all_clean
 }
-t_check whole_region_sync_during_pass_exactly_once whole_sync
+ktap_test_result whole_region_sync_during_pass_exactly_once whole_sync
 
 # --- verify during a pass ----------------------------------------------------------
 # Sections are held 1 s each, so the pass (32 s on 64 sections and two
@@ -220,7 +220,7 @@ verify_during() {
 	[ "$(kv bad_pages)" = 0 ] && [ "$(kv verify_sections_skipped)" -ge 1 ] &&
 		! grep -q '^async_stopped=' $C
 }
-t_check verify_during_pass_checks_only_done_sections verify_during
+ktap_test_result verify_during_pass_checks_only_done_sections verify_during
 
 # --- cancel -------------------------------------------------------------------------
 # The passes below hold each section 200 ms (at least 6 s in all), so they
@@ -247,13 +247,13 @@ cancelled() {
 		return 1
 	fi
 }
-t_check new_command_cancels_pass_no_half_done_section cancelled
+ktap_test_result new_command_cancels_pass_no_half_done_section cancelled
 reinit_after_cancel() {
 	mt reinit threads="$ncpu" || { show; return 1; }
 	[ "$(kv digest_match)" = 1 ] && mt verify &&
 		[ "$(kv verify_sections_skipped)" = 0 ] && [ "$(kv bad_pages)" = 0 ]
 }
-t_check full_reinit_after_cancel_digest_equals_kernel reinit_after_cancel
+ktap_test_result full_reinit_after_cancel_digest_equals_kernel reinit_after_cancel
 # A sync after a cancel initialises what the pass left.
 sync_after_cancel() {
 	mt async threads="$ncpu" poison=1 delay_ms=200 || return 1
@@ -265,7 +265,7 @@ sync_after_cancel() {
 	[ "$(kv sync_digest_match)" = 1 ] && [ "$(kv sync_sections)" = "$sections" ] &&
 		[ "$(kv sync_sections_initialised)" -ge 1 ]
 }
-t_check new_async_cancels_and_sync_completes_the_rest sync_after_cancel
+ktap_test_result new_async_cancels_and_sync_completes_the_rest sync_after_cancel
 
 # --- the kernel's readers on a cancelled poisoned pass ------------------------
 # A cancelled async poison=1 leaves the sections it did not reach poisoned
@@ -302,12 +302,12 @@ hw_readers() {
 	[ "$(kv sync_digest_match)" = 1 ] && all_clean
 }
 if grep -qx mm/hwpoison-inject /etc/pmt/distro-modules-missing 2>/dev/null; then
-	t_skip memory_failure_on_cancelled_poisoned_pass "this kernel has no hwpoison-inject.ko (no CONFIG_MEMORY_FAILURE)"
+	ktap_test_skip memory_failure_on_cancelled_poisoned_pass "this kernel has no hwpoison-inject.ko (no CONFIG_MEMORY_FAILURE)"
 elif modprobe hwpoison-inject; then
-	t_check memory_failure_on_cancelled_poisoned_pass hw_readers
+	ktap_test_result memory_failure_on_cancelled_poisoned_pass hw_readers
 	rmmod hwpoison-inject
 else
-	t_fail memory_failure_on_cancelled_poisoned_pass "modprobe hwpoison-inject failed"
+	ktap_test_fail memory_failure_on_cancelled_poisoned_pass "modprobe hwpoison-inject failed"
 fi
 
 # --- killed reinits ------------------------------------------------------------------
@@ -331,8 +331,8 @@ killed_reinit() {
 	grep -E '^sync_' $C
 	[ "$(kv sync_digest_match)" = 1 ] && all_clean
 }
-t_check killed_reinit_then_sync_verify killed_reinit
-t_check unplug_after_killed_reinit mt unplug
+ktap_test_result killed_reinit_then_sync_verify killed_reinit
+ktap_test_result unplug_after_killed_reinit mt unplug
 # Two passes, on a region that never ran async: the sections the first
 # pass zeroed and the second did not reach are not done; verify skips
 # them, sync initialises them (at least one), then every page is clean.
@@ -356,7 +356,7 @@ killed_twopass() {
 	done
 	return 1
 }
-t_check killed_twopass_without_async_then_sync_verify killed_twopass
+ktap_test_result killed_twopass_without_async_then_sync_verify killed_twopass
 
 # --- unplug and rmmod during a pass ----------------------------------------------
 # (on the region the killed two-pass reinit left)
@@ -369,7 +369,7 @@ unplug_during() {
 		return 1
 	fi
 }
-t_check unplug_during_pass_cancels_it unplug_during
+ktap_test_result unplug_during_pass_cancels_it unplug_during
 rmmod_during() {
 	mt hotplug size=8G threads="$ncpu" || return 1
 	mt async threads="$ncpu" poison=1 delay_ms=200 || return 1
@@ -377,10 +377,10 @@ rmmod_during() {
 	rmmod memmap_test || return 1
 	[ "$(iomem_ours)" = 0 ]
 }
-t_check rmmod_during_pass_cancels_and_waits rmmod_during
+ktap_test_result rmmod_during_pass_cancels_and_waits rmmod_during
 reloads() {
 	modprobe memmap_test && mt hotplug size=1G && mt async && async_wait &&
 		pass_complete_ok && mt unplug
 }
-t_check reloads_and_runs_a_pass reloads
-t_check unloads_clean rmmod memmap_test
+ktap_test_result reloads_and_runs_a_pass reloads
+ktap_test_result unloads_clean rmmod memmap_test

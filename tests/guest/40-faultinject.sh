@@ -27,10 +27,10 @@
 fs=/sys/kernel/debug/failslab
 fp=/sys/kernel/debug/fail_page_alloc
 if [ ! -d $fs ] || [ ! -d $fp ]; then
-	t_skip_all "kernel without failslab and fail_page_alloc (the debug lane has them)"
+	ktap_skip_all "kernel without failslab and fail_page_alloc (the debug lane has them)"
 fi
 
-t_plan 12
+ktap_set_plan 12
 
 dbg=/sys/kernel/debug
 fj=$dbg/padata_mt_selftest/fault_job
@@ -74,7 +74,7 @@ fi_mode() {
 }
 
 fi_mode off
-t_check padata_mt_selftest_loads modprobe padata_mt_selftest combos=10 callers=4
+ktap_test_result padata_mt_selftest_loads modprobe padata_mt_selftest combos=10 callers=4
 
 # --- padata_mt_run(): a job whose thread_fn allocates ---------------------
 fj_res() {
@@ -91,7 +91,7 @@ fault_job_plain() {
 	echo go >$fj || { fj_res; return 1; }
 	fj_clean && fj_res | grep -q '^ret=0 '
 }
-t_check fault_job_without_injection fault_job_plain
+ktap_test_result fault_job_without_injection fault_job_plain
 
 # failslab, restricted to the job's own cache (booted with
 # slub_debug=A,padata_mt_st_fault), fails once at the kth allocation of
@@ -120,12 +120,12 @@ fault_job_failslab() {
 	done
 }
 if [ "$(cat $slabflag 2>/dev/null)" = 1 ]; then
-	t_expect_splat_begin allocfail fault_job_failslab
-	t_check fault_job_failslab_in_any_thread fault_job_failslab
-	t_expect_splat_end allocfail fault_job_failslab
-	t_diag "$(cat "$T_STATE/out")"
+	pmt_expect_splat_begin allocfail fault_job_failslab
+	ktap_test_result fault_job_failslab_in_any_thread fault_job_failslab
+	pmt_expect_splat_end allocfail fault_job_failslab
+	ktap_print_msg "$(cat "$T_STATE/out")"
 else
-	t_skip fault_job_failslab_in_any_thread "padata_mt_st_fault is not a failslab cache: boot with slub_debug=A,padata_mt_st_fault"
+	ktap_test_skip fault_job_failslab_in_any_thread "padata_mt_st_fault is not a failslab cache: boot with slub_debug=A,padata_mt_st_fault"
 fi
 
 # fail-nth on the writer (the job's caller): every allocation of the
@@ -150,11 +150,11 @@ fault_job_sweep() {
 	echo "$steps steps: the caller's allocation 1..8, 10, 12, 15, ... (up to $n) failed in turn"
 	[ $steps -gt 1 ]
 }
-t_expect_splat_begin allocfail fault_job_sweep
-t_check fault_job_caller_fail_nth_sweep fault_job_sweep
-t_expect_splat_end allocfail fault_job_sweep
-t_diag "$(cat "$T_STATE/out")"
-t_check padata_mt_selftest_unloads rmmod padata_mt_selftest
+pmt_expect_splat_begin allocfail fault_job_sweep
+ktap_test_result fault_job_caller_fail_nth_sweep fault_job_sweep
+pmt_expect_splat_end allocfail fault_job_sweep
+ktap_print_msg "$(cat "$T_STATE/out")"
+ktap_test_result padata_mt_selftest_unloads rmmod padata_mt_selftest
 
 # --- memmap_test: hotplug and reinit (mt, kv, iomem_ours: lib.sh) ---------
 mt_pid() {
@@ -219,32 +219,32 @@ sweep() {
 
 if modprobe memmap_test && pid=$(mt_pid); then
 	pow=$(cat /proc/sys/kernel/panic_on_warn)
-	t_expect_splat_begin allocfail,addpages memmap_sweeps
+	pmt_expect_splat_begin allocfail,addpages memmap_sweeps
 	echo 0 >/proc/sys/kernel/panic_on_warn
-	t_check hotplug_t1_failslab_sweep sweep hotplug_t1_slab slab hotplug size=128M threads=1
-	t_diag "$(tail -n 2 "$T_STATE/out")"
-	t_check hotplug_t1_fail_page_alloc_sweep sweep hotplug_t1_page page hotplug size=128M threads=1
-	t_diag "$(tail -n 2 "$T_STATE/out")"
-	t_check hotplug_t2_both_sweep sweep hotplug_t2 both hotplug size=256M threads=2 pieces=2
-	t_diag "$(tail -n 2 "$T_STATE/out")"
+	ktap_test_result hotplug_t1_failslab_sweep sweep hotplug_t1_slab slab hotplug size=128M threads=1
+	ktap_print_msg "$(tail -n 2 "$T_STATE/out")"
+	ktap_test_result hotplug_t1_fail_page_alloc_sweep sweep hotplug_t1_page page hotplug size=128M threads=1
+	ktap_print_msg "$(tail -n 2 "$T_STATE/out")"
+	ktap_test_result hotplug_t2_both_sweep sweep hotplug_t2 both hotplug size=256M threads=2 pieces=2
+	ktap_print_msg "$(tail -n 2 "$T_STATE/out")"
 	reinit_sweep() {
 		mt hotplug size=256M threads=2 pieces=2 || return 1
 		sweep reinit both reinit poison=1 threads=2 || return 1
 		mt reinit poison=1 threads=2 && [ "$(kv digest_match)" = 1 ] &&
 			mt verify && [ "$(kv bad_pages)" = 0 ] && mt unplug
 	}
-	t_check reinit_both_sweep reinit_sweep
-	t_diag "$(tail -n 2 "$T_STATE/out")"
+	ktap_test_result reinit_both_sweep reinit_sweep
+	ktap_print_msg "$(tail -n 2 "$T_STATE/out")"
 	echo "$pow" >/proc/sys/kernel/panic_on_warn
-	t_expect_splat_end allocfail,addpages memmap_sweeps
-	t_check nothing_left_in_iomem sh -c "! grep memmap_test /proc/iomem"
-	t_check memmap_test_unloads rmmod memmap_test
+	pmt_expect_splat_end allocfail,addpages memmap_sweeps
+	ktap_test_result nothing_left_in_iomem sh -c "! grep memmap_test /proc/iomem"
+	ktap_test_result memmap_test_unloads rmmod memmap_test
 else
 	for t in hotplug_t1_failslab_sweep hotplug_t1_fail_page_alloc_sweep \
 		hotplug_t2_both_sweep reinit_both_sweep nothing_left_in_iomem \
 		memmap_test_unloads; do
-		t_fail $t "modprobe memmap_test failed or its kthread was not found"
+		ktap_test_fail $t "modprobe memmap_test failed or its kthread was not found"
 	done
 fi
 fi_mode off
-t_check padata_mt_unloads rmmod padata_mt
+ktap_test_result padata_mt_unloads rmmod padata_mt

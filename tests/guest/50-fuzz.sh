@@ -13,7 +13,7 @@
 # (the open control file holds the module), never a crash.  Reproduce one
 # input: the LCG seed and the line number printed.
 
-t_plan 18
+ktap_set_plan 18
 
 dbg=/sys/kernel/debug
 C=$dbg/memmap_test/control
@@ -217,7 +217,7 @@ stat_of() { sed -n "s/^$1=//p" "$stats"; }
 nothing_left() {
 	n_left=$(iomem_ours)
 	[ "$n_left" = 0 ] || { grep memmap_test /proc/iomem; return 1; }
-	if t_module_loaded memmap_test; then
+	if pmt_module_loaded memmap_test; then
 		[ "$(cat /sys/module/memmap_test/refcnt)" = 0 ] ||
 			{ echo "memmap_test refcnt $(cat /sys/module/memmap_test/refcnt)"; return 1; }
 	fi
@@ -244,10 +244,10 @@ unplug_any() {
 rmmod memmap_test 2>/dev/null
 modprobe padata_mt
 base_ref=$(cat /sys/module/padata_mt/refcnt)
-t_check modprobe_memmap_test modprobe memmap_test
+ktap_test_result modprobe_memmap_test modprobe memmap_test
 ref=$((base_ref + 1))
 echo -1 >$inject
-t_check clean_before_fuzzing nothing_left $ref
+ktap_test_result clean_before_fuzzing nothing_left $ref
 
 t0=$(date +%s)
 
@@ -255,14 +255,14 @@ t0=$(date +%s)
 gen control 1200 >$F/control.in
 gen stats 300 >$F/stats.in
 gen inject 300 >$F/inject.in
-t_diag "seed $SEED: $(count $F/control.in) control, $(count $F/stats.in) stats, $(count $F/inject.in) inject_fail_chunk inputs"
+ktap_print_msg "seed $SEED: $(count $F/control.in) control, $(count $F/stats.in) stats, $(count $F/inject.in) inject_fail_chunk inputs"
 
 fuzz_control() {
 	fz_file $C $F/control.in control
 	unplug_any
 	bad_ok && nothing_left $ref
 }
-t_check fuzz_control_lcg_inputs_clean_errno fuzz_control
+ktap_test_result fuzz_control_lcg_inputs_clean_errno fuzz_control
 
 # oracle FILE: per line N of FILE (written with a newline when N is odd),
 # "N V" (well-formed), "N I" (malformed) or "N W" (no write at all: an
@@ -409,20 +409,20 @@ grammar() {
 		(FNR in bad) { print "  input " FNR ": \x27" $0 "\x27" }' $F/grammar.out $F/control.in | head -n 20
 	return 1
 }
-t_check fuzz_control_inputs_judged_by_the_grammar grammar
-t_diag "grammar: $(tail -n 1 $F/grammar.out)"
-t_diag "control: accepted $(count $F/acc), rejected $(count $F/rej)"
+ktap_test_result fuzz_control_inputs_judged_by_the_grammar grammar
+ktap_print_msg "grammar: $(tail -n 1 $F/grammar.out)"
+ktap_print_msg "control: accepted $(count $F/acc), rejected $(count $F/rej)"
 fuzz_stats() {
 	fz_file $stats $F/stats.in stats
 	bad_ok && nothing_left $ref
 }
-t_check fuzz_stats_lcg_inputs_clean_errno fuzz_stats
+ktap_test_result fuzz_stats_lcg_inputs_clean_errno fuzz_stats
 fuzz_inject() {
 	fz_file $inject $F/inject.in inject
 	[ "$(cat $inject)" = -1 ] || { echo "inject_fail_chunk $(cat $inject)"; return 1; }
 	bad_ok && nothing_left $ref
 }
-t_check fuzz_inject_fail_chunk_lcg_inputs_clean_errno fuzz_inject
+ktap_test_result fuzz_inject_fail_chunk_lcg_inputs_clean_errno fuzz_inject
 
 # --- 2. edge inputs: empty, whitespace, long lines, NUL, binary, partial ------------
 long() { awk -v n="$1" -v c="$2" 'BEGIN { while (n-- > 0) printf "%s", c }'; }
@@ -473,8 +473,8 @@ edge_inputs() {
 	unplug_any
 	bad_ok && nothing_left $ref
 }
-t_check fuzz_edge_inputs_clean_errno edge_inputs
-t_check inject_fail_chunk_still_off sh -c "[ \"\$(cat $inject)\" = -1 ]"
+ktap_test_result fuzz_edge_inputs_clean_errno edge_inputs
+ktap_test_result inject_fail_chunk_still_off sh -c "[ \"\$(cat $inject)\" = -1 ]"
 
 # --- 3. concurrent writers: four subshells on the three files at once -----------------
 concurrent() {
@@ -495,7 +495,7 @@ concurrent() {
 	unplug_any
 	bad_ok && [ $rc = 0 ] && nothing_left $ref
 }
-t_check fuzz_concurrent_writers_clean_errno concurrent
+ktap_test_result fuzz_concurrent_writers_clean_errno concurrent
 
 # --- 4. writes while a bench runs: valid commands get EBUSY ---------------------------
 during_bench() {
@@ -528,14 +528,14 @@ during_bench() {
 	unplug_any
 	bad_ok && [ $busy_ok = 1 ] && [ "$(cat $F/bench.rc)" = 0 ] && nothing_left $ref
 }
-t_check fuzz_writes_while_bench_runs during_bench
+ktap_test_result fuzz_writes_while_bench_runs during_bench
 
 tried=$(count $F/tried)
 rej=$(count $F/rej)
 acc=$(count $F/acc)
-t_diag "tried $tried, rejected $rej, accepted $acc ($(($(date +%s) - t0)) s)"
-t_diag "errnos of the rejected echo writes:"
-t_diag "$(sort $F/errs | uniq -c)"
+ktap_print_msg "tried $tried, rejected $rej, accepted $acc ($(($(date +%s) - t0)) s)"
+ktap_print_msg "errnos of the rejected echo writes:"
+ktap_print_msg "$(sort $F/errs | uniq -c)"
 
 # --- 5. the module is still usable, nothing left behind ------------------------------------
 usable() {
@@ -545,10 +545,10 @@ usable() {
 	grep -q '^bad_pages=0$' $C || return 1
 	echo unplug >$C
 }
-t_check module_usable_after_fuzzing usable
-t_check stats_readable_after_fuzzing sh -c "grep -q '^pool_size=' $stats"
-t_eq inject_fail_chunk_off_at_end -1 "$(cat $inject)"
-t_check nothing_left_after_fuzzing nothing_left $ref
+ktap_test_result module_usable_after_fuzzing usable
+ktap_test_result stats_readable_after_fuzzing sh -c "grep -q '^pool_size=' $stats"
+pmt_eq inject_fail_chunk_off_at_end -1 "$(cat $inject)"
+ktap_test_result nothing_left_after_fuzzing nothing_left $ref
 
 # --- 6. lifecycle: rmmod memmap_test while a bench runs ---------------------------------
 # The writer holds the control file open, and the open file a reference to
@@ -578,17 +578,17 @@ rmmod_during_bench() {
 			continue
 		fi
 		echo "try $try: rmmod refused while the bench ran: $(cat $F/rmmod.err)" >>$F/rmmod.how
-		t_module_loaded memmap_test || return 1
+		pmt_module_loaded memmap_test || return 1
 		wait $bpid
 		echo "bench: rc $(cat $F/bench.rc) $(cat $F/bench.err)" >>$F/rmmod.how
 		[ "$(cat $F/bench.rc)" = 0 ] && [ "$(iomem_ours)" = 0 ] || return 1
-		rmmod memmap_test && ! t_module_loaded memmap_test
+		rmmod memmap_test && ! pmt_module_loaded memmap_test
 		return
 	done
 	return 1
 }
-t_check rmmod_memmap_test_during_bench_refused rmmod_during_bench
-t_diag "$(cat $F/rmmod.how 2>/dev/null)"
-t_check nothing_left_after_rmmod_race nothing_left "$base_ref"
-t_check memmap_test_reloads_after_race sh -c 'modprobe memmap_test && echo "hotplug size=128M" >'$C' && echo unplug >'$C
-t_check unloads_clean_at_end rmmod memmap_test
+ktap_test_result rmmod_memmap_test_during_bench_refused rmmod_during_bench
+ktap_print_msg "$(cat $F/rmmod.how 2>/dev/null)"
+ktap_test_result nothing_left_after_rmmod_race nothing_left "$base_ref"
+ktap_test_result memmap_test_reloads_after_race sh -c 'modprobe memmap_test && echo "hotplug size=128M" >'$C' && echo unplug >'$C
+ktap_test_result unloads_clean_at_end rmmod memmap_test

@@ -31,7 +31,7 @@
 
 CI_SEEDS="1401 1402"
 SEEDS=$(echo "${PMT_FUZZ_SEED:-$CI_SEEDS}" | tr , " ")
-if t_debug_kernel; then
+if pmt_debug_kernel; then
 	fz_debug=1
 	STEPS=${PMT_FUZZ_STEPS:-10}
 else
@@ -39,7 +39,7 @@ else
 	STEPS=${PMT_FUZZ_STEPS:-100}
 fi
 nseeds=$(echo $SEEDS | wc -w)
-t_plan $((nseeds + 3))
+ktap_set_plan $((nseeds + 3))
 
 C=$MT_CONTROL
 A=/sys/kernel/debug/memmap_test/async
@@ -607,7 +607,7 @@ fz_step() {
 
 # --- setup ------------------------------------------------------------------
 rmmod memmap_test 2>/dev/null
-t_check fz_modules_load sh -c 'modprobe padata_mt && modprobe memmap_test'
+ktap_test_result fz_modules_load sh -c 'modprobe padata_mt && modprobe memmap_test'
 has_flip=0
 grep -q 'flip=INDEX:BIT' $C && has_flip=1
 hwpoison=0
@@ -629,7 +629,7 @@ if [ -n "$legacy" ]; then
 	pm_lo=$((0x$legacy))
 	pm_secs=$(((0x$legacy_end + 1 - pm_lo) / 134217728))
 fi
-t_diag "seeds: $SEEDS; $STEPS steps each$([ $fz_debug = 1 ] && echo ' (debug kernel: kmemleak or lockdep)'); flip= knob: $has_flip; memory_failure() injection: $hwpoison; legacy pmem at $(printf '%#x' $pm_lo)"
+ktap_print_msg "seeds: $SEEDS; $STEPS steps each$([ $fz_debug = 1 ] && echo ' (debug kernel: kmemleak or lockdep)'); flip= knob: $has_flip; memory_failure() injection: $hwpoison; legacy pmem at $(printf '%#x' $pm_lo)"
 
 # --- the walks --------------------------------------------------------------
 for fz_seed in $SEEDS; do
@@ -661,19 +661,19 @@ for fz_seed in $SEEDS; do
 	modprobe memmap_test
 	t1=$(cat /proc/uptime)
 	t1=${t1%% *}
-	t_diag "seed $fz_seed: $STEPS steps, $((fz_bad - fz_bad0)) model mismatches, $(echo "$t0 $t1" | awk '{printf "%.1f", $2 - $1}') s"
-	t_eq "walk_seed_${fz_seed}_matches_the_model" $fz_bad0 $fz_bad
+	ktap_print_msg "seed $fz_seed: $STEPS steps, $((fz_bad - fz_bad0)) model mismatches, $(echo "$t0 $t1" | awk '{printf "%.1f", $2 - $1}') s"
+	pmt_eq "walk_seed_${fz_seed}_matches_the_model" $fz_bad0 $fz_bad
 done
 
 # --- teardown -----------------------------------------------------------------
 [ $hwpoison = 1 ] && rmmod hwpoison-inject
-t_check fz_memmap_test_unloads rmmod memmap_test
+ktap_test_result fz_memmap_test_unloads rmmod memmap_test
 nothing_left() {
 	[ "$(iomem_ours)" = 0 ] && [ "$(grep -v memmap_test /proc/iomem)" = "$iomem0" ] &&
 		[ "$(cat /sys/module/padata_mt/refcnt)" = "$pref0" ]
 }
-t_check fz_nothing_left nothing_left
+ktap_test_result fz_nothing_left nothing_left
 if [ -s "$T_STATE/fz.bad" ]; then
-	t_diag "model mismatches (seed:step what):"
-	t_diag "$(head -n 40 "$T_STATE/fz.bad")"
+	ktap_print_msg "model mismatches (seed:step what):"
+	ktap_print_msg "$(head -n 40 "$T_STATE/fz.bad")"
 fi

@@ -7,17 +7,17 @@
 # suites leaked; a boot-time suspect would show there with a kernel-only
 # backtrace.  Run by run.py's debug lane only (no NN- prefix).
 
-t_plan 2
+ktap_set_plan 2
 
 if [ -e /proc/lockdep_stats ]; then
-	t_check lockdep_live_at_start t_lockdep_live
+	ktap_test_result lockdep_live_at_start pmt_lockdep_live
 else
-	t_skip lockdep_live_at_start "no /proc/lockdep_stats: kernel without lockdep"
+	ktap_test_skip lockdep_live_at_start "no /proc/lockdep_stats: kernel without lockdep"
 fi
 
 kml=/sys/kernel/debug/kmemleak
 if [ -e $kml ]; then
-	t_check kmemleak_enabled_at_start cat $kml
+	ktap_test_result kmemleak_enabled_at_start cat $kml
 else
-	t_skip kmemleak_enabled_at_start "no $kml: kernel without kmemleak"
+	ktap_test_skip kmemleak_enabled_at_start "no $kml: kernel without kmemleak"
 fi

@@ -7,21 +7,21 @@
 # 5 s, scan twice.  A scan takes a minute or more under TCG.  Run by
 # run.py's debug lane only (no NN- prefix).
 
-t_plan 3
+ktap_set_plan 3
 
 # A module a suite left loaded is unloaded here (its exit path is part of
 # what kmemleak judges); the diagnostics name it.
 ours_unload() {
 	for m in memmap_test padata_mt_selftest padata_mt_bench padata_mt; do
-		if t_module_loaded $m; then
+		if pmt_module_loaded $m; then
 			echo "left loaded by a suite: $m"
 			rmmod $m || return 1
 		fi
 	done
 	! grep -E '^(padata_mt|memmap_test|padata_mt_selftest|padata_mt_bench) ' /proc/modules
 }
-t_check our_modules_unloaded ours_unload
-[ -s "$T_STATE/out" ] && t_diag "$(cat "$T_STATE/out")"
+ktap_test_result our_modules_unloaded ours_unload
+[ -s "$T_STATE/out" ] && ktap_print_msg "$(cat "$T_STATE/out")"
 
 kml=/sys/kernel/debug/kmemleak
 kmemleak_clean() {
@@ -36,13 +36,13 @@ kmemleak_clean() {
 }
 if [ -e $kml ]; then
 	# A scan is refused once kmemleak has switched itself off.
-	t_check kmemleak_no_leaks kmemleak_clean
+	ktap_test_result kmemleak_no_leaks kmemleak_clean
 else
-	t_skip kmemleak_no_leaks "no $kml: kernel without kmemleak"
+	ktap_test_skip kmemleak_no_leaks "no $kml: kernel without kmemleak"
 fi
 
 if [ -e /proc/lockdep_stats ]; then
-	t_check lockdep_still_live t_lockdep_live
+	ktap_test_result lockdep_still_live pmt_lockdep_live
 else
-	t_skip lockdep_still_live "no /proc/lockdep_stats: kernel without lockdep"
+	ktap_test_skip lockdep_still_live "no /proc/lockdep_stats: kernel without lockdep"
 fi

@@ -3,10 +3,10 @@
 #
 # A suite is a file /tests/NN-name.sh, sourced after this library:
 #
-#	t_plan 3
-#	t_check padata_mt_loads modprobe padata_mt
-#	t_check_fails rmmod_refused rmmod padata_mt
-#	t_eq version "$PMT_VERSION" "$(cat /sys/module/padata_mt/version)"
+#	ktap_set_plan 3
+#	ktap_test_result padata_mt_loads modprobe padata_mt
+#	pmt_check_fails rmmod_refused rmmod padata_mt
+#	pmt_eq version "$PMT_VERSION" "$(cat /sys/module/padata_mt/version)"
 #
 # Every test prints one KTAP result line; the numbers come from a state file,
 # so results given from a subshell still count.  The runner
@@ -15,23 +15,30 @@
 # its plan said, when it has no plan, or when it exited non-zero (a suite that
 # dies mid-way still shows as a failure).
 #
-# Functions:
-#	t_plan N                  declare N tests; call first, exactly once
-#	t_skip_all REASON         the whole suite does not apply; exits the suite
-#	t_ok NAME                 a passing test
-#	t_fail NAME [WHY...]      a failing test, WHY as diagnostics
-#	t_skip NAME REASON...     a skipped test ("ok N NAME # SKIP REASON")
-#	t_check NAME CMD...       ok if CMD exits 0; else its output as diagnostics
-#	t_check_fails NAME CMD... ok if CMD exits non-zero (an expected refusal)
-#	t_eq NAME EXPECTED ACTUAL ok if the two strings are equal
-#	t_diag TEXT...            "# TEXT" lines (multi-line text is split)
-#	t_module_loaded NAME      status 0 if module NAME is in /proc/modules
-#	t_expect_splat_begin KIND NAME / t_expect_splat_end KIND NAME
+# The ktap_* functions carry the names of the kernel's
+# tools/testing/selftests/kselftest/ktap_helpers.sh and print the same lines;
+# where they do more, it says so below.  The pmt_* ones have no twin there.
+#	ktap_set_plan N           declare N tests; call first, exactly once
+#	ktap_skip_all REASON      the whole suite does not apply ("1..0 # SKIP
+#	                          REASON"); unlike the kernel's, exits the suite
+#	ktap_test_pass NAME       a passing test
+#	ktap_test_fail NAME [WHY...]  a failing test, WHY as diagnostics
+#	ktap_test_skip NAME REASON... a skipped test ("ok N NAME # SKIP REASON";
+#	                          the kernel's prints no reason)
+#	ktap_test_result NAME CMD...  ok if CMD exits 0; else its output as
+#	                          diagnostics
+#	ktap_print_msg TEXT...    "# TEXT" lines (multi-line text is split)
+#	pmt_check_fails NAME CMD... ok if CMD exits non-zero (an expected refusal)
+#	pmt_eq NAME EXPECTED ACTUAL ok if the two strings are equal
+#	pmt_results FILE          a test module's KTAP results, renumbered
+#	pmt_wait_for FILE VALUE [TRIES]  poll until FILE reads VALUE
+#	pmt_module_loaded NAME    status 0 if module NAME is in /proc/modules
+#	pmt_expect_splat_begin KIND NAME / pmt_expect_splat_end KIND NAME
 #	                          bracket a kernel report provoked on purpose
 #	                          (KIND lockdep or allocfail; see
-#	                          tests/lib/ktap.py): markers in the kernel log
-#	t_lockdep_live            status 0 if lockdep is on (debug_locks 1)
-#	t_debug_kernel            status 0 on a debug kernel (kmemleak or lockdep
+#	                          tests/lib/klog.py): markers in the kernel log
+#	pmt_lockdep_live          status 0 if lockdep is on (debug_locks 1)
+#	pmt_debug_kernel          status 0 on a debug kernel (kmemleak or lockdep
 #	                          built in), which runs about ten times slower
 # Variables: PMT_VERSION (dkms.conf PACKAGE_VERSION), PMT_RELEASE (the
 # kernel release the modules were built for), T_STATE (this suite's state).
@@ -61,7 +68,7 @@ PMT_RELEASE=$(cat /etc/pmt/release 2>/dev/null)
 T_STATE=${T_STATE:-/tmp/ktap.$$}
 mkdir -p "$T_STATE"
 
-t__count() {
+pmt__count() {
 	if [ -f "$T_STATE/results" ]; then
 		wc -l <"$T_STATE/results"
 	else
@@ -69,9 +76,10 @@ t__count() {
 	fi
 }
 
-# t__result ok|fail|skip NAME [REASON]
-t__result() {
-	t__n=$(($(t__count) + 1))
+# __ktap_test ok|fail|skip NAME [REASON]: the result line, numbered from
+# the state file
+__ktap_test() {
+	t__n=$(($(pmt__count) + 1))
 	t__name=$2
 	case "$t__name" in
 	*'#'* | '') t__name=$(echo "x$t__name" | sed 's/^x//; s/#/_/g; s/^$/unnamed/') ;;
@@ -84,100 +92,100 @@ t__result() {
 	esac
 }
 
-t_diag() {
+ktap_print_msg() {
 	printf '%s\n' "$*" | sed 's/^/# /'
 }
 
-t_plan() {
+ktap_set_plan() {
 	echo "$1" >"$T_STATE/plan"
 	echo "1..$1"
 }
 
-t_skip_all() {
+ktap_skip_all() {
 	echo 0 >"$T_STATE/plan"
 	echo "$*" >"$T_STATE/skip_all"
 	echo "1..0 # SKIP $*"
 	exit 0
 }
 
-t_ok() {
-	t__result ok "$1"
+ktap_test_pass() {
+	__ktap_test ok "$1"
 }
 
-t_fail() {
+ktap_test_fail() {
 	t__f=$1
 	shift
-	[ $# -gt 0 ] && t_diag "$*"
-	t__result fail "$t__f"
+	[ $# -gt 0 ] && ktap_print_msg "$*"
+	__ktap_test fail "$t__f"
 }
 
-t_skip() {
+ktap_test_skip() {
 	t__s=$1
 	shift
-	t__result skip "$t__s" "$*"
+	__ktap_test skip "$t__s" "$*"
 }
 
-t_check() {
+ktap_test_result() {
 	t__c=$1
 	shift
 	if "$@" </dev/null >"$T_STATE/out" 2>&1; then
-		t__result ok "$t__c"
+		__ktap_test ok "$t__c"
 	else
 		t__st=$?
-		t_diag "\$ $* -> exit status $t__st"
+		ktap_print_msg "\$ $* -> exit status $t__st"
 		[ -s "$T_STATE/out" ] && sed 's/^/#   /' "$T_STATE/out"
-		t__result fail "$t__c"
+		__ktap_test fail "$t__c"
 	fi
 }
 
-t_check_fails() {
+pmt_check_fails() {
 	t__c=$1
 	shift
 	if "$@" </dev/null >"$T_STATE/out" 2>&1; then
-		t_diag "\$ $* -> exit status 0, expected a failure"
+		ktap_print_msg "\$ $* -> exit status 0, expected a failure"
 		[ -s "$T_STATE/out" ] && sed 's/^/#   /' "$T_STATE/out"
-		t__result fail "$t__c"
+		__ktap_test fail "$t__c"
 	else
-		t__result ok "$t__c"
+		__ktap_test ok "$t__c"
 	fi
 }
 
-t_eq() {
+pmt_eq() {
 	if [ "$2" = "$3" ]; then
-		t__result ok "$1"
+		__ktap_test ok "$1"
 	else
-		t_diag "expected '$2', got '$3'"
-		t__result fail "$1"
+		ktap_print_msg "expected '$2', got '$3'"
+		__ktap_test fail "$1"
 	fi
 }
 
-t_module_loaded() {
+pmt_module_loaded() {
 	grep -q "^$1 " /proc/modules
 }
 
-# t_results FILE: one result per "ok N name [# SKIP why]" / "not ok N name"
+# pmt_results FILE: one result per "ok N name [# SKIP why]" / "not ok N name"
 # line of FILE (a test module's own KTAP results), renumbered into the
 # suite.
-t_results() {
+pmt_results() {
 	grep '^\(not \)\?ok ' "$1" >/tmp/t_results.$$
 	while read -r tr_word tr_rest; do
 		# shellcheck disable=SC2086 # split into number and name
 		set -- $tr_rest
 		if [ "$tr_word" = ok ]; then
 			case "$tr_rest" in
-			*'# SKIP'*) t_skip "$2" "${tr_rest#*# SKIP }" ;;
-			*) t_ok "$2" ;;
+			*'# SKIP'*) ktap_test_skip "$2" "${tr_rest#*# SKIP }" ;;
+			*) ktap_test_pass "$2" ;;
 			esac
 		else
-			t_fail "$3"
+			ktap_test_fail "$3"
 		fi
 	done </tmp/t_results.$$
 	rm -f /tmp/t_results.$$
 }
 
-# t_wait_for FILE VALUE [TRIES]: until FILE reads VALUE, polling every
+# pmt_wait_for FILE VALUE [TRIES]: until FILE reads VALUE, polling every
 # 50 ms, at most TRIES times (default 400: 20 s); says what it read last.
-t_wait_for() {
+pmt_wait_for() {
 	tw_i=0
 	while [ "$(cat "$1")" != "$2" ]; do
 		[ $tw_i -lt "${3:-400}" ] || { echo "$1 never read $2 (reads $(cat "$1"))"; return 1; }
@@ -186,11 +194,11 @@ t_wait_for() {
 	done
 }
 
-t_debug_kernel() {
+pmt_debug_kernel() {
 	[ -e /sys/kernel/debug/kmemleak ] || [ -e /proc/lockdep ]
 }
 
-t_lockdep_live() {
+pmt_lockdep_live() {
 	grep -E '^ *debug_locks: +1$' /proc/lockdep_stats ||
 		{ grep debug_locks /proc/lockdep_stats; return 1; }
 }
@@ -253,35 +261,35 @@ mt_kill_during() {
 # The markers go through /dev/kmsg, so they keep their place among the
 # kernel's messages (the script's own output may reach the console later);
 # level 4 shows them on the quiet console too.  No rate limit on them.
-t__kmsg() {
+pmt__kmsg() {
 	echo on >/proc/sys/kernel/printk_devkmsg 2>/dev/null
 	echo "<4>$*" >/dev/kmsg
 }
 
-t_expect_splat_begin() {
-	t__kmsg "pmt: expect-splat begin $1 $2"
+pmt_expect_splat_begin() {
+	pmt__kmsg "pmt: expect-splat begin $1 $2"
 }
 
-t_expect_splat_end() {
-	t__kmsg "pmt: expect-splat end $1 $2"
+pmt_expect_splat_end() {
+	pmt__kmsg "pmt: expect-splat end $1 $2"
 }
 
 # Indent a suite's output line by line as it comes (sed would hold it in its
 # buffer, and a suite that hangs would show nothing of what it printed).
-t__indent() {
+pmt__indent() {
 	while IFS= read -r t__l || [ -n "$t__l" ]; do
 		echo "    $t__l"
 	done
 }
 
-t__uptime() {
+pmt__uptime() {
 	t__u=$(cat /proc/uptime)
 	echo "${t__u%% *}"
 }
 
-# ktap_run_suites [NN-name...]: every /tests/NN-*.sh (or the ones named),
+# pmt_run_suites [NN-name...]: every /tests/NN-*.sh (or the ones named),
 # one nested KTAP block each.  Returns 1 if any suite failed.
-ktap_run_suites() {
+pmt_run_suites() {
 	if [ $# -gt 0 ]; then
 		k_suites=
 		for k_s in "$@"; do
@@ -302,7 +310,7 @@ ktap_run_suites() {
 		k_st=/tmp/ktap-state/$k_name
 		rm -rf "$k_st"
 		mkdir -p "$k_st"
-		k_t0=$(t__uptime)
+		k_t0=$(pmt__uptime)
 		echo "    KTAP version 1"
 		echo "    # Subtest: $k_name"
 		{
@@ -313,7 +321,7 @@ ktap_run_suites() {
 				echo "# no such suite: $k_s"
 				echo 127 >"$k_st/rc"
 			fi
-		} | t__indent
+		} | pmt__indent
 		k_plan=$(cat "$k_st/plan" 2>/dev/null)
 		k_rcode=$(cat "$k_st/rc" 2>/dev/null)
 		k_ran=0
@@ -324,7 +332,7 @@ ktap_run_suites() {
 		fi
 		k_bad=$k_failed
 		if [ -z "$k_plan" ]; then
-			echo "    # $k_name: no plan (t_plan N must come first)"
+			echo "    # $k_name: no plan (ktap_set_plan N must come first)"
 			k_bad=$((k_bad + 1))
 		elif [ "$k_plan" != "$k_ran" ]; then
 			echo "    # $k_name: planned $k_plan tests, ran $k_ran"
@@ -334,7 +342,7 @@ ktap_run_suites() {
 			echo "    # $k_name: suite exited with status ${k_rcode:-unknown}"
 			k_bad=$((k_bad + 1))
 		fi
-		k_t1=$(t__uptime)
+		k_t1=$(pmt__uptime)
 		echo "    # $k_name: $k_ran tests, $k_failed failed, $(echo "$k_t0 $k_t1" | awk '{printf "%.2f", $2 - $1}') s"
 		if [ "$k_bad" != 0 ]; then
 			echo "not ok $k_i $k_name"
@@ -350,6 +358,6 @@ ktap_run_suites() {
 
 if [ "${0##*/}" = lib.sh ] && [ "${1:-}" = --run-suites ]; then
 	shift
-	ktap_run_suites "$@"
+	pmt_run_suites "$@"
 	exit $?
 fi

@@ -12,31 +12,31 @@
 # 3. lockdep_inversion: one site whose helper takes a second mutex, then a
 #    one-chunk job of that site with the caller holding it.  Lockdep must
 #    report that, inside an expect-splat window; the host
-#    (tests/lib/ktap.py) requires the report there and still fails on any
+#    (tests/lib/klog.py) requires the report there and still fails on any
 #    other.  The report turns lockdep off, hence the boot of its own.
 
-t_plan 9
+ktap_set_plan 9
 
 res=/sys/kernel/debug/padata_mt_selftest/results
 inv=/sys/kernel/debug/padata_mt_selftest/lockdep_inversion
 
 if [ ! -e /proc/lockdep_stats ]; then
-	t_skip_all "kernel without lockdep"
+	ktap_skip_all "kernel without lockdep"
 fi
 
-t_check lockdep_live_before t_lockdep_live
-t_check padata_mt_loads modprobe padata_mt
+ktap_test_result lockdep_live_before pmt_lockdep_live
+ktap_test_result padata_mt_loads modprobe padata_mt
 if modprobe padata_mt_selftest lockdep_splat=1; then
 	grep '^# ' "$res"
 	if grep -q '^ok [0-9]* lockdep_unrelated_sites_not_reported$' "$res"; then
-		t_ok lockdep_unrelated_sites_not_reported
+		ktap_test_pass lockdep_unrelated_sites_not_reported
 	else
-		t_fail lockdep_unrelated_sites_not_reported "$(cat "$res")"
+		ktap_test_fail lockdep_unrelated_sites_not_reported "$(cat "$res")"
 	fi
 else
-	t_fail lockdep_unrelated_sites_not_reported "modprobe padata_mt_selftest lockdep_splat=1 failed"
+	ktap_test_fail lockdep_unrelated_sites_not_reported "modprobe padata_mt_selftest lockdep_splat=1 failed"
 fi
-t_check lockdep_still_live_after_unrelated t_lockdep_live
+ktap_test_result lockdep_still_live_after_unrelated pmt_lockdep_live
 
 # lockdep_edge FROM TO: /proc/lockdep lists TO among FROM's direct
 # dependencies (" -> [key] TO" under FROM's class line).
@@ -59,16 +59,16 @@ caller_side() {
 		lockdep_edge st_unrel_mutex 'padata_mt_run(&unrel_b1)' &&
 		lockdep_edge st_unrel_mutex 'padata_mt_run(&unrel_b2)'
 }
-t_check thread_fn_under_site_class_every_path helper_side
-t_check caller_acquires_site_class_every_path caller_side
+ktap_test_result thread_fn_under_site_class_every_path helper_side
+ktap_test_result caller_acquires_site_class_every_path caller_side
 
-t_expect_splat_begin lockdep caller_lock_inversion
+pmt_expect_splat_begin lockdep caller_lock_inversion
 echo go >$inv
 st=$?
-t_expect_splat_end lockdep caller_lock_inversion
+pmt_expect_splat_end lockdep caller_lock_inversion
 r=$(cat $inv)
 echo "$r"
-t_eq lockdep_reports_caller_lock_inversion \
+pmt_eq lockdep_reports_caller_lock_inversion \
 	"0 debug_locks_before=1 debug_locks_after=0 ret1=0 helper_chunks1=1 ret2=0" \
 	"$st $(echo "$r" | sed 's/helper_chunks1=[1-9][0-9]*/helper_chunks1=1/')"
 
@@ -82,5 +82,5 @@ report_names_both() {
 	cat /tmp/splat
 	return 1
 }
-t_check report_names_the_site_and_the_mutex report_names_both
-t_check modules_unload sh -c 'rmmod padata_mt_selftest && rmmod padata_mt'
+ktap_test_result report_names_the_site_and_the_mutex report_names_both
+ktap_test_result modules_unload sh -c 'rmmod padata_mt_selftest && rmmod padata_mt'

@@ -7,7 +7,7 @@
 # the engine's own statistics count the job and its chunks -- and got the
 # right sum.
 
-t_plan 10
+ktap_set_plan 10
 
 stats=/sys/kernel/debug/padata_mt/stats
 par=/sys/module/hello_pmt/parameters
@@ -17,33 +17,33 @@ stat() {
 	sed -n "s/^$1=//p" $stats
 }
 
-t_check padata_mt_loads modprobe padata_mt
-t_check memmap_test_loads modprobe memmap_test
+ktap_test_result padata_mt_loads modprobe padata_mt
+ktap_test_result memmap_test_loads modprobe memmap_test
 jobs0=$(stat jobs)
 chunks0=$(stat chunks)
 queued0=$(stat helpers_queued)
-t_check hello_pmt_loads modprobe hello_pmt
-t_check padata_mt_holds_hello_pmt test -e /sys/module/padata_mt/holders/hello_pmt
+ktap_test_result hello_pmt_loads modprobe hello_pmt
+ktap_test_result padata_mt_holds_hello_pmt test -e /sys/module/padata_mt/holders/hello_pmt
 
 n=$(cat $par/units 2>&1)
-t_eq hello_pmt_sum_of_squares "$((n * (n - 1) * (2 * n - 1) / 6))" \
+pmt_eq hello_pmt_sum_of_squares "$((n * (n - 1) * (2 * n - 1) / 6))" \
 	"$(cat $par/sum 2>&1)"
-t_eq engine_counted_one_job "$((jobs0 + 1))" "$(stat jobs)"
-t_eq engine_chunks_match_hello_pmt "$(cat $par/chunks 2>&1)" \
+pmt_eq engine_counted_one_job "$((jobs0 + 1))" "$(stat jobs)"
+pmt_eq engine_chunks_match_hello_pmt "$(cat $par/chunks 2>&1)" \
 	"$(($(stat chunks) - chunks0))"
 helpers_ran() {
 	q=$(stat helpers_queued)
 	echo "helpers_queued $queued0 -> $q"
 	[ "$q" -gt "$queued0" ]
 }
-t_check hello_pmt_job_had_helpers helpers_ran
+ktap_test_result hello_pmt_job_had_helpers helpers_ran
 dmesg_has_hello() {
 	dmesg | grep 'hello_pmt: .* units in .* chunks, sum of squares .*, as expected'
 }
-t_check hello_pmt_logged_its_result dmesg_has_hello
+ktap_test_result hello_pmt_logged_its_result dmesg_has_hello
 
 unload_all() {
 	rmmod hello_pmt && rmmod memmap_test && rmmod padata_mt || return 1
-	! t_module_loaded hello_pmt && ! t_module_loaded padata_mt
+	! pmt_module_loaded hello_pmt && ! pmt_module_loaded padata_mt
 }
-t_check unload_consumer_then_engine unload_all
+ktap_test_result unload_consumer_then_engine unload_all

@@ -1,7 +1,7 @@
 # shellcheck shell=sh
 # The topology lane's suite (run.py's topology lanes; no NN- prefix, so the
 # 2-vCPU lanes do not run it): a guest with a node of two CPUs, two nodes of
-# one CPU and a memory-only node (vm.boot(node_cpus=[2, 1, 1, 0])).
+# one CPU and a memory-only node (qemu.boot(node_cpus=[2, 1, 1, 0])).
 # padata_mt_selftest topology=1 runs the placement battery (exact thread
 # count, one thread per CPU and none over a node, the caller's node first,
 # numa_aware spreading concurrent jobs, ranges on their home node, shared
@@ -19,19 +19,19 @@ ev=/sys/kernel/tracing/events/padata_mt
 rec=/sys/kernel/tracing/options/record-cmd
 
 if [ "$(nproc)" -lt 4 ] || [ ! -d /sys/devices/system/node/node3 ]; then
-	t_skip_all "needs 4 CPUs on nodes of 2, 1 and 1 CPUs and a memory-only node"
+	ktap_skip_all "needs 4 CPUs on nodes of 2, 1 and 1 CPUs and a memory-only node"
 fi
 
 modprobe padata_mt
 if ! modprobe padata_mt_selftest topology=1; then
-	t_plan 1
-	t_fail selftest_module_loads "modprobe padata_mt_selftest topology=1 failed"
+	ktap_set_plan 1
+	ktap_test_fail selftest_module_loads "modprobe padata_mt_selftest topology=1 failed"
 	exit 0
 fi
 n=$(grep -c '^\(not \)\?ok ' "$res")
-t_plan $((n + 4))
+ktap_set_plan $((n + 4))
 grep '^# ' "$res"
-t_results "$res"
+pmt_results "$res"
 
 # The highest-numbered CPU: the only CPU of its node on this guest.
 last_cpu=$(($(nproc) - 1))
@@ -46,7 +46,7 @@ setup_race() {
 	echo 1 >$hold || return 1
 	sh -c "echo go >$race" &
 	pid=$!
-	if ! t_wait_for $hold 2; then
+	if ! pmt_wait_for $hold 2; then
 		echo 0 >$hold
 		wait $pid
 		return 1
@@ -61,7 +61,7 @@ setup_race() {
 	[ $st = 0 ] && [ "${r%% threads=*}" = "ret=0 covered=400 of=400 errors=0" ] &&
 		[ "$(cat $cpu_online)" = 1 ]
 }
-t_check setup_hotplug_race_exactly_once setup_race
+ktap_test_result setup_hotplug_race_exactly_once setup_race
 
 # Random jobs back to back (ranges on every node, NUMA_NO_NODE and the
 # memory-only node too) while CPUs 1..3 go off- and online in turn: each job
@@ -82,7 +82,7 @@ cpu_churn() {
 	t0=$(uptime_ns)
 	sh -c "echo run >$churn" &
 	pid=$!
-	t_wait_for $churn running || { echo stop >$churn; wait $pid; return 1; }
+	pmt_wait_for $churn running || { echo stop >$churn; wait $pid; return 1; }
 	round=0
 	while [ $round -lt 4 ]; do
 		for c in $(seq 1 $last_cpu); do
@@ -110,7 +110,7 @@ cpu_churn() {
 	[ "$1" = jobs ] && [ "$2" -gt 0 ] && [ "$4" = 0 ] && [ "$ends" -gt 0 ] &&
 		[ "$max_ns" -le $((t1 - t0)) ] && [ "$busy" -le $(((t1 - t0) * $(nproc))) ]
 }
-t_check cpu_churn_exactly_once_durations_sane cpu_churn
+ktap_test_result cpu_churn_exactly_once_durations_sane cpu_churn
 
 # rmmod while a helper still runs padata_mt's code after its last touch of
 # its job (helper_exit_delay_ms: 3 s): a job from a caller allowed on every
@@ -136,8 +136,8 @@ rmmod_race() {
 	ms2=${r##*ms2=}
 	[ "${r% ms2=*}" = "ret1=0 threads1=2 ret2=0 threads2=2 cpus2_allowed=1" ] &&
 		[ "$ms2" -lt 2000 ] && [ "$left" = 1 ] &&
-		! t_module_loaded padata_mt
+		! pmt_module_loaded padata_mt
 }
-t_check rmmod_waits_for_finishing_helper rmmod_race
+ktap_test_result rmmod_waits_for_finishing_helper rmmod_race
 
-t_check_fails padata_mt_gone t_module_loaded padata_mt
+pmt_check_fails padata_mt_gone pmt_module_loaded padata_mt

@@ -33,8 +33,8 @@ Every step that touches dpkg or DKMS holds the machine's DKMS lock (the
 dkms lane's); the guest boots after the purge, from copies of the modules,
 so the lock and the installed package last no longer than they must.
 
-The helpers of tests/run.py come in as `h` (the run module), so this file
-adds a lane without a second copy of them.
+The lanes' shared helpers come from harness.py, the guest boot from
+lane_guest.py.
 """
 
 import os
@@ -43,7 +43,11 @@ import shutil
 import time
 from pathlib import Path
 
-import vm
+import build
+import host
+from harness import (LANES_DIR, MAIN_MODULES, LaneError, dkms_lock,
+                     dkms_status, findings, modinfo, say, sh, tail, tool)
+from lane_guest import guest_lane
 
 PACKAGE = 'padata-mt-dkms'
 CONSUMER = 'hello_pmt'
@@ -73,7 +77,7 @@ def kernels_with_headers():
     test: <build>/include exists)."""
     return sorted((p.name for p in Path('/lib/modules').glob('*')
                    if (p / 'build' / 'include').exists()),
-                  key=vm._version_key)
+                  key=host.version_key)
 
 
 def installed_ko(kver, module):
@@ -102,16 +106,16 @@ def _dkms_regex(rel):
 class Run:
     """One package lane's state: the lane, the log, the helpers."""
 
-    def __init__(self, h, ctx, lane, series):
-        self.h, self.ctx, self.lane, self.series = h, ctx, lane, series
-        self.work = h.LANES_DIR / lane.name
-        self.log = h.LANES_DIR / (lane.name + '.log')
+    def __init__(self, ctx, lane, series):
+        self.ctx, self.lane, self.series = ctx, lane, series
+        self.work = LANES_DIR / lane.name
+        self.log = LANES_DIR / (lane.name + '.log')
 
     def run(self, args, what=None, **kw):
         """Run a command, its output appended to the lane's log."""
         kw.setdefault('env', APT_ENV)
         t0 = time.monotonic()
-        rc, out = self.h.sh(args, **kw)
+        rc, out = sh(args, **kw)
         with open(self.log, 'a') as f:
             f.write('$ %s  # exit %d, %.1f s\n%s\n' % (
                 ' '.join(str(a) for a in args), rc, time.monotonic() - t0,
@@ -129,7 +133,7 @@ def _make_deb(r, srcdir, label):
     debs = sorted((srcdir / 'build' / 'deb').glob(PACKAGE + '_*_all.deb'))
     if rc != 0 or len(debs) != 1:
         r.lane.fail('make deb (%s)' % label, 'exit %d, %d .deb; log %s'
-                    % (rc, len(debs), r.log), r.h.tail(out))
+                    % (rc, len(debs), r.log), tail(out))
         return None
     return debs[0]
 
@@ -140,7 +144,7 @@ def current_deb(r):
     ctx = r.ctx
     if not hasattr(ctx, 'package_deb'):
         r.phase('make deb')
-        src = vm.copy_sources(r.h.LANES_DIR / 'package-src')
+        src = build.copy_sources(LANES_DIR / 'package-src')
         t0 = time.monotonic()
         deb = _make_deb(r, src, ctx.version)
         ctx.package_deb = (deb, src, time.monotonic() - t0)
@@ -153,14 +157,14 @@ def current_deb(r):
                      'got %s, Version %r; dkms.conf PACKAGE_VERSION %r'
                      % (deb.name, ver.strip(), ctx.version),
                      detail='%s, Version == dkms.conf, %.1f s'
-                     % (deb.relative_to(r.h.REPO), dt))
+                     % (deb.relative_to(host.REPO), dt))
     return deb, src
 
 
 def previous_deb(r, rel):
     """The tree at previous_version(), accepting only `rel`."""
     ver = previous_version(r.ctx.version)
-    src = vm.copy_sources(r.work / 'prev-src')
+    src = build.copy_sources(r.work / 'prev-src')
     conf = src / 'dkms.conf'
     text = conf.read_text()
     text = re.sub(r'^PACKAGE_VERSION=.*$', 'PACKAGE_VERSION="%s"' % ver,
@@ -202,29 +206,29 @@ def lintian(r, deb):
 
 # ------------------------------------------------------------ host state
 
-def package_state(h):
+def package_state():
     """dpkg's status of the package ('installed', 'config-files', ...) and
     its version, or (None, None) when dpkg does not know it."""
-    rc, out = h.sh(['dpkg-query', '-W', '-f=${db:Status-Status} ${Version}',
-                    PACKAGE])
+    rc, out = sh(['dpkg-query', '-W', '-f=${db:Status-Status} ${Version}',
+                  PACKAGE])
     words = out.split()
     if rc != 0 or not words or words[0] == 'not-installed':
         return None, None
     return words[0], (words[1] if len(words) > 1 else '')
 
 
-def clean_slate(h):
+def clean_slate():
     """Purge the package and drop every padata_mt and hello_pmt DKMS
     registration an earlier run left (the caller holds the DKMS lock)."""
-    if package_state(h)[0]:
-        h.say('  %s is on this machine (%s): purging it first'
-              % (PACKAGE, ' '.join(package_state(h))))
-        h.sh(APT + ['purge', PACKAGE], env=APT_ENV)
+    if package_state()[0]:
+        say('  %s is on this machine (%s): purging it first'
+            % (PACKAGE, ' '.join(package_state())))
+        sh(APT + ['purge', PACKAGE], env=APT_ENV)
     for name in (CONSUMER, 'padata_mt'):
-        for line in h.dkms_status(name):
-            h.say('  removing a previous DKMS registration: ' + line)
-            h.sh(['dkms', 'remove', line.split(',')[0].split(':')[0],
-                  '--all'])
+        for line in dkms_status(name):
+            say('  removing a previous DKMS registration: ' + line)
+            sh(['dkms', 'remove', line.split(',')[0].split(':')[0],
+                '--all'])
     for d in Path('/usr/src').glob(CONSUMER + '-*'):
         shutil.rmtree(d, ignore_errors=True)
     # What dkms no longer lists (a registration whose source went with a
@@ -233,8 +237,8 @@ def clean_slate(h):
         tree = DKMS_TREE / name
         if not tree.exists():
             continue
-        h.say('  removing %s, which dkms no longer lists, and its modules'
-              % tree)
+        say('  removing %s, which dkms no longer lists, and its modules'
+            % tree)
         for kver in [p.name for p in Path('/lib/modules').glob('*')]:
             kos = [installed_ko(kver, m) for m in
                    (('padata_mt', 'memmap_test') if name == 'padata_mt'
@@ -242,7 +246,7 @@ def clean_slate(h):
             for ko in [k for k in kos if k]:
                 ko.unlink()
             if any(kos):
-                h.sh(['depmod', '-a', kver])
+                sh(['depmod', '-a', kver])
                 for d in ('updates/dkms', 'updates'):   # as dkms does
                     try:
                         (Path('/lib/modules') / kver / d).rmdir()
@@ -251,10 +255,10 @@ def clean_slate(h):
         shutil.rmtree(tree, ignore_errors=True)
 
 
-def leftovers(h, kernels):
+def leftovers(kernels):
     """Whatever of the package, its modules and hello_pmt is still here."""
-    left = h.dkms_status('padata_mt') + h.dkms_status(CONSUMER)
-    state = package_state(h)
+    left = dkms_status('padata_mt') + dkms_status(CONSUMER)
+    state = package_state()
     if state[0]:
         left.append('dpkg: %s %s' % (PACKAGE, ' '.join(state)))
     paths = (sorted(Path('/usr/src').glob('padata_mt*')) +
@@ -291,14 +295,14 @@ def check_built(r, kernels):
     lane, ver = r.lane, r.ctx.version
     for kver in kernels:
         bad = []
-        for m in r.h.MAIN_MODULES:
+        for m in MAIN_MODULES:
             ko = installed_ko(kver, m)
             if not ko:
                 bad.append('%s: not in /lib/modules/%s/updates/dkms'
                            % (m, kver))
                 continue
-            v = r.h.modinfo(ko, 'version')
-            magic = (r.h.modinfo(ko, 'vermagic') or '').split(' ')[0]
+            v = modinfo(ko, 'version')
+            magic = (modinfo(ko, 'vermagic') or '').split(' ')[0]
             if v != ver or magic != kver:
                 bad.append('%s: version %r vermagic %r' % (ko, v, magic))
         sv = symvers_path(kver)
@@ -317,8 +321,8 @@ def check_header(r, src):
                  'padata_mt/include/padata_mt.h')
 
 
-def _crc(h, ko, symbol):
-    rc, out = h.sh(['modprobe', '--dump-modversions', str(ko)])
+def _crc(ko, symbol):
+    rc, out = sh(['modprobe', '--dump-modversions', str(ko)])
     for line in out.splitlines():
         words = line.split()
         if len(words) == 2 and words[1] == symbol:
@@ -345,15 +349,14 @@ def build_consumer(r, src, kver):
     shutil.copytree(src / CONSUMER_DIR, d)
     rc, out = r.run(['make', '-C', str(d), 'KVER=' + kver, 'W=1'])
     ko = d / (CONSUMER + '.ko')
-    bad = [line for line in out.splitlines() if r.h.FINDING.search(line)
-           and not r.h.KBUILD_PROGRESS.match(line)]
+    bad = findings(out)
     if not r.lane.check('%s builds against the package (%s)'
                         % (CONSUMER, kver), rc == 0 and ko.exists() and
                         not bad, 'exit %d, %d finding(s); log %s'
-                        % (rc, len(bad), r.log), bad[:20] or r.h.tail(out)):
+                        % (rc, len(bad), r.log), bad[:20] or tail(out)):
         return None
-    deps = r.h.modinfo(ko, 'depends') or ''
-    got = _crc(r.h, ko, SYMBOL)
+    deps = modinfo(ko, 'depends') or ''
+    got = _crc(ko, SYMBOL)
     sv = symvers_path(kver)
     want = _symvers_crc(sv, SYMBOL) if sv.exists() else None
     r.lane.check('%s links %s from the package (%s)'
@@ -369,7 +372,7 @@ def late_kernel(r, src, kver):
     """A kernel installed after the package: with padata_mt gone for it
     and hello_pmt registered as a DKMS module of its own (BUILD_DEPENDS),
     the headers package's postinst must build both, padata_mt first."""
-    h, lane, ver = r.h, r.lane, r.ctx.version
+    lane, ver = r.lane, r.ctx.version
     hdr_pkg = 'linux-headers-' + kver
     dest = Path('/usr/src') / ('%s-%s' % (CONSUMER, CONSUMER_DKMS_VERSION))
     shutil.rmtree(dest, ignore_errors=True)
@@ -377,30 +380,30 @@ def late_kernel(r, src, kver):
     rc, out = r.run(['dkms', 'add', '%s/%s' % (CONSUMER,
                                                CONSUMER_DKMS_VERSION)])
     if not lane.check('dkms add %s (BUILD_DEPENDS="padata_mt")' % CONSUMER,
-                      rc == 0, 'exit %d' % rc, h.tail(out)):
+                      rc == 0, 'exit %d' % rc, tail(out)):
         return
     r.run(['dkms', 'remove', 'padata_mt/' + ver, '-k', kver])
-    gone = [str(p) for p in [installed_ko(kver, m) for m in h.MAIN_MODULES]
+    gone = [str(p) for p in [installed_ko(kver, m) for m in MAIN_MODULES]
             + [symvers_path(kver)] if p and p.exists()]
     lane.check('dkms remove -k %s takes its Module.symvers too' % kver,
                not gone, 'still there: %s' % ', '.join(gone))
     t0 = time.monotonic()
     rc, out = r.run(['dpkg-reconfigure', '-fnoninteractive', hdr_pkg])
-    kos = {m: installed_ko(kver, m) for m in h.MAIN_MODULES + (CONSUMER,)}
+    kos = {m: installed_ko(kver, m) for m in MAIN_MODULES + (CONSUMER,)}
     missing = [m for m, ko in kos.items() if not ko]
-    deps = r.h.modinfo(kos[CONSUMER], 'depends') if kos[CONSUMER] else None
+    deps = modinfo(kos[CONSUMER], 'depends') if kos[CONSUMER] else None
     lane.check('%s postinst builds padata_mt, then %s' % (hdr_pkg, CONSUMER),
                rc == 0 and not missing and symvers_path(kver).exists() and
                deps == 'padata_mt', 'exit %d; missing: %s; symvers %s; '
                '%s depends %r; log %s' % (
                    rc, ', '.join(missing) or 'none',
                    'present' if symvers_path(kver).exists() else 'missing',
-                   CONSUMER, deps, r.log), h.tail(out),
+                   CONSUMER, deps, r.log), tail(out),
                detail='dkms autoinstall, %.1f s' % (time.monotonic() - t0))
 
 
 def guest_copy(ko, dest_dir):
-    """A copy of `ko` that outlives the purge (vm.build_initramfs
+    """A copy of `ko` that outlives the purge (initramfs.build_initramfs
     decompresses a .ko.xz, as DKMS installs them for 6.12)."""
     dest_dir.mkdir(parents=True, exist_ok=True)
     shutil.copy2(ko, dest_dir / ko.name)
@@ -409,21 +412,21 @@ def guest_copy(ko, dest_dir):
 
 # ------------------------------------------------------------ the lane
 
-def lane_package(ctx, lane, series, h):
+def lane_package(ctx, lane, series):
     if os.geteuid() != 0:
-        raise h.LaneError('the package lane installs a .deb: run as root '
-                          '(sudo make check)')
+        raise LaneError('the package lane installs a .deb: run as root '
+                        '(sudo make check)')
     for prog in ('dpkg-buildpackage', 'dh_dkms', 'lintian', 'dkms',
                  'apt-get'):
-        if not h.tool(prog):
-            raise h.LaneError('%s is missing: run tests/deps.sh as root'
-                              % prog)
-    r = Run(h, ctx, lane, series)
+        if not tool(prog):
+            raise LaneError('%s is missing: run tests/deps.sh as root'
+                            % prog)
+    r = Run(ctx, lane, series)
     r.work.mkdir(parents=True, exist_ok=True)
     r.log.write_text('')
     rel = ctx.release_for(series)
-    late = (vm.newest_release('cloud', series) or
-            vm.newest_release('rt', series))
+    late = (host.newest_release('cloud', series) or
+            host.newest_release('rt', series))
     deb, src = current_deb(r)
     if not deb:
         return
@@ -433,19 +436,19 @@ def lane_package(ctx, lane, series, h):
     if not prev:
         return
     kos = []
-    lock = h.dkms_lock()
+    lock = dkms_lock()
     try:
-        clean_slate(h)
+        clean_slate()
         kos = _install_and_check(r, src, deb, prev, prev_ver, rel, late)
     finally:
         r.phase('apt purge %s' % PACKAGE)
         t0 = time.monotonic()
         rc, out = r.run(APT + ['purge', PACKAGE])
         lane.check('apt purge %s' % PACKAGE, rc == 0, 'exit %d; log %s'
-                   % (rc, r.log), h.tail(out),
+                   % (rc, r.log), tail(out),
                    detail='%.1f s' % (time.monotonic() - t0))
-        clean_slate(h)      # hello_pmt's registration, whatever failed
-        left = leftovers(h, kernels_with_headers())
+        clean_slate()      # hello_pmt's registration, whatever failed
+        left = leftovers(kernels_with_headers())
         lane.check('nothing left', not left, '%d thing(s) left' % len(left),
                    left[:30], detail='dkms status, /usr/src, updates/dkms, '
                    '%s, %s' % (HEADER.parent, DKMS_TREE / 'padata_mt'))
@@ -453,18 +456,18 @@ def lane_package(ctx, lane, series, h):
     if len(kos) == 3:
         r.phase('booting %s with the package-built modules and %s'
                 % (rel, CONSUMER))
-        suites = [vm.GUEST_DIR / '10-load.sh',
-                  vm.GUEST_DIR / 'package-load.sh']
-        h._guest_lane(lane, lane.name, rel, kos, suites, r.work / 'guest',
-                      ctx.args.timeout, smp=2, mem='2G', numa_nodes=2,
-                      cmdline_extra='pmt.suites=' +
-                      ','.join(s.stem for s in suites))
+        suites = [host.GUEST_DIR / '10-load.sh',
+                  host.GUEST_DIR / 'package-load.sh']
+        guest_lane(lane, lane.name, rel, kos, suites, r.work / 'guest',
+                   ctx.args.timeout, smp=2, mem='2G', numa_nodes=2,
+                   cmdline_extra='pmt.suites=' +
+                   ','.join(s.stem for s in suites))
 
 
 def _install_and_check(r, src, deb, prev, prev_ver, rel, late):
     """Everything between the clean slate and the purge; returns the .ko
     files for the guest (padata_mt, memmap_test, hello_pmt for `rel`)."""
-    h, lane, ver = r.h, r.lane, r.ctx.version
+    lane, ver = r.lane, r.ctx.version
     kernels = kernels_with_headers()
 
     booted = booted_from(r, rel)
@@ -474,10 +477,10 @@ def _install_and_check(r, src, deb, prev, prev_ver, rel, late):
     rc, out = r.run(APT + booted + ['install', str(prev)])
     notes = out.count(SECURE_BOOT_NOTE)
     ko = installed_ko(rel, 'padata_mt')
-    v = h.modinfo(ko, 'version') if ko else None
+    v = modinfo(ko, 'version') if ko else None
     if not lane.check('apt install %s (fresh)' % prev.name, rc == 0 and
                       v == prev_ver, 'exit %d; padata_mt for %s: %s; log %s'
-                      % (rc, rel, v, r.log), h.tail(out, 30),
+                      % (rc, rel, v, r.log), tail(out, 30),
                       detail='%s built for %s, %.1f s'
                       % (prev_ver, rel, time.monotonic() - t0)):
         return []
@@ -490,16 +493,16 @@ def _install_and_check(r, src, deb, prev, prev_ver, rel, late):
     r.phase('apt install ./%s (upgrade from %s)' % (deb.name, prev_ver))
     t0 = time.monotonic()
     rc, out = r.run(APT + booted + ['install', str(deb)])
-    state = package_state(h)
+    state = package_state()
     old = [str(p) for p in Path('/usr/src').glob('padata_mt-%s' % prev_ver)]
-    old += [x for x in h.dkms_status('padata_mt')
+    old += [x for x in dkms_status('padata_mt')
             if re.match(r'padata_mt/%s[,:]' % re.escape(prev_ver), x)]
     # dkms status does not list a registration whose source is gone.
     old += [str(p) for p in [DKMS_TREE / 'padata_mt' / prev_ver]
             if os.path.lexists(p)]
     if not lane.check('apt install %s (upgrade)' % deb.name, rc == 0 and
                       state == ('installed', ver), 'exit %d; dpkg %s; log %s'
-                      % (rc, state, r.log), h.tail(out, 30),
+                      % (rc, state, r.log), tail(out, 30),
                       detail='%s -> %s, %.1f s'
                       % (prev_ver, ver, time.monotonic() - t0)):
         return []
@@ -519,9 +522,9 @@ def _install_and_check(r, src, deb, prev, prev_ver, rel, late):
 
     guest = r.work / 'guest-modules'
     shutil.rmtree(guest, ignore_errors=True)
-    kos = [guest_copy(installed_ko(rel, m), guest) for m in h.MAIN_MODULES
+    kos = [guest_copy(installed_ko(rel, m), guest) for m in MAIN_MODULES
            if installed_ko(rel, m)]
-    signer = h.modinfo(kos[0], 'signer') if kos else None
+    signer = modinfo(kos[0], 'signer') if kos else None
     if signer:
         lane.ok('padata_mt signed (%s)' % rel, 'signer: %s' % signer)
     else:
@@ -529,7 +532,7 @@ def _install_and_check(r, src, deb, prev, prev_ver, rel, late):
                   'signing key)')
 
     r.phase('%s against the installed package' % CONSUMER)
-    flavours = [vm.newest_release(f, r.series) for f in vm.FLAVOURS]
+    flavours = [host.newest_release(f, r.series) for f in host.FLAVOURS]
     for kver in [k for k in flavours if k]:
         ko = build_consumer(r, src, kver)
         if ko and kver == rel:
