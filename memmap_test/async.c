@@ -274,6 +274,25 @@ void mt_async_exit(void)
 	destroy_workqueue(mt_async_queue);
 }
 
+/*
+ * The first pfn of the lowest section someone is initialising right now,
+ * or none: a test can sync exactly the section a pass holds.  Under
+ * mt_async_lock, so the region is still plugged.
+ */
+static void mt_async_in_progress_show(struct seq_file *m)
+{
+	struct mt_region *r = mt_async.r;
+	unsigned long s;
+
+	for (s = 0; r && mt_async.running && s < r->nr_sections; s++)
+		if (atomic_read(&r->sec_state[s]) == MT_SEC_IN_PROGRESS) {
+			seq_printf(m, "async_in_progress_pfn=%#lx\n",
+				   r->start_pfn + s * PAGES_PER_SECTION);
+			return;
+		}
+	seq_puts(m, "async_in_progress_pfn=none\n");
+}
+
 void mt_async_status(struct seq_file *m)
 {
 	u64 now;
@@ -291,6 +310,7 @@ void mt_async_status(struct seq_file *m)
 		   mt_async.threads, mt_async.poison, mt_async.delay_ms);
 	seq_printf(m, "async_sections_by_sync=%ld\n",
 		   atomic_long_read(&mt_async.by_sync));
+	mt_async_in_progress_show(m);
 	if (mt_async.finished) {
 		seq_printf(m, "async_result=%d\n", mt_async.result);
 		seq_printf(m, "async_sections_initialised_twice=%lu\nasync_sections_never_initialised=%lu\n",

@@ -128,18 +128,29 @@ sync_range() {
 	echo "after sync: async_running=$(st async_running)"
 }
 ktap_test_result sync_range_initialised_when_it_returns sync_range
-# The pass holds each section IN_PROGRESS for 1 s; it claims section 0
-# first: a sync of section 0 that arrives while the pass holds it must wait
-# for the pass, not initialise it a second time.  When the sync arrives
-# depends on the kernel (a debug kernel under TCG takes a few hundred ms
-# for the write alone), so up to four tries with different head starts;
-# every try must leave the section initialised with the kernel's digest,
-# and at least one must have waited.
+# The pass holds each section IN_PROGRESS for 1 s: a sync of a section the
+# pass holds must wait for the pass, not initialise it a second time.  The
+# async file names a section being held (async_in_progress_pfn=); the sync
+# of it comes right after it was read, not after a guessed head start, so
+# a slow or loaded guest does not miss the window.  Up to four passes (a
+# sync that still comes too late finds the section done); every try must
+# leave the section initialised with the kernel's digest, and one must
+# have waited.
 sync_waits() {
-	for w_s in 0.2 0.5 0.05 0.8; do
+	for try in 1 2 3 4; do
 		mt async threads="$ncpu" poison=1 delay_ms=1000 || return 1
-		sleep $w_s
-		mt sync pfn="$(printf '%#x' "$start")" count=1 || { show; return 1; }
+		n=0
+		p=none
+		while [ "$p" = none ] && [ $n -lt 200 ] &&
+			[ "$(st async_running)" = 1 ]; do
+			p=$(st async_in_progress_pfn)
+			n=$((n + 1))
+		done
+		if [ "$p" = none ]; then
+			echo "try $try: no section seen in progress ($n reads)"
+			continue
+		fi
+		mt sync pfn="$p" count=1 || { show; return 1; }
 		grep -E '^sync_' $C
 		if ! { [ "$(kv sync_digest_match)" = 1 ] &&
 			[ "$(kv sync_sections_not_done)" = 0 ] &&
@@ -149,10 +160,10 @@ sync_waits() {
 		fi
 		if [ "$(kv sync_sections_waited)" = 1 ] &&
 			[ "$(kv sync_sections_initialised)" = 0 ]; then
-			echo "waited for the pass after a head start of $w_s s"
+			echo "try $try: waited for the pass on pfn $p"
 			return 0
 		fi
-		echo "head start $w_s s: the section was not in progress when sync came"
+		echo "try $try: pfn $p was no longer in progress when sync came"
 	done
 	show
 	return 1
