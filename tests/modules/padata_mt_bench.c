@@ -33,6 +33,7 @@
 #include <asm/processor.h>
 #include <asm/tsc.h>
 
+#include "chunk.h"
 #include "padata_mt.h"
 
 static unsigned int memset_mb = 1024;
@@ -758,7 +759,8 @@ struct ab_job {
 	spinlock_t lock;
 	unsigned long pos;
 	atomic_long_t apos;
-	unsigned long end, chunk, divisor, min_chunk, align;
+	unsigned long end;
+	struct pmt_chunking ch;
 	atomic_t running;
 	struct completion done;
 };
@@ -770,57 +772,17 @@ struct ab_work {
 
 static struct ab_work ab_works[BN_MAX_WORKS];
 
-/* The engine's guided chunk end (pmt_next() in padata_mt/core.c). */
-static unsigned long ab_guided_next(const struct ab_job *j, unsigned long pos)
-{
-	unsigned long left = j->end - pos;
-	unsigned long chunk = max(left / j->divisor, j->min_chunk);
-	unsigned long next, rem;
-
-	if (chunk >= left)
-		return j->end;
-	next = pos + chunk;
-	if (j->align > 1) {
-		rem = next % j->align;
-		if (!rem)
-			return next;
-		if (next - rem > pos && next - rem - pos >= j->min_chunk)
-			return next - rem;
-		if (j->align - rem >= j->end - next)
-			return j->end;
-		next += j->align - rem;
-	}
-	return next;
-}
-
-static unsigned long ab_next(const struct ab_job *j, unsigned long pos)
-{
-	if (j->feat & AB_GUIDED)
-		return ab_guided_next(j, pos);
-	return min(j->end, roundup(pos + 1, j->chunk));
-}
-
 static bool ab_claim(struct ab_job *j, unsigned long *s, unsigned long *e)
 {
-	long pos;
-
-	if (j->feat & AB_CURSOR) {
-		pos = atomic_long_read(&j->apos);
-		do {
-			if ((unsigned long)pos >= j->end)
-				return false;
-			*e = ab_next(j, pos);
-		} while (!atomic_long_try_cmpxchg(&j->apos, &pos, (long)*e));
-		*s = pos;
-		return true;
-	}
+	if (j->feat & AB_CURSOR)
+		return pmt_chunk_claim(&j->ch, &j->apos, j->end, s, e);
 	spin_lock(&j->lock);
 	if (j->pos >= j->end) {
 		spin_unlock(&j->lock);
 		return false;
 	}
 	*s = j->pos;
-	*e = ab_next(j, j->pos);
+	*e = pmt_chunk_end(&j->ch, j->pos, j->end);
 	j->pos = *e;
 	spin_unlock(&j->lock);
 	return true;
@@ -880,11 +842,20 @@ static noinline void ab_run_job(const struct padata_mt_task *t,
 	j.end = t->start + t->size;
 	j.pos = t->start;
 	atomic_long_set(&j.apos, t->start);
-	j.min_chunk = max(t->min_chunk, 1UL);
-	j.align = max(t->align, 1UL);
-	j.divisor = n * 4UL;
-	j.chunk = roundup(max3(t->size / (n * 4UL), t->min_chunk, 1UL),
-			  j.align);
+	if (feat & AB_GUIDED) {
+		pmt_chunking_init(&j.ch, t->min_chunk, t->align, n);
+	} else {
+		/*
+		 * Upstream's fixed chunks, ending on multiples of the chunk:
+		 * pmt_chunk_end() with chunks that never shrink (no divisor),
+		 * of one unit rounded up to the next multiple, i.e.
+		 * min(end, roundup(pos + 1, chunk)).
+		 */
+		j.ch.divisor = ULONG_MAX;
+		j.ch.min_chunk = 1;
+		j.ch.align = roundup(max3(t->size / (n * 4UL), t->min_chunk,
+					  1UL), max(t->align, 1UL));
+	}
 	/* ab_claim() takes it unless AB_CURSOR, one-thread jobs included. */
 	spin_lock_init(&j.lock);
 	if ((feat & AB_INLINE) && n == 1) {
