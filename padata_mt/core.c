@@ -76,7 +76,9 @@ struct pmt_helper;
  * @background: the task asks for PADATA_MT_PRIO_BACKGROUND
  * @waiting: the caller has no chunk left and waits (under @lock)
  * @single: the range used when the task gives start and size
- * @inject_at: test-only: the chunk (in claim order) that fails, or -1
+ * @inject_at: test-only: the chunk (in claim order) that fails, or -1;
+ *             taken once when the job starts, so that the job keeps it
+ *             when the knob's static key goes off meanwhile
  * @seq: chunks claimed so far, counted only while @inject_at >= 0
  */
 struct pmt_job {
@@ -188,16 +190,6 @@ static inline void pmt_site_exit(struct lockdep_map *site)
 	if (site)
 		lock_map_release(site);
 #endif
-}
-
-/* Test-only: the next job fails its chunk number N (debugfs inject_fail_chunk). */
-atomic_t pmt_inject_chunk = ATOMIC_INIT(-1);
-
-static int pmt_inject_take(void)
-{
-	if (likely(atomic_read(&pmt_inject_chunk) < 0))
-		return -1;
-	return atomic_xchg(&pmt_inject_chunk, -1);
 }
 
 /*
@@ -867,7 +859,8 @@ static noinline int pmt_inline_stopped(const struct padata_mt_task *task)
  * See padata_mt_run() in padata_mt.h.  A job that fits in one chunk runs
  * here, inline, with nothing on the way to thread_fn but the validation,
  * the cancel and fatal-signal checks, two per-CPU counters and the
- * fault-injection check (and, on lockdep kernels, the site's annotation):
+ * fault-injection check, a no-op jump unless the test-only knob is armed
+ * (and, on lockdep kernels, the site's annotation):
  * it costs about as much as calling thread_fn directly
  * (engine.inline_over_direct in the engine benchmark).
  *
@@ -903,7 +896,7 @@ int __padata_mt_run(const struct padata_mt_task *task,
 	if (unlikely((task->cancel && atomic_read(task->cancel)) ||
 		     fatal_signal_pending(current)))
 		return pmt_inline_stopped(task);
-	if (unlikely(pmt_inject_take() == 0)) {
+	if (pmt_inject_take() == 0) {
 		ret = -EIO;
 	} else {
 		pmt_site_enter(site);
