@@ -34,6 +34,7 @@
 #include <asm/tsc.h>
 
 #include "chunk.h"
+#include "ktap_out.h"
 #include "padata_mt.h"
 
 static unsigned int memset_mb = 1024;
@@ -58,8 +59,7 @@ MODULE_PARM_DESC(ablation, "Only the per-change ablation table (ablation.* rows)
 #define BN_MAX_WORKS	64
 #define BN_OUT_BYTES	(4 * PAGE_SIZE)
 
-static char *bn_out;
-static struct seq_buf bn_buf;
+static struct ktap_out bn_out;
 static u8 *bn_mem;
 static u8 bn_small[BN_SMALL_BYTES];
 
@@ -114,7 +114,7 @@ static void bn_ratio(const char *key, u64 a, u64 b)
 {
 	u64 r = b ? div64_u64(a * 100, b) : 0;
 
-	seq_buf_printf(&bn_buf, "%s=%llu.%02llu\n", key, r / 100, r % 100);
+	seq_buf_printf(&bn_out.buf, "%s=%llu.%02llu\n", key, r / 100, r % 100);
 }
 
 static u64 bn_memset_ms_x1000(unsigned long bytes, unsigned long min_chunk,
@@ -279,7 +279,7 @@ static u64 bn_pair(enum bn_kind a, enum bn_kind b,
 
 static void bn_ratio4(const char *key, u64 r)
 {
-	seq_buf_printf(&bn_buf, "%s=%llu.%04llu\n", key, r / 10000, r % 10000);
+	seq_buf_printf(&bn_out.buf, "%s=%llu.%04llu\n", key, r / 10000, r % 10000);
 }
 
 /*
@@ -337,10 +337,10 @@ static void bn_inline_pieces(void)
 	for (i = 0; i < ARRAY_SIZE(piece); i++) {
 		bn_pair(BN_DIRECT, piece[i].kind, &bn_one_empty, 0, &lo, &hi,
 			&d, &x);
-		seq_buf_printf(&bn_buf, "inline.extra_ns.%s=%lld\n",
+		seq_buf_printf(&bn_out.buf, "inline.extra_ns.%s=%lld\n",
 			       piece[i].name, x);
 	}
-	seq_buf_printf(&bn_buf, "inline.empty_direct_ns=%llu\n", d);
+	seq_buf_printf(&bn_out.buf, "inline.empty_direct_ns=%llu\n", d);
 }
 
 static void bn_inline(void)
@@ -354,8 +354,8 @@ static void bn_inline(void)
 	bn_ratio4("inline.direct_over_direct_lo", lo);
 	bn_ratio4("inline.direct_over_direct_hi", hi);
 	r = bn_pair(BN_DIRECT, BN_ENGINE, &bn_one_chunk, 0, &lo, &hi, &d, &x);
-	seq_buf_printf(&bn_buf, "inline.direct_ns_per_call=%llu\n", d);
-	seq_buf_printf(&bn_buf, "inline.engine_extra_ns=%lld\n", x);
+	seq_buf_printf(&bn_out.buf, "inline.direct_ns_per_call=%llu\n", d);
+	seq_buf_printf(&bn_out.buf, "inline.engine_extra_ns=%lld\n", x);
 	bn_ratio4("engine.inline_over_direct", r);
 	bn_ratio4("inline.engine_over_direct_lo", lo);
 	bn_ratio4("inline.engine_over_direct_hi", hi);
@@ -393,11 +393,11 @@ static void bn_tiny(void)
 	}
 	t0 = bn_median(per_job, BN_ROUNDS);
 	r = bn_median(direct, BN_ROUNDS);
-	seq_buf_printf(&bn_buf, "engine.tiny_job_ns=%llu\n", t0);
-	seq_buf_printf(&bn_buf, "engine.tiny_job_us=%llu.%02llu\n",
+	seq_buf_printf(&bn_out.buf, "engine.tiny_job_ns=%llu\n", t0);
+	seq_buf_printf(&bn_out.buf, "engine.tiny_job_us=%llu.%02llu\n",
 		       t0 / 1000, (t0 % 1000) / 10);
 	t0 = t0 > r ? t0 - r : 0;
-	seq_buf_printf(&bn_buf, "engine.dispatch_us=%llu.%02llu\n",
+	seq_buf_printf(&bn_out.buf, "engine.dispatch_us=%llu.%02llu\n",
 		       t0 / 1000, (t0 % 1000) / 10);
 }
 
@@ -413,7 +413,7 @@ static void bn_memset(void)
 
 	bn_mem = vmalloc(bytes);
 	if (!bn_mem) {
-		seq_buf_printf(&bn_buf, "# memset: cannot vmalloc %u MiB\n",
+		seq_buf_printf(&bn_out.buf, "# memset: cannot vmalloc %u MiB\n",
 			       memset_mb);
 		return;
 	}
@@ -424,7 +424,7 @@ static void bn_memset(void)
 			t = bn_memset_ms_x1000(bytes, chunks[c], thr);
 			if (thr == 1)
 				one = t;
-			seq_buf_printf(&bn_buf,
+			seq_buf_printf(&bn_out.buf,
 				       "memset.min_chunk_%luk.threads_%u_us=%llu\n",
 				       chunks[c] >> 10, thr, t);
 			if (thr > 1) {
@@ -716,9 +716,9 @@ static void bn_compare(void)
 		snprintf(key, sizeof(key), "compare.%s.memset_%umb_speedup_2thr",
 			 bn_engines[e].name, memset_mb);
 		bn_ratio(key, one[e], two[e]);
-		seq_buf_printf(&bn_buf, "compare.%s.memset_2thr_ms=%llu\n",
+		seq_buf_printf(&bn_out.buf, "compare.%s.memset_2thr_ms=%llu\n",
 			       bn_engines[e].name, div64_u64(two[e], 1000000));
-		seq_buf_printf(&bn_buf, "compare.%s.tiny_job_ns=%llu\n",
+		seq_buf_printf(&bn_out.buf, "compare.%s.tiny_job_ns=%llu\n",
 			       bn_engines[e].name, tj[e]);
 	}
 	for (e = 1; e < ARRAY_SIZE(bn_engines); e++) {
@@ -961,7 +961,7 @@ static void bn_ablation(void)
 		strscpy(mem, "1g", sizeof(mem));
 	else
 		snprintf(mem, sizeof(mem), "%umb", memset_mb);
-	seq_buf_printf(&bn_buf, "ablation.variants=%u\n", AB_VARIANTS);
+	seq_buf_printf(&bn_out.buf, "ablation.variants=%u\n", AB_VARIANTS);
 	/* the engine's one-chunk ratio also before anything else ran */
 	x = bn_pair(BN_DIRECT, BN_ENGINE, &bn_one_chunk, 0, &lo, &hi, &d,
 		    &diff);
@@ -1014,15 +1014,15 @@ static void bn_ablation(void)
 		snprintf(key, sizeof(key), "ablation.%s.memset_%s_speedup_2thr",
 			 name, mem);
 		bn_ratio(key, m1, m2);
-		seq_buf_printf(&bn_buf,
+		seq_buf_printf(&bn_out.buf,
 			       "ablation.%s.speedup_range=%llu.%02llu-%llu.%02llu\n",
 			       name, lo / 100, lo % 100, hi / 100, hi % 100);
-		seq_buf_printf(&bn_buf, "ablation.%s.memset_1thr_ms=%llu\n",
+		seq_buf_printf(&bn_out.buf, "ablation.%s.memset_1thr_ms=%llu\n",
 			       name, div64_u64(m1, 1000000));
-		seq_buf_printf(&bn_buf, "ablation.%s.memset_2thr_ms=%llu\n",
+		seq_buf_printf(&bn_out.buf, "ablation.%s.memset_2thr_ms=%llu\n",
 			       name, div64_u64(m2, 1000000));
 		x = bn_median(tiny[v], BN_ROUNDS);
-		seq_buf_printf(&bn_buf, "ablation.%s.tiny_job_us=%llu.%02llu\n",
+		seq_buf_printf(&bn_out.buf, "ablation.%s.tiny_job_us=%llu.%02llu\n",
 			       name, x / 1000, (x % 1000) / 10);
 		x = bn_pair(BN_DIRECT, BN_ABLATE, &bn_one_chunk, feat, &lo, &hi,
 			    &d, &diff);
@@ -1040,26 +1040,26 @@ static void bn_topology(void)
 	int nid;
 	bool first = true;
 
-	seq_buf_printf(&bn_buf, "topology=");
+	seq_buf_printf(&bn_out.buf, "topology=");
 	for_each_online_node(nid) {
-		seq_buf_printf(&bn_buf, "%s%u", first ? "" : "+",
+		seq_buf_printf(&bn_out.buf, "%s%u", first ? "" : "+",
 			       cpumask_weight_and(cpumask_of_node(nid),
 						  cpu_online_mask));
 		first = false;
 	}
-	seq_buf_printf(&bn_buf, "\n");
+	seq_buf_printf(&bn_out.buf, "\n");
 }
 
 static DECLARE_COMPLETION(bn_done);
 
 static int bn_main(void *unused)
 {
-	seq_buf_printf(&bn_buf, "cpu_model=%s\n", boot_cpu_data.x86_model_id);
-	seq_buf_printf(&bn_buf, "online_cpus=%u\n", num_online_cpus());
+	seq_buf_printf(&bn_out.buf, "cpu_model=%s\n", boot_cpu_data.x86_model_id);
+	seq_buf_printf(&bn_out.buf, "online_cpus=%u\n", num_online_cpus());
 	bn_topology();
-	seq_buf_printf(&bn_buf, "context=kthread\n");
-	seq_buf_printf(&bn_buf, "memset_mb=%u\n", memset_mb);
-	seq_buf_printf(&bn_buf, "repeats=%u\n", repeats);
+	seq_buf_printf(&bn_out.buf, "context=kthread\n");
+	seq_buf_printf(&bn_out.buf, "memset_mb=%u\n", memset_mb);
+	seq_buf_printf(&bn_out.buf, "repeats=%u\n", repeats);
 	if (ablation) {
 		bn_mem = vmalloc((unsigned long)memset_mb << 20);
 		if (bn_mem) {
@@ -1067,7 +1067,7 @@ static int bn_main(void *unused)
 			bn_ablation();
 			vfree(bn_mem);
 		} else {
-			seq_buf_printf(&bn_buf, "# ablation: cannot vmalloc %u MiB\n",
+			seq_buf_printf(&bn_out.buf, "# ablation: cannot vmalloc %u MiB\n",
 				       memset_mb);
 		}
 	} else {
@@ -1080,52 +1080,35 @@ static int bn_main(void *unused)
 	kthread_complete_and_exit(&bn_done, 0);
 }
 
-static ssize_t bn_results_read(struct file *f, char __user *ubuf, size_t len,
-			       loff_t *ppos)
-{
-	return simple_read_from_buffer(ubuf, len, ppos, bn_out,
-				       seq_buf_used(&bn_buf));
-}
-
-static const struct file_operations bn_results_fops = {
-	.owner = THIS_MODULE,
-	.read = bn_results_read,
-	.llseek = default_llseek,
-};
-
-static struct dentry *bn_dir;
-
 static int __init bn_init(void)
 {
 	struct task_struct *t;
-	int i;
+	int i, ret;
 
 	if (!repeats || repeats > BN_MAX_REPEATS || !memset_mb) {
 		pr_warn("repeats must be 1..%d and memset_mb > 0\n",
 			BN_MAX_REPEATS);
 		return -EINVAL;
 	}
-	bn_out = kzalloc(BN_OUT_BYTES, GFP_KERNEL);
-	if (!bn_out)
-		return -ENOMEM;
-	seq_buf_init(&bn_buf, bn_out, BN_OUT_BYTES);
+	ret = ktap_out_init(&bn_out, BN_OUT_BYTES);
+	if (ret)
+		return ret;
 	for (i = 0; i < BN_MAX_WORKS; i++)
 		INIT_WORK(&ab_works[i].work, ab_work_fn);
 	t = kthread_run(bn_main, NULL, "pmt_bench");
 	if (IS_ERR(t)) {
-		kfree(bn_out);
+		ktap_out_free(&bn_out);
 		return PTR_ERR(t);
 	}
 	wait_for_completion(&bn_done);
-	bn_dir = debugfs_create_dir("padata_mt_bench", NULL);
-	debugfs_create_file("results", 0400, bn_dir, NULL, &bn_results_fops);
+	ktap_out_debugfs(&bn_out, "padata_mt_bench");
 	return 0;
 }
 
 static void __exit bn_exit(void)
 {
-	debugfs_remove_recursive(bn_dir);
-	kfree(bn_out);
+	ktap_out_remove(&bn_out);
+	ktap_out_free(&bn_out);
 }
 
 module_init(bn_init);

@@ -31,6 +31,7 @@
 #include <linux/uaccess.h>
 #include <linux/vmalloc.h>
 
+#include "ktap_out.h"
 #include "padata_mt.h"
 
 static unsigned int combos = 1000;
@@ -57,36 +58,20 @@ MODULE_PARM_DESC(topology, "Run only the placement battery for a guest with a no
 #define ST_MAX_CPUS	64
 #define ST_MAX_RANGES	8
 
-static char *st_out;
-static struct seq_buf st_buf;
-static unsigned int st_nr;
-static DEFINE_MUTEX(st_out_lock);
+static struct ktap_out st_out;
 
 static void st_result(bool ok, const char *name, const char *skip)
 {
-	mutex_lock(&st_out_lock);
-	st_nr++;
-	if (skip)
-		seq_buf_printf(&st_buf, "ok %u %s # SKIP %s\n", st_nr, name, skip);
-	else
-		seq_buf_printf(&st_buf, "%sok %u %s\n", ok ? "" : "not ", st_nr,
-			       name);
-	mutex_unlock(&st_out_lock);
-	if (!ok)
-		pr_err("not ok %s\n", name);
+	ktap_out_result(&st_out, ok, name, skip);
 }
 
 static __printf(1, 2) void st_diag(const char *fmt, ...)
 {
-	char line[200];
 	va_list args;
 
 	va_start(args, fmt);
-	vsnprintf(line, sizeof(line), fmt, args);
+	ktap_out_vdiag(&st_out, fmt, args);
 	va_end(args);
-	mutex_lock(&st_out_lock);
-	seq_buf_printf(&st_buf, "# %s\n", line);
-	mutex_unlock(&st_out_lock);
 }
 
 /**
@@ -1963,19 +1948,6 @@ static int st_main(void *unused)
 	kthread_complete_and_exit(&st_done, 0);
 }
 
-static ssize_t st_results_read(struct file *f, char __user *ubuf, size_t len,
-			       loff_t *ppos)
-{
-	return simple_read_from_buffer(ubuf, len, ppos, st_out,
-				       seq_buf_used(&st_buf));
-}
-
-static const struct file_operations st_results_fops = {
-	.owner = THIS_MODULE,
-	.read = st_results_read,
-	.llseek = default_llseek,
-};
-
 static char st_killable_res[160];
 
 /*
@@ -2675,26 +2647,25 @@ static void st_jobs_debugfs(struct dentry *dir)
 	debugfs_create_file("rmmod_race", 0600, dir, NULL, &st_rmmod_fops);
 }
 
-static struct dentry *st_dir;
-
 static int __init st_init(void)
 {
 	struct task_struct *t;
+	struct dentry *dir;
+	int ret;
 
-	st_out = kvzalloc(PAGE_SIZE * 4, GFP_KERNEL);
-	if (!st_out)
-		return -ENOMEM;
-	seq_buf_init(&st_buf, st_out, PAGE_SIZE * 4);
+	ret = ktap_out_init(&st_out, PAGE_SIZE * 4);
+	if (ret)
+		return ret;
 	st_fault_cache = kmem_cache_create("padata_mt_st_fault", 64, 0, 0, NULL);
 	if (!st_fault_cache) {
-		kvfree(st_out);
+		ktap_out_free(&st_out);
 		return -ENOMEM;
 	}
 	/* Run from a kthread: the context helpers run in, and signals work. */
 	t = kthread_run(st_main, NULL, "pmt_selftest");
 	if (IS_ERR(t)) {
 		kmem_cache_destroy(st_fault_cache);
-		kvfree(st_out);
+		ktap_out_free(&st_out);
 		return PTR_ERR(t);
 	}
 	/*
@@ -2703,24 +2674,23 @@ static int __init st_init(void)
 	 * padata_mt_run() callers) does not take this wait for a hang.
 	 */
 	wait_for_completion_state(&st_done, TASK_IDLE);
-	st_dir = debugfs_create_dir("padata_mt_selftest", NULL);
-	debugfs_create_file("results", 0400, st_dir, NULL, &st_results_fops);
-	debugfs_create_file("killable_job", 0600, st_dir, NULL,
+	dir = ktap_out_debugfs(&st_out, "padata_mt_selftest");
+	debugfs_create_file("killable_job", 0600, dir, NULL,
 			    &st_killable_fops);
-	debugfs_create_file("fault_job", 0600, st_dir, NULL, &st_fault_fops);
+	debugfs_create_file("fault_job", 0600, dir, NULL, &st_fault_fops);
 	if (lockdep_splat)
-		debugfs_create_file("lockdep_inversion", 0600, st_dir, NULL,
+		debugfs_create_file("lockdep_inversion", 0600, dir, NULL,
 				    &st_inversion_fops);
-	st_jobs_debugfs(st_dir);
-	pr_info("%u tests run\n", st_nr);
+	st_jobs_debugfs(dir);
+	pr_info("%u tests run\n", st_out.nr);
 	return 0;
 }
 
 static void __exit st_exit(void)
 {
-	debugfs_remove_recursive(st_dir);
+	ktap_out_remove(&st_out);
 	kmem_cache_destroy(st_fault_cache);
-	kvfree(st_out);
+	ktap_out_free(&st_out);
 }
 
 module_init(st_init);
