@@ -15,6 +15,7 @@
 #include <linux/debugfs.h>
 #include <linux/delay.h>
 #include <linux/gfp.h>
+#include <linux/glob.h>
 #include <linux/kthread.h>
 #include <linux/module.h>
 #include <linux/mutex.h>
@@ -53,6 +54,10 @@ MODULE_PARM_DESC(lockdep_splat, "Run only the lockdep test, which provokes a loc
 static bool topology;
 module_param(topology, bool, 0444);
 MODULE_PARM_DESC(topology, "Run only the placement battery for a guest with a node of several CPUs, two more nodes with CPUs and a memory-only node (tests/guest/topology.sh)");
+
+static char *filter;
+module_param(filter, charp, 0444);
+MODULE_PARM_DESC(filter, "Run only the test groups whose names match one of these comma-separated glob patterns, e.g. filter=edges,numa* (default: all; the module log lists the groups when a pattern matches none)");
 
 #define ST_MAX_UNITS	8192
 #define ST_MAX_CPUS	64
@@ -1919,32 +1924,117 @@ static const struct file_operations st_inversion_fops = {
 
 static DECLARE_COMPLETION(st_done);
 
+/*
+ * The test groups, in the order they run.  Each group reports one or more
+ * results; lockdep_splat=1 and topology=1 each run one battery of their
+ * own instead of the default one.
+ */
+#define ST_DEFAULT	BIT(0)
+#define ST_LOCKDEP	BIT(1)
+#define ST_TOPOLOGY	BIT(2)
+
+static const struct st_group {
+	const char *name;
+	void (*fn)(void);
+	unsigned int batteries;
+} st_groups[] = {
+	{ "edges", test_edges, ST_DEFAULT },
+	{ "inline", test_inline, ST_DEFAULT },
+	{ "exactly_once", test_exactly_once, ST_DEFAULT },
+	{ "error_undo", test_error_undo, ST_DEFAULT },
+	{ "cancel", test_cancel, ST_DEFAULT },
+	{ "multi_cpu", test_multi_cpu, ST_DEFAULT },
+	{ "numa", test_numa, ST_DEFAULT },
+	{ "nested", test_nested, ST_DEFAULT },
+	{ "nested_from_helper", test_nested_from_helper, ST_DEFAULT },
+	{ "thread_count", test_thread_count, ST_DEFAULT },
+	{ "nice", test_nice, ST_DEFAULT },
+	{ "concurrent_callers", test_concurrent_callers, ST_DEFAULT },
+	{ "affinity", test_affinity, ST_DEFAULT },
+	{ "positive_ret", test_positive_ret, ST_DEFAULT },
+	{ "hostile", test_hostile, ST_DEFAULT },
+	{ "lockdep", test_lockdep, ST_DEFAULT | ST_LOCKDEP },
+	{ "topology", test_topology, ST_TOPOLOGY },
+};
+
+#define ST_PATTERN_MAX	32
+
+static unsigned int st_battery(void)
+{
+	if (lockdep_splat)
+		return ST_LOCKDEP;
+	return topology ? ST_TOPOLOGY : ST_DEFAULT;
+}
+
+/*
+ * Does @name match the @n characters at @pat?  Patterns longer than
+ * ST_PATTERN_MAX - 1 were refused at load (st_check_filter()).
+ */
+static bool st_match(const char *pat, size_t n, const char *name)
+{
+	char buf[ST_PATTERN_MAX];
+
+	if (!n || n >= sizeof(buf))
+		return false;
+	memcpy(buf, pat, n);
+	buf[n] = '\0';
+	return glob_match(buf, name);
+}
+
+/* Is group @name in filter=?  Without a filter every group is. */
+static bool st_selected(const char *name)
+{
+	const char *p = filter;
+	size_t n;
+
+	if (!p || !*p)
+		return true;
+	for (; *p; p += n + !!p[n]) {
+		n = strcspn(p, ",");
+		if (st_match(p, n, name))
+			return true;
+	}
+	return false;
+}
+
+/* Every pattern of filter= must match a group of the battery: -EINVAL. */
+static int st_check_filter(void)
+{
+	const char *p = filter;
+	unsigned int i;
+	bool hit;
+	size_t n;
+
+	if (!p || !*p)
+		return 0;
+	for (; *p; p += n + !!p[n]) {
+		n = strcspn(p, ",");
+		hit = false;
+		for (i = 0; i < ARRAY_SIZE(st_groups); i++)
+			if ((st_groups[i].batteries & st_battery()) &&
+			    st_match(p, n, st_groups[i].name))
+				hit = true;
+		if (!hit) {
+			pr_err("filter: pattern '%.*s' matches no test group of this battery (patterns 1..%d characters, comma-separated); the groups:\n",
+			       (int)min_t(size_t, n, 64), p, ST_PATTERN_MAX - 1);
+			for (i = 0; i < ARRAY_SIZE(st_groups); i++)
+				if (st_groups[i].batteries & st_battery())
+					pr_err("filter:   %s\n",
+					       st_groups[i].name);
+			return -EINVAL;
+		}
+	}
+	return 0;
+}
+
 static int st_main(void *unused)
 {
-	if (lockdep_splat) {
-		test_lockdep();
-		kthread_complete_and_exit(&st_done, 0);
-	}
-	if (topology) {
-		test_topology();
-		kthread_complete_and_exit(&st_done, 0);
-	}
-	test_edges();
-	test_inline();
-	test_exactly_once();
-	test_error_undo();
-	test_cancel();
-	test_multi_cpu();
-	test_numa();
-	test_nested();
-	test_nested_from_helper();
-	test_thread_count();
-	test_nice();
-	test_concurrent_callers();
-	test_affinity();
-	test_positive_ret();
-	test_hostile();
-	test_lockdep();
+	unsigned int i;
+
+	for (i = 0; i < ARRAY_SIZE(st_groups); i++)
+		if ((st_groups[i].batteries & st_battery()) &&
+		    st_selected(st_groups[i].name))
+			st_groups[i].fn();
 	kthread_complete_and_exit(&st_done, 0);
 }
 
@@ -2653,6 +2743,9 @@ static int __init st_init(void)
 	struct dentry *dir;
 	int ret;
 
+	ret = st_check_filter();
+	if (ret)
+		return ret;
 	ret = ktap_out_init(&st_out, PAGE_SIZE * 4);
 	if (ret)
 		return ret;
