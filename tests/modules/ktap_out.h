@@ -6,6 +6,9 @@
  * name", "not ok N name", "ok N name # SKIP why") and diagnostics ("# ..."),
  * the bench key=value lines straight into @buf.
  *
+ * Each module runs a table of &struct ktap_case; its filter= parameter
+ * (comma-separated glob patterns) selects entries by name.
+ *
  * Header-only, as both modules use it: one object linked into two modules
  * is what Kbuild warns about.
  */
@@ -14,12 +17,15 @@
 
 #include <linux/debugfs.h>
 #include <linux/fs.h>
+#include <linux/glob.h>
+#include <linux/minmax.h>
 #include <linux/mm.h>
 #include <linux/module.h>
 #include <linux/mutex.h>
 #include <linux/printk.h>
 #include <linux/seq_buf.h>
 #include <linux/slab.h>
+#include <linux/string.h>
 
 /**
  * struct ktap_out - a test module's results
@@ -115,6 +121,93 @@ static inline void ktap_out_remove(struct ktap_out *o)
 {
 	debugfs_remove_recursive(o->dir);
 	o->dir = NULL;
+}
+
+/**
+ * struct ktap_case - one entry of a test module's table
+ * @name: what the patterns of filter= match
+ * @fn: runs the entry, which reports its own lines
+ * @sets: the runs the entry belongs to, a bit each (the module's modes)
+ */
+struct ktap_case {
+	const char *name;
+	void (*fn)(void);
+	unsigned int sets;
+};
+
+/* A pattern is 1..KTAP_PATTERN_MAX - 1 characters. */
+#define KTAP_PATTERN_MAX	32
+
+/* Does @name match the @n characters at @pat? */
+static inline bool ktap_match(const char *pat, size_t n, const char *name)
+{
+	char buf[KTAP_PATTERN_MAX];
+
+	if (!n || n >= sizeof(buf))
+		return false;
+	memcpy(buf, pat, n);
+	buf[n] = '\0';
+	return glob_match(buf, name);
+}
+
+/* Does @filter (NULL or "" for all) select the entry @name? */
+static inline bool ktap_selected(const char *filter, const char *name)
+{
+	const char *p = filter;
+	size_t n;
+
+	if (!p || !*p)
+		return true;
+	for (; *p; p += n + !!p[n]) {
+		n = strcspn(p, ",");
+		if (ktap_match(p, n, name))
+			return true;
+	}
+	return false;
+}
+
+/*
+ * Every pattern of @filter must match an entry of run @set: otherwise
+ * -EINVAL, with the pattern and the entries in the log.  For module init.
+ */
+static inline int ktap_check_filter(const char *filter,
+				    const struct ktap_case *c, unsigned int nr,
+				    unsigned int set)
+{
+	const char *p = filter;
+	unsigned int i;
+	bool hit;
+	size_t n;
+
+	if (!p || !*p)
+		return 0;
+	for (; *p; p += n + !!p[n]) {
+		n = strcspn(p, ",");
+		hit = false;
+		for (i = 0; i < nr; i++)
+			if ((c[i].sets & set) && ktap_match(p, n, c[i].name))
+				hit = true;
+		if (hit)
+			continue;
+		pr_err("filter: pattern '%.*s' matches nothing this run has (patterns 1..%d characters, comma-separated); it has:\n",
+		       (int)min_t(size_t, n, 64), p, KTAP_PATTERN_MAX - 1);
+		for (i = 0; i < nr; i++)
+			if (c[i].sets & set)
+				pr_err("filter:   %s\n", c[i].name);
+		return -EINVAL;
+	}
+	return 0;
+}
+
+/* Run the entries of run @set that @filter selects, in table order. */
+static inline void ktap_run_cases(const struct ktap_case *c, unsigned int nr,
+				  unsigned int set, const char *filter)
+{
+	unsigned int i;
+
+	for (i = 0; i < nr; i++)
+		if ((c[i].sets & set) && ktap_selected(filter, c[i].name))
+			c[i].fn();
 }
 
 #endif /* _PMT_KTAP_OUT_H */

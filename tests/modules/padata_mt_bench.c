@@ -53,6 +53,10 @@ static bool ablation;
 module_param(ablation, bool, 0444);
 MODULE_PARM_DESC(ablation, "Only the per-change ablation table (ablation.* rows)");
 
+static char *filter;
+module_param(filter, charp, 0444);
+MODULE_PARM_DESC(filter, "Run only the measurements whose names match one of these comma-separated glob patterns: inline, tiny, memset (ablation=1: ablation); default all");
+
 #define BN_MAX_REPEATS	31
 #define BN_ROUNDS	11
 #define BN_SMALL_BYTES	(16 * 1024)
@@ -1052,6 +1056,38 @@ static void bn_topology(void)
 
 static DECLARE_COMPLETION(bn_done);
 
+static void bn_ablation_run(void)
+{
+	bn_mem = vmalloc((unsigned long)memset_mb << 20);
+	if (!bn_mem) {
+		seq_buf_printf(&bn_out.buf, "# ablation: cannot vmalloc %u MiB\n",
+			       memset_mb);
+		return;
+	}
+	memset(bn_mem, 0, (unsigned long)memset_mb << 20);
+	bn_ablation();
+	vfree(bn_mem);
+}
+
+/* The measurements, in the order they run; inline_only and ablation pick. */
+#define BN_DEFAULT	BIT(0)
+#define BN_INLINE_ONLY	BIT(1)
+#define BN_ABLATION	BIT(2)
+
+static const struct ktap_case bn_cases[] = {
+	{ "inline", bn_inline, BN_DEFAULT | BN_INLINE_ONLY },
+	{ "tiny", bn_tiny, BN_DEFAULT },
+	{ "memset", bn_memset, BN_DEFAULT },
+	{ "ablation", bn_ablation_run, BN_ABLATION },
+};
+
+static unsigned int bn_run_set(void)
+{
+	if (ablation)
+		return BN_ABLATION;
+	return inline_only ? BN_INLINE_ONLY : BN_DEFAULT;
+}
+
 static int bn_main(void *unused)
 {
 	seq_buf_printf(&bn_out.buf, "cpu_model=%s\n", boot_cpu_data.x86_model_id);
@@ -1060,23 +1096,7 @@ static int bn_main(void *unused)
 	seq_buf_printf(&bn_out.buf, "context=kthread\n");
 	seq_buf_printf(&bn_out.buf, "memset_mb=%u\n", memset_mb);
 	seq_buf_printf(&bn_out.buf, "repeats=%u\n", repeats);
-	if (ablation) {
-		bn_mem = vmalloc((unsigned long)memset_mb << 20);
-		if (bn_mem) {
-			memset(bn_mem, 0, (unsigned long)memset_mb << 20);
-			bn_ablation();
-			vfree(bn_mem);
-		} else {
-			seq_buf_printf(&bn_out.buf, "# ablation: cannot vmalloc %u MiB\n",
-				       memset_mb);
-		}
-	} else {
-		bn_inline();
-		if (!inline_only) {
-			bn_tiny();
-			bn_memset();
-		}
-	}
+	ktap_run_cases(bn_cases, ARRAY_SIZE(bn_cases), bn_run_set(), filter);
 	kthread_complete_and_exit(&bn_done, 0);
 }
 
@@ -1090,6 +1110,10 @@ static int __init bn_init(void)
 			BN_MAX_REPEATS);
 		return -EINVAL;
 	}
+	ret = ktap_check_filter(filter, bn_cases, ARRAY_SIZE(bn_cases),
+				bn_run_set());
+	if (ret)
+		return ret;
 	ret = ktap_out_init(&bn_out, BN_OUT_BYTES);
 	if (ret)
 		return ret;

@@ -17,7 +17,6 @@
 #include <linux/debugfs.h>
 #include <linux/delay.h>
 #include <linux/gfp.h>
-#include <linux/glob.h>
 #include <linux/kthread.h>
 #include <linux/module.h>
 #include <linux/mutex.h>
@@ -89,11 +88,7 @@ static DECLARE_COMPLETION(st_done);
 #define ST_LOCKDEP	BIT(1)
 #define ST_TOPOLOGY	BIT(2)
 
-static const struct st_group {
-	const char *name;
-	void (*fn)(void);
-	unsigned int batteries;
-} st_groups[] = {
+static const struct ktap_case st_groups[] = {
 	{ "edges", test_edges, ST_DEFAULT },
 	{ "inline", test_inline, ST_DEFAULT },
 	{ "exactly_once", test_exactly_once, ST_DEFAULT },
@@ -113,8 +108,6 @@ static const struct st_group {
 	{ "topology", test_topology, ST_TOPOLOGY },
 };
 
-#define ST_PATTERN_MAX	32
-
 static unsigned int st_battery(void)
 {
 	if (st_lockdep_splat)
@@ -122,75 +115,9 @@ static unsigned int st_battery(void)
 	return topology ? ST_TOPOLOGY : ST_DEFAULT;
 }
 
-/*
- * Does @name match the @n characters at @pat?  Patterns longer than
- * ST_PATTERN_MAX - 1 were refused at load (st_check_filter()).
- */
-static bool st_match(const char *pat, size_t n, const char *name)
-{
-	char buf[ST_PATTERN_MAX];
-
-	if (!n || n >= sizeof(buf))
-		return false;
-	memcpy(buf, pat, n);
-	buf[n] = '\0';
-	return glob_match(buf, name);
-}
-
-/* Is group @name in filter=?  Without a filter every group is. */
-static bool st_selected(const char *name)
-{
-	const char *p = filter;
-	size_t n;
-
-	if (!p || !*p)
-		return true;
-	for (; *p; p += n + !!p[n]) {
-		n = strcspn(p, ",");
-		if (st_match(p, n, name))
-			return true;
-	}
-	return false;
-}
-
-/* Every pattern of filter= must match a group of the battery: -EINVAL. */
-static int st_check_filter(void)
-{
-	const char *p = filter;
-	unsigned int i;
-	bool hit;
-	size_t n;
-
-	if (!p || !*p)
-		return 0;
-	for (; *p; p += n + !!p[n]) {
-		n = strcspn(p, ",");
-		hit = false;
-		for (i = 0; i < ARRAY_SIZE(st_groups); i++)
-			if ((st_groups[i].batteries & st_battery()) &&
-			    st_match(p, n, st_groups[i].name))
-				hit = true;
-		if (!hit) {
-			pr_err("filter: pattern '%.*s' matches no test group of this battery (patterns 1..%d characters, comma-separated); the groups:\n",
-			       (int)min_t(size_t, n, 64), p, ST_PATTERN_MAX - 1);
-			for (i = 0; i < ARRAY_SIZE(st_groups); i++)
-				if (st_groups[i].batteries & st_battery())
-					pr_err("filter:   %s\n",
-					       st_groups[i].name);
-			return -EINVAL;
-		}
-	}
-	return 0;
-}
-
 static int st_main(void *unused)
 {
-	unsigned int i;
-
-	for (i = 0; i < ARRAY_SIZE(st_groups); i++)
-		if ((st_groups[i].batteries & st_battery()) &&
-		    st_selected(st_groups[i].name))
-			st_groups[i].fn();
+	ktap_run_cases(st_groups, ARRAY_SIZE(st_groups), st_battery(), filter);
 	kthread_complete_and_exit(&st_done, 0);
 }
 
@@ -200,7 +127,8 @@ static int __init st_init(void)
 	struct dentry *dir;
 	int ret;
 
-	ret = st_check_filter();
+	ret = ktap_check_filter(filter, st_groups, ARRAY_SIZE(st_groups),
+				st_battery());
 	if (ret)
 		return ret;
 	ret = ktap_out_init(&st_out, PAGE_SIZE * 4);

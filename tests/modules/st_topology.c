@@ -12,7 +12,6 @@
 #include <linux/debugfs.h>
 #include <linux/delay.h>
 #include <linux/gfp.h>
-#include <linux/glob.h>
 #include <linux/kthread.h>
 #include <linux/module.h>
 #include <linux/mutex.h>
