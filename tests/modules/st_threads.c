@@ -6,27 +6,12 @@
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
 #include <linux/bitmap.h>
-#include <linux/completion.h>
 #include <linux/cpumask.h>
-#include <linux/debug_locks.h>
-#include <linux/debugfs.h>
 #include <linux/delay.h>
-#include <linux/gfp.h>
-#include <linux/kthread.h>
-#include <linux/module.h>
-#include <linux/mutex.h>
 #include <linux/nodemask.h>
-#include <linux/random.h>
 #include <linux/sched.h>
-#include <linux/sched/signal.h>
 #include <linux/sched/task.h>
-#include <linux/seq_buf.h>
-#include <linux/slab.h>
-#include <linux/spinlock.h>
 #include <linux/string.h>
-#include <linux/topology.h>
-#include <linux/uaccess.h>
-#include <linux/vmalloc.h>
 
 #include "selftest.h"
 
