@@ -9,6 +9,7 @@
 #include <linux/completion.h>
 #include <linux/cpumask.h>
 #include <linux/kthread.h>
+#include <linux/nodemask.h>
 #include <linux/sched.h>
 
 #include "selftest.h"
@@ -77,8 +78,9 @@ void test_edges(void)
 {
 	struct st_job *j = st_job_new();
 	struct padata_mt_range r[2] = { };
+	int ret, nid = first_node(node_states[N_CPU]);
+	unsigned int i;
 	bool ok = true;
-	int ret;
 
 	if (!j) {
 		st_result(false, "edge_parameters", NULL);
@@ -187,6 +189,32 @@ void test_edges(void)
 		ok = false;
 	}
 	st_result(ok, "no_ranges_or_empty_range_einval", NULL);
+
+	/*
+	 * The array is the engine's workspace (pos, owned): it never writes
+	 * start, size or nid, and the same array runs again unchanged.
+	 */
+	ok = true;
+	r[0] = (struct padata_mt_range){ .start = 0, .size = 40, .nid = NUMA_NO_NODE };
+	r[1] = (struct padata_mt_range){ .start = 40, .size = 24, .nid = nid };
+	for (i = 0; i < 2; i++) {
+		st_job_reset(j);
+		j->task.ranges = r;
+		j->task.nr_ranges = 2;
+		j->task.min_chunk = 1;
+		ret = padata_mt_run(&j->task);
+		if (ret || j->errors || bitmap_weight(j->done, ST_MAX_UNITS) != 64 ||
+		    r[0].start != 0 || r[0].size != 40 || r[0].nid != NUMA_NO_NODE ||
+		    r[1].start != 40 || r[1].size != 24 || r[1].nid != nid) {
+			st_diag("ranges run %u: ret=%d errors=%u units=%u, now %lu+%lu@%d %lu+%lu@%d",
+				i, ret, j->errors,
+				bitmap_weight(j->done, ST_MAX_UNITS), r[0].start,
+				r[0].size, r[0].nid, r[1].start, r[1].size,
+				r[1].nid);
+			ok = false;
+		}
+	}
+	st_result(ok, "ranges_fields_kept_array_reusable", NULL);
 	st_job_free(j);
 }
 
