@@ -35,15 +35,13 @@
 #include <linux/topology.h>
 #include <linux/workqueue.h>
 
+#include "chunk.h"
 #include "compat.h"
 #include "internal.h"
 #include "padata_mt.h"
 
 #define CREATE_TRACE_POINTS
 #include "padata_mt_trace.h"
-
-/* The first chunk of a job is 1/(threads * this) of it; later ones shrink. */
-#define PMT_CHUNKS_PER_THREAD	4
 
 /**
  * struct pmt_failure - the chunk a participant failed on, if any
@@ -64,10 +62,7 @@ struct pmt_helper;
  * @task: the caller's descriptor
  * @ranges: the ranges to run; @single when the task has none
  * @nr_ranges: number of entries in @ranges
- * @min_chunk: the task's min_chunk, at least 1
- * @align: the task's align, at least 1
- * @divisor: threads * PMT_CHUNKS_PER_THREAD: a chunk is what is left of
- *           its range divided by this, at least @min_chunk
+ * @chunking: how the job cuts its ranges into chunks (chunk.h)
  * @error: the first error; once non-zero no chunk is claimed
  * @running: helpers that may still touch the job, plus one for the caller
  * @done: completed by whoever drops @running to zero
@@ -81,16 +76,16 @@ struct pmt_helper;
  * @background: the task asks for PADATA_MT_PRIO_BACKGROUND
  * @waiting: the caller has no chunk left and waits (under @lock)
  * @single: the range used when the task gives start and size
- * @inject_at: test-only: the chunk (in claim order) that fails, or -1
+ * @inject_at: test-only: the chunk (in claim order) that fails, or -1;
+ *             taken once when the job starts, so that the job keeps it
+ *             when the knob's static key goes off meanwhile
  * @seq: chunks claimed so far, counted only while @inject_at >= 0
  */
 struct pmt_job {
 	const struct padata_mt_task *task;
 	struct padata_mt_range *ranges;
 	unsigned int nr_ranges;
-	unsigned long min_chunk;
-	unsigned long align;
-	unsigned long divisor;
+	struct pmt_chunking chunking;
 	atomic_t error;
 	atomic_t running;
 	struct completion done;
@@ -197,57 +192,6 @@ static inline void pmt_site_exit(struct lockdep_map *site)
 #endif
 }
 
-/* The end of the chunk that starts at @pos in a range ending at @end. */
-static unsigned long pmt_next(const struct pmt_job *job, unsigned long pos,
-			      unsigned long end)
-{
-	unsigned long left = end - pos;
-	unsigned long chunk = max(left / job->divisor, job->min_chunk);
-	unsigned long next, rem;
-
-	if (chunk >= left)
-		return end;
-	next = pos + chunk;
-	if (job->align > 1) {
-		rem = next % job->align;
-		if (!rem)
-			return next;
-		/* Down to a boundary keeps chunks near the target size... */
-		if (next - rem > pos && next - rem - pos >= job->min_chunk)
-			return next - rem;
-		/* ...up to one keeps min_chunk. */
-		if (job->align - rem >= end - next)
-			return end;
-		next += job->align - rem;
-	}
-	return next;
-}
-
-/* Test-only: the next job fails its chunk number N (debugfs inject_fail_chunk). */
-atomic_t pmt_inject_chunk = ATOMIC_INIT(-1);
-
-static int pmt_inject_take(void)
-{
-	if (likely(atomic_read(&pmt_inject_chunk) < 0))
-		return -1;
-	return atomic_xchg(&pmt_inject_chunk, -1);
-}
-
-static bool pmt_claim(const struct pmt_job *job, struct padata_mt_range *r,
-		      unsigned long *start, unsigned long *end)
-{
-	unsigned long rend = r->start + r->size;
-	long pos = atomic_long_read(&r->pos);
-
-	do {
-		if ((unsigned long)pos >= rend)
-			return false;
-		*end = pmt_next(job, pos, rend);
-	} while (!atomic_long_try_cmpxchg(&r->pos, &pos, (long)*end));
-	*start = pos;
-	return true;
-}
-
 /*
  * Claim a chunk for a participant whose home is @home: from a range on its
  * own node first, then from a range no participant was placed for, then,
@@ -268,7 +212,8 @@ static bool pmt_pick(const struct pmt_job *job, int home, bool steal,
 			if ((pass == 0 && r->nid != home) ||
 			    (pass == 1 && r->owned))
 				continue;
-			if (pmt_claim(job, &job->ranges[i], start, end)) {
+			if (pmt_chunk_claim(&job->chunking, &job->ranges[i].pos,
+					    r->start + r->size, start, end)) {
 				*idx = i;
 				return true;
 			}
@@ -692,7 +637,7 @@ static void pmt_undo(struct pmt_job *job, const struct pmt_failure *mine)
 		rend = r->start + r->size;
 		claimed = atomic_long_read(&r->pos);
 		for (pos = r->start; pos < claimed; pos = next) {
-			next = pmt_next(job, pos, rend);
+			next = pmt_chunk_end(&job->chunking, pos, rend);
 			if (pmt_failed_at(job, mine, i, pos))
 				continue;
 			task->undo_fn(pos, next, task->fn_arg);
@@ -751,9 +696,8 @@ static void pmt_job_init(struct pmt_job *job, const struct padata_mt_task *task,
 
 	job->task = task;
 	job->site = site;
-	job->min_chunk = max(task->min_chunk, 1UL);
-	job->align = max(task->align, 1UL);
-	job->divisor = (unsigned long)threads * PMT_CHUNKS_PER_THREAD;
+	pmt_chunking_init(&job->chunking, task->min_chunk, task->align,
+			  threads);
 	atomic_set(&job->error, 0);
 	atomic_set(&job->running, 1);
 	atomic_set(&job->seq, 0);
@@ -915,7 +859,8 @@ static noinline int pmt_inline_stopped(const struct padata_mt_task *task)
  * See padata_mt_run() in padata_mt.h.  A job that fits in one chunk runs
  * here, inline, with nothing on the way to thread_fn but the validation,
  * the cancel and fatal-signal checks, two per-CPU counters and the
- * fault-injection check (and, on lockdep kernels, the site's annotation):
+ * fault-injection check, a no-op jump unless the test-only knob is armed
+ * (and, on lockdep kernels, the site's annotation):
  * it costs about as much as calling thread_fn directly
  * (engine.inline_over_direct in the engine benchmark).
  *
@@ -951,7 +896,7 @@ int __padata_mt_run(const struct padata_mt_task *task,
 	if (unlikely((task->cancel && atomic_read(task->cancel)) ||
 		     fatal_signal_pending(current)))
 		return pmt_inline_stopped(task);
-	if (unlikely(pmt_inject_take() == 0)) {
+	if (pmt_inject_take() == 0) {
 		ret = -EIO;
 	} else {
 		pmt_site_enter(site);

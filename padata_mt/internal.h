@@ -7,6 +7,7 @@
 #define _PADATA_MT_INTERNAL_H
 
 #include <linux/atomic.h>
+#include <linux/jump_label.h>
 #include <linux/percpu.h>
 #include <linux/types.h>
 
@@ -41,8 +42,22 @@ DECLARE_PER_CPU(struct pmt_stats, pmt_stats);
 #define pmt_stat_add(field, n)	this_cpu_add(pmt_stats.field, (n))
 #define pmt_stat_inc(field)	this_cpu_inc(pmt_stats.field)
 
-/* Test-only fault injection: the next job fails its chunk number N. */
-extern atomic_t pmt_inject_chunk;
+/*
+ * Test-only fault injection (debugfs inject_fail_chunk, see stats.c): the
+ * next job fails its chunk number N.  The knob ships with the module, so
+ * that the tests run what users run, behind a static key that is on only
+ * while the knob is armed: a job's one check is a no-op jump otherwise.
+ */
+DECLARE_STATIC_KEY_FALSE(pmt_inject_armed);
+int __pmt_inject_take(void);
+
+/* The chunk (in claim order) the job now starting fails, or -1. */
+static __always_inline int pmt_inject_take(void)
+{
+	if (static_branch_unlikely(&pmt_inject_armed))
+		return __pmt_inject_take();
+	return -1;
+}
 
 /*
  * Test-only hooks (debugfs, see stats.c).  pmt_hold_state: 0 off, 1 armed

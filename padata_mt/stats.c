@@ -8,7 +8,12 @@
  * (0-based) makes the next job that runs fail its chunk number N (in claim
  * order) with -EIO instead of calling thread_fn, as if thread_fn had
  * failed; -1 disarms it.  The next job takes the knob whatever its size:
- * one with fewer chunks fails nothing.
+ * one with fewer chunks fails nothing.  Jobs look at the knob only while
+ * the static key pmt_inject_armed is on: from the write that arms it
+ * until the job that takes it or the write that disarms it.  A work item
+ * turns the key off after a take: switching a key sleeps and takes the
+ * CPU hotplug lock, which a job (a caller holding its own locks, or a
+ * helper) must not.
  *
  * Two more test-only knobs open races deterministically:
  * - hold_setup: write 1 to arm; the next multithreaded job then stops
@@ -25,10 +30,13 @@
 #include <linux/debugfs.h>
 #include <linux/delay.h>
 #include <linux/fs.h>
+#include <linux/jump_label.h>
+#include <linux/mutex.h>
 #include <linux/seq_file.h>
 #include <linux/string.h>
 #include <linux/uaccess.h>
 #include <linux/wait.h>
+#include <linux/workqueue.h>
 
 #include "compat.h"
 #include "internal.h"
@@ -127,6 +135,34 @@ static ssize_t pmt_stats_write(struct file *file, const char __user *ubuf,
 	return len;
 }
 
+DEFINE_STATIC_KEY_FALSE(pmt_inject_armed);
+static atomic_t pmt_inject_chunk = ATOMIC_INIT(-1);
+/* Orders the key's switching: the writes, and the work that turns it off. */
+static DEFINE_MUTEX(pmt_inject_lock);
+
+static void pmt_inject_off_fn(struct work_struct *work)
+{
+	mutex_lock(&pmt_inject_lock);
+	if (atomic_read(&pmt_inject_chunk) < 0)
+		static_branch_disable(&pmt_inject_armed);
+	mutex_unlock(&pmt_inject_lock);
+}
+
+static DECLARE_WORK(pmt_inject_off_work, pmt_inject_off_fn);
+
+/* The key is on: take the knob if it is armed (pmt_inject_take()). */
+int __pmt_inject_take(void)
+{
+	int at;
+
+	if (atomic_read(&pmt_inject_chunk) < 0)
+		return -1;
+	at = atomic_xchg(&pmt_inject_chunk, -1);
+	if (at >= 0)
+		schedule_work(&pmt_inject_off_work);
+	return at;
+}
+
 static int pmt_inject_get(void *data, u64 *val)
 {
 	*val = (u64)(s64)atomic_read(&pmt_inject_chunk);
@@ -142,7 +178,16 @@ static int pmt_inject_set(void *data, u64 val)
 				    INT_MAX);
 		return -EINVAL;
 	}
-	atomic_set(&pmt_inject_chunk, (int)v);
+	mutex_lock(&pmt_inject_lock);
+	if (v >= 0) {
+		/* Key first: a job that sees the knob armed must look at it. */
+		static_branch_enable(&pmt_inject_armed);
+		atomic_set(&pmt_inject_chunk, (int)v);
+	} else {
+		atomic_set(&pmt_inject_chunk, -1);
+		static_branch_disable(&pmt_inject_armed);
+	}
+	mutex_unlock(&pmt_inject_lock);
 	return 0;
 }
 
@@ -249,4 +294,6 @@ int pmt_stats_init(unsigned int pool_size, unsigned int (*pool_free)(void))
 void pmt_stats_exit(void)
 {
 	debugfs_remove_recursive(pmt_debugfs_dir);
+	/* No job runs at unload: nothing queues the work again. */
+	cancel_work_sync(&pmt_inject_off_work);
 }

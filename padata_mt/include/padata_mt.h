@@ -24,8 +24,8 @@
  * @start: first unit of the piece
  * @size: number of units in the piece, at least 1
  * @nid: node the piece's memory lives on, or NUMA_NO_NODE
- * @pos: private to the engine (the piece's chunk cursor)
- * @owned: private to the engine (a participant runs on @nid)
+ * @pos: the engine's workspace: the piece's chunk cursor while a job runs
+ * @owned: the engine's workspace: a thread of the running job runs on @nid
  *
  * A job given as ranges places a thread on each range's node (among the
  * CPUs the caller may use) before any other node, and runs each chunk of a
@@ -35,14 +35,20 @@
  * without CPUs (e.g. CXL or pmem memory-only nodes), with %NUMA_NO_NODE,
  * or on nodes the job could place no thread on, are shared by all threads.
  * Threads that do not fit on the ranges' nodes go to other nodes and take
- * chunks of any range.  The array is written by padata_mt_run() and must
- * not be shared by two jobs running at once.
+ * chunks of any range.
+ *
+ * The array is the job's input and the engine's workspace: padata_mt_run()
+ * of a valid job sets @pos and @owned of every entry before it runs a
+ * chunk and updates them while it runs (it never writes @start, @size or
+ * @nid), so the array must be writable and belong to one job at a time.  It may be reused once
+ * padata_mt_run() has returned; what @pos and @owned then hold means
+ * nothing.  (A job may have any number of ranges and padata_mt_run() never
+ * allocates: the per-range state lives here.)
  */
 struct padata_mt_range {
 	unsigned long start;
 	unsigned long size;
 	int nid;
-	/* private: */
 	atomic_long_t pos;
 	bool owned;
 };
@@ -90,8 +96,9 @@ enum padata_mt_prio {
  *              concurrent jobs spread too.  Without it, helpers fill the
  *              caller's node first, then spread the same way.
  * @ranges: optional, instead of @start/@size: @nr_ranges pieces with home
- *          nodes (see &struct padata_mt_range).  @start and @size must then
- *          be 0.  Chunks never span two ranges.
+ *          nodes (see &struct padata_mt_range), which the engine uses as
+ *          its workspace.  @start and @size must then be 0.  Chunks never
+ *          span two ranges.
  * @nr_ranges: number of entries in @ranges, at least 1 with @ranges.
  * @cancel: optional.  When the pointed-to value becomes non-zero the job
  *          stops claiming chunks and padata_mt_run() returns -ECANCELED
@@ -133,8 +140,9 @@ int __padata_mt_run(const struct padata_mt_task *task,
 
 /**
  * padata_mt_run() - run a job on several CPUs and wait for it
- * @task: the job (const struct padata_mt_task *).  Read-only for the
- *        engine, except @task->ranges.
+ * @task: the job (const struct padata_mt_task *).  The engine never
+ *        writes it; it writes the array @task->ranges points to (not
+ *        const: see &struct padata_mt_range).
  *
  * Splits the job into chunks and runs them on the calling thread plus up to
  * @max_threads - 1 helpers, each queued on a CPU of its own (not the one

@@ -33,6 +33,8 @@
 #include <asm/processor.h>
 #include <asm/tsc.h>
 
+#include "chunk.h"
+#include "ktap_out.h"
 #include "padata_mt.h"
 
 static unsigned int memset_mb = 1024;
@@ -51,14 +53,17 @@ static bool ablation;
 module_param(ablation, bool, 0444);
 MODULE_PARM_DESC(ablation, "Only the per-change ablation table (ablation.* rows)");
 
+static char *filter;
+module_param(filter, charp, 0444);
+MODULE_PARM_DESC(filter, "Run only the measurements whose names match one of these comma-separated glob patterns: inline, tiny, memset (ablation=1: ablation); default all");
+
 #define BN_MAX_REPEATS	31
 #define BN_ROUNDS	11
 #define BN_SMALL_BYTES	(16 * 1024)
 #define BN_MAX_WORKS	64
 #define BN_OUT_BYTES	(4 * PAGE_SIZE)
 
-static char *bn_out;
-static struct seq_buf bn_buf;
+static struct ktap_out bn_out;
 static u8 *bn_mem;
 static u8 bn_small[BN_SMALL_BYTES];
 
@@ -113,7 +118,7 @@ static void bn_ratio(const char *key, u64 a, u64 b)
 {
 	u64 r = b ? div64_u64(a * 100, b) : 0;
 
-	seq_buf_printf(&bn_buf, "%s=%llu.%02llu\n", key, r / 100, r % 100);
+	seq_buf_printf(&bn_out.buf, "%s=%llu.%02llu\n", key, r / 100, r % 100);
 }
 
 static u64 bn_memset_ms_x1000(unsigned long bytes, unsigned long min_chunk,
@@ -278,7 +283,7 @@ static u64 bn_pair(enum bn_kind a, enum bn_kind b,
 
 static void bn_ratio4(const char *key, u64 r)
 {
-	seq_buf_printf(&bn_buf, "%s=%llu.%04llu\n", key, r / 10000, r % 10000);
+	seq_buf_printf(&bn_out.buf, "%s=%llu.%04llu\n", key, r / 10000, r % 10000);
 }
 
 /*
@@ -336,10 +341,10 @@ static void bn_inline_pieces(void)
 	for (i = 0; i < ARRAY_SIZE(piece); i++) {
 		bn_pair(BN_DIRECT, piece[i].kind, &bn_one_empty, 0, &lo, &hi,
 			&d, &x);
-		seq_buf_printf(&bn_buf, "inline.extra_ns.%s=%lld\n",
+		seq_buf_printf(&bn_out.buf, "inline.extra_ns.%s=%lld\n",
 			       piece[i].name, x);
 	}
-	seq_buf_printf(&bn_buf, "inline.empty_direct_ns=%llu\n", d);
+	seq_buf_printf(&bn_out.buf, "inline.empty_direct_ns=%llu\n", d);
 }
 
 static void bn_inline(void)
@@ -353,8 +358,8 @@ static void bn_inline(void)
 	bn_ratio4("inline.direct_over_direct_lo", lo);
 	bn_ratio4("inline.direct_over_direct_hi", hi);
 	r = bn_pair(BN_DIRECT, BN_ENGINE, &bn_one_chunk, 0, &lo, &hi, &d, &x);
-	seq_buf_printf(&bn_buf, "inline.direct_ns_per_call=%llu\n", d);
-	seq_buf_printf(&bn_buf, "inline.engine_extra_ns=%lld\n", x);
+	seq_buf_printf(&bn_out.buf, "inline.direct_ns_per_call=%llu\n", d);
+	seq_buf_printf(&bn_out.buf, "inline.engine_extra_ns=%lld\n", x);
 	bn_ratio4("engine.inline_over_direct", r);
 	bn_ratio4("inline.engine_over_direct_lo", lo);
 	bn_ratio4("inline.engine_over_direct_hi", hi);
@@ -392,11 +397,11 @@ static void bn_tiny(void)
 	}
 	t0 = bn_median(per_job, BN_ROUNDS);
 	r = bn_median(direct, BN_ROUNDS);
-	seq_buf_printf(&bn_buf, "engine.tiny_job_ns=%llu\n", t0);
-	seq_buf_printf(&bn_buf, "engine.tiny_job_us=%llu.%02llu\n",
+	seq_buf_printf(&bn_out.buf, "engine.tiny_job_ns=%llu\n", t0);
+	seq_buf_printf(&bn_out.buf, "engine.tiny_job_us=%llu.%02llu\n",
 		       t0 / 1000, (t0 % 1000) / 10);
 	t0 = t0 > r ? t0 - r : 0;
-	seq_buf_printf(&bn_buf, "engine.dispatch_us=%llu.%02llu\n",
+	seq_buf_printf(&bn_out.buf, "engine.dispatch_us=%llu.%02llu\n",
 		       t0 / 1000, (t0 % 1000) / 10);
 }
 
@@ -412,7 +417,7 @@ static void bn_memset(void)
 
 	bn_mem = vmalloc(bytes);
 	if (!bn_mem) {
-		seq_buf_printf(&bn_buf, "# memset: cannot vmalloc %u MiB\n",
+		seq_buf_printf(&bn_out.buf, "# memset: cannot vmalloc %u MiB\n",
 			       memset_mb);
 		return;
 	}
@@ -423,7 +428,7 @@ static void bn_memset(void)
 			t = bn_memset_ms_x1000(bytes, chunks[c], thr);
 			if (thr == 1)
 				one = t;
-			seq_buf_printf(&bn_buf,
+			seq_buf_printf(&bn_out.buf,
 				       "memset.min_chunk_%luk.threads_%u_us=%llu\n",
 				       chunks[c] >> 10, thr, t);
 			if (thr > 1) {
@@ -715,9 +720,9 @@ static void bn_compare(void)
 		snprintf(key, sizeof(key), "compare.%s.memset_%umb_speedup_2thr",
 			 bn_engines[e].name, memset_mb);
 		bn_ratio(key, one[e], two[e]);
-		seq_buf_printf(&bn_buf, "compare.%s.memset_2thr_ms=%llu\n",
+		seq_buf_printf(&bn_out.buf, "compare.%s.memset_2thr_ms=%llu\n",
 			       bn_engines[e].name, div64_u64(two[e], 1000000));
-		seq_buf_printf(&bn_buf, "compare.%s.tiny_job_ns=%llu\n",
+		seq_buf_printf(&bn_out.buf, "compare.%s.tiny_job_ns=%llu\n",
 			       bn_engines[e].name, tj[e]);
 	}
 	for (e = 1; e < ARRAY_SIZE(bn_engines); e++) {
@@ -758,7 +763,8 @@ struct ab_job {
 	spinlock_t lock;
 	unsigned long pos;
 	atomic_long_t apos;
-	unsigned long end, chunk, divisor, min_chunk, align;
+	unsigned long end;
+	struct pmt_chunking ch;
 	atomic_t running;
 	struct completion done;
 };
@@ -770,57 +776,17 @@ struct ab_work {
 
 static struct ab_work ab_works[BN_MAX_WORKS];
 
-/* The engine's guided chunk end (pmt_next() in padata_mt/core.c). */
-static unsigned long ab_guided_next(const struct ab_job *j, unsigned long pos)
-{
-	unsigned long left = j->end - pos;
-	unsigned long chunk = max(left / j->divisor, j->min_chunk);
-	unsigned long next, rem;
-
-	if (chunk >= left)
-		return j->end;
-	next = pos + chunk;
-	if (j->align > 1) {
-		rem = next % j->align;
-		if (!rem)
-			return next;
-		if (next - rem > pos && next - rem - pos >= j->min_chunk)
-			return next - rem;
-		if (j->align - rem >= j->end - next)
-			return j->end;
-		next += j->align - rem;
-	}
-	return next;
-}
-
-static unsigned long ab_next(const struct ab_job *j, unsigned long pos)
-{
-	if (j->feat & AB_GUIDED)
-		return ab_guided_next(j, pos);
-	return min(j->end, roundup(pos + 1, j->chunk));
-}
-
 static bool ab_claim(struct ab_job *j, unsigned long *s, unsigned long *e)
 {
-	long pos;
-
-	if (j->feat & AB_CURSOR) {
-		pos = atomic_long_read(&j->apos);
-		do {
-			if ((unsigned long)pos >= j->end)
-				return false;
-			*e = ab_next(j, pos);
-		} while (!atomic_long_try_cmpxchg(&j->apos, &pos, (long)*e));
-		*s = pos;
-		return true;
-	}
+	if (j->feat & AB_CURSOR)
+		return pmt_chunk_claim(&j->ch, &j->apos, j->end, s, e);
 	spin_lock(&j->lock);
 	if (j->pos >= j->end) {
 		spin_unlock(&j->lock);
 		return false;
 	}
 	*s = j->pos;
-	*e = ab_next(j, j->pos);
+	*e = pmt_chunk_end(&j->ch, j->pos, j->end);
 	j->pos = *e;
 	spin_unlock(&j->lock);
 	return true;
@@ -880,11 +846,20 @@ static noinline void ab_run_job(const struct padata_mt_task *t,
 	j.end = t->start + t->size;
 	j.pos = t->start;
 	atomic_long_set(&j.apos, t->start);
-	j.min_chunk = max(t->min_chunk, 1UL);
-	j.align = max(t->align, 1UL);
-	j.divisor = n * 4UL;
-	j.chunk = roundup(max3(t->size / (n * 4UL), t->min_chunk, 1UL),
-			  j.align);
+	if (feat & AB_GUIDED) {
+		pmt_chunking_init(&j.ch, t->min_chunk, t->align, n);
+	} else {
+		/*
+		 * Upstream's fixed chunks, ending on multiples of the chunk:
+		 * pmt_chunk_end() with chunks that never shrink (no divisor),
+		 * of one unit rounded up to the next multiple, i.e.
+		 * min(end, roundup(pos + 1, chunk)).
+		 */
+		j.ch.divisor = ULONG_MAX;
+		j.ch.min_chunk = 1;
+		j.ch.align = roundup(max3(t->size / (n * 4UL), t->min_chunk,
+					  1UL), max(t->align, 1UL));
+	}
 	/* ab_claim() takes it unless AB_CURSOR, one-thread jobs included. */
 	spin_lock_init(&j.lock);
 	if ((feat & AB_INLINE) && n == 1) {
@@ -990,7 +965,7 @@ static void bn_ablation(void)
 		strscpy(mem, "1g", sizeof(mem));
 	else
 		snprintf(mem, sizeof(mem), "%umb", memset_mb);
-	seq_buf_printf(&bn_buf, "ablation.variants=%u\n", AB_VARIANTS);
+	seq_buf_printf(&bn_out.buf, "ablation.variants=%u\n", AB_VARIANTS);
 	/* the engine's one-chunk ratio also before anything else ran */
 	x = bn_pair(BN_DIRECT, BN_ENGINE, &bn_one_chunk, 0, &lo, &hi, &d,
 		    &diff);
@@ -1043,15 +1018,15 @@ static void bn_ablation(void)
 		snprintf(key, sizeof(key), "ablation.%s.memset_%s_speedup_2thr",
 			 name, mem);
 		bn_ratio(key, m1, m2);
-		seq_buf_printf(&bn_buf,
+		seq_buf_printf(&bn_out.buf,
 			       "ablation.%s.speedup_range=%llu.%02llu-%llu.%02llu\n",
 			       name, lo / 100, lo % 100, hi / 100, hi % 100);
-		seq_buf_printf(&bn_buf, "ablation.%s.memset_1thr_ms=%llu\n",
+		seq_buf_printf(&bn_out.buf, "ablation.%s.memset_1thr_ms=%llu\n",
 			       name, div64_u64(m1, 1000000));
-		seq_buf_printf(&bn_buf, "ablation.%s.memset_2thr_ms=%llu\n",
+		seq_buf_printf(&bn_out.buf, "ablation.%s.memset_2thr_ms=%llu\n",
 			       name, div64_u64(m2, 1000000));
 		x = bn_median(tiny[v], BN_ROUNDS);
-		seq_buf_printf(&bn_buf, "ablation.%s.tiny_job_us=%llu.%02llu\n",
+		seq_buf_printf(&bn_out.buf, "ablation.%s.tiny_job_us=%llu.%02llu\n",
 			       name, x / 1000, (x % 1000) / 10);
 		x = bn_pair(BN_DIRECT, BN_ABLATE, &bn_one_chunk, feat, &lo, &hi,
 			    &d, &diff);
@@ -1069,92 +1044,95 @@ static void bn_topology(void)
 	int nid;
 	bool first = true;
 
-	seq_buf_printf(&bn_buf, "topology=");
+	seq_buf_printf(&bn_out.buf, "topology=");
 	for_each_online_node(nid) {
-		seq_buf_printf(&bn_buf, "%s%u", first ? "" : "+",
+		seq_buf_printf(&bn_out.buf, "%s%u", first ? "" : "+",
 			       cpumask_weight_and(cpumask_of_node(nid),
 						  cpu_online_mask));
 		first = false;
 	}
-	seq_buf_printf(&bn_buf, "\n");
+	seq_buf_printf(&bn_out.buf, "\n");
 }
 
 static DECLARE_COMPLETION(bn_done);
 
-static int bn_main(void *unused)
+static void bn_ablation_run(void)
 {
-	seq_buf_printf(&bn_buf, "cpu_model=%s\n", boot_cpu_data.x86_model_id);
-	seq_buf_printf(&bn_buf, "online_cpus=%u\n", num_online_cpus());
-	bn_topology();
-	seq_buf_printf(&bn_buf, "context=kthread\n");
-	seq_buf_printf(&bn_buf, "memset_mb=%u\n", memset_mb);
-	seq_buf_printf(&bn_buf, "repeats=%u\n", repeats);
-	if (ablation) {
-		bn_mem = vmalloc((unsigned long)memset_mb << 20);
-		if (bn_mem) {
-			memset(bn_mem, 0, (unsigned long)memset_mb << 20);
-			bn_ablation();
-			vfree(bn_mem);
-		} else {
-			seq_buf_printf(&bn_buf, "# ablation: cannot vmalloc %u MiB\n",
-				       memset_mb);
-		}
-	} else {
-		bn_inline();
-		if (!inline_only) {
-			bn_tiny();
-			bn_memset();
-		}
+	bn_mem = vmalloc((unsigned long)memset_mb << 20);
+	if (!bn_mem) {
+		seq_buf_printf(&bn_out.buf, "# ablation: cannot vmalloc %u MiB\n",
+			       memset_mb);
+		return;
 	}
-	kthread_complete_and_exit(&bn_done, 0);
+	memset(bn_mem, 0, (unsigned long)memset_mb << 20);
+	bn_ablation();
+	vfree(bn_mem);
 }
 
-static ssize_t bn_results_read(struct file *f, char __user *ubuf, size_t len,
-			       loff_t *ppos)
-{
-	return simple_read_from_buffer(ubuf, len, ppos, bn_out,
-				       seq_buf_used(&bn_buf));
-}
+/* The measurements, in the order they run; inline_only and ablation pick. */
+#define BN_DEFAULT	BIT(0)
+#define BN_INLINE_ONLY	BIT(1)
+#define BN_ABLATION	BIT(2)
 
-static const struct file_operations bn_results_fops = {
-	.owner = THIS_MODULE,
-	.read = bn_results_read,
-	.llseek = default_llseek,
+static const struct ktap_case bn_cases[] = {
+	{ "inline", bn_inline, BN_DEFAULT | BN_INLINE_ONLY },
+	{ "tiny", bn_tiny, BN_DEFAULT },
+	{ "memset", bn_memset, BN_DEFAULT },
+	{ "ablation", bn_ablation_run, BN_ABLATION },
 };
 
-static struct dentry *bn_dir;
+static unsigned int bn_run_set(void)
+{
+	if (ablation)
+		return BN_ABLATION;
+	return inline_only ? BN_INLINE_ONLY : BN_DEFAULT;
+}
+
+static int bn_main(void *unused)
+{
+	seq_buf_printf(&bn_out.buf, "cpu_model=%s\n", boot_cpu_data.x86_model_id);
+	seq_buf_printf(&bn_out.buf, "online_cpus=%u\n", num_online_cpus());
+	bn_topology();
+	seq_buf_printf(&bn_out.buf, "context=kthread\n");
+	seq_buf_printf(&bn_out.buf, "memset_mb=%u\n", memset_mb);
+	seq_buf_printf(&bn_out.buf, "repeats=%u\n", repeats);
+	ktap_run_cases(bn_cases, ARRAY_SIZE(bn_cases), bn_run_set(), filter);
+	kthread_complete_and_exit(&bn_done, 0);
+}
 
 static int __init bn_init(void)
 {
 	struct task_struct *t;
-	int i;
+	int i, ret;
 
 	if (!repeats || repeats > BN_MAX_REPEATS || !memset_mb) {
 		pr_warn("repeats must be 1..%d and memset_mb > 0\n",
 			BN_MAX_REPEATS);
 		return -EINVAL;
 	}
-	bn_out = kzalloc(BN_OUT_BYTES, GFP_KERNEL);
-	if (!bn_out)
-		return -ENOMEM;
-	seq_buf_init(&bn_buf, bn_out, BN_OUT_BYTES);
+	ret = ktap_check_filter(filter, bn_cases, ARRAY_SIZE(bn_cases),
+				bn_run_set());
+	if (ret)
+		return ret;
+	ret = ktap_out_init(&bn_out, BN_OUT_BYTES);
+	if (ret)
+		return ret;
 	for (i = 0; i < BN_MAX_WORKS; i++)
 		INIT_WORK(&ab_works[i].work, ab_work_fn);
 	t = kthread_run(bn_main, NULL, "pmt_bench");
 	if (IS_ERR(t)) {
-		kfree(bn_out);
+		ktap_out_free(&bn_out);
 		return PTR_ERR(t);
 	}
 	wait_for_completion(&bn_done);
-	bn_dir = debugfs_create_dir("padata_mt_bench", NULL);
-	debugfs_create_file("results", 0400, bn_dir, NULL, &bn_results_fops);
+	ktap_out_debugfs(&bn_out, "padata_mt_bench");
 	return 0;
 }
 
 static void __exit bn_exit(void)
 {
-	debugfs_remove_recursive(bn_dir);
-	kfree(bn_out);
+	ktap_out_remove(&bn_out);
+	ktap_out_free(&bn_out);
 }
 
 module_init(bn_init);
