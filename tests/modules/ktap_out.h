@@ -181,6 +181,11 @@ static inline int ktap_check_filter(const char *filter,
 
 	if (!p || !*p)
 		return 0;
+	/* The loop below never sees an empty last pattern. */
+	if (p[strlen(p) - 1] == ',') {
+		pr_err("filter: '%s' ends with an empty pattern\n", p);
+		return -EINVAL;
+	}
 	for (; *p; p += n + !!p[n]) {
 		n = strcspn(p, ",");
 		hit = false;
