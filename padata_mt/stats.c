@@ -10,8 +10,8 @@
  * failed; -1 disarms it.  The next job takes the knob whatever its size:
  * one with fewer chunks fails nothing.  Jobs look at the knob only while
  * the static key pmt_inject_armed is on: from the write that arms it
- * until the job that takes it or the write that disarms it.  A work item
- * turns the key off after a take: switching a key sleeps and takes the
+ * until the work item queued by the job that takes it runs, or the write
+ * that disarms it.  The work item turns the key off after a take: switching a key sleeps and takes the
  * CPU hotplug lock, which a job (a caller holding its own locks, or a
  * helper) must not.
  *

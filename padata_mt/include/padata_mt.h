@@ -25,7 +25,8 @@
  * @size: number of units in the piece, at least 1
  * @nid: node the piece's memory lives on, or NUMA_NO_NODE
  * @pos: the engine's workspace: the piece's chunk cursor while a job runs
- * @owned: the engine's workspace: a thread of the running job runs on @nid
+ * @owned: the engine's workspace: set when the job starts if it placed a
+ *         thread on @nid
  *
  * A job given as ranges places a thread on each range's node (among the
  * CPUs the caller may use) before any other node, and runs each chunk of a
@@ -39,8 +40,9 @@
  *
  * The array is the job's input and the engine's workspace: padata_mt_run()
  * of a valid job sets @pos and @owned of every entry before it runs a
- * chunk and updates them while it runs (it never writes @start, @size or
- * @nid), so the array must be writable and belong to one job at a time.  It may be reused once
+ * chunk and advances @pos while it runs (it never writes @start, @size or
+ * @nid), so the array must be writable and belong to one job at a time.
+ * It may be reused once
  * padata_mt_run() has returned; what @pos and @owned then hold means
  * nothing.  (A job may have any number of ranges and padata_mt_run() never
  * allocates: the per-range state lives here.)
