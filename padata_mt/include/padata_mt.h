@@ -42,9 +42,8 @@
  * of a valid job sets @pos and @owned of every entry before it runs a
  * chunk and advances @pos while it runs (it never writes @start, @size or
  * @nid), so the array must be writable and belong to one job at a time.
- * It may be reused once
- * padata_mt_run() has returned; what @pos and @owned then hold means
- * nothing.  (A job may have any number of ranges and padata_mt_run() never
+ * It may be reused once padata_mt_run() has returned; what @pos and @owned
+ * then hold means nothing.  (A job may have any number of ranges and padata_mt_run() never
  * allocates: the per-range state lives here.)
  */
 struct padata_mt_range {
