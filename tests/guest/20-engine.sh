@@ -38,7 +38,7 @@ if ! modprobe padata_mt_selftest $st_args; then
 	exit 0
 fi
 n=$(grep -c '^\(not \)\?ok ' "$res")
-ktap_set_plan $((n + 17))
+ktap_set_plan $((n + 18))
 grep '^# ' "$res"
 # Each result of the module, renumbered into this suite.
 pmt_results "$res"
@@ -305,6 +305,19 @@ else
 fi
 
 ktap_test_result selftest_unloads rmmod padata_mt_selftest
+# filter= is parsed strictly: a pattern that names no group and an empty
+# last pattern refuse the load (EINVAL) and leave nothing loaded.
+filter_refused() {
+	for f in nosuch edges,; do
+		if modprobe padata_mt_selftest filter="$f" 2>/dev/null; then
+			echo "filter=$f was accepted"
+			rmmod padata_mt_selftest
+			return 1
+		fi
+		! pmt_module_loaded padata_mt_selftest || return 1
+	done
+}
+ktap_test_result selftest_filter_refuses_bad_patterns filter_refused
 ktap_test_result padata_mt_unloads rmmod padata_mt
 pmt_check_fails padata_mt_gone pmt_module_loaded padata_mt
 
