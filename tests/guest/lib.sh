@@ -30,7 +30,8 @@
 #	ktap_print_msg TEXT...    "# TEXT" lines (multi-line text is split)
 #	pmt_check_fails NAME CMD... ok if CMD exits non-zero (an expected refusal)
 #	pmt_eq NAME EXPECTED ACTUAL ok if the two strings are equal
-#	pmt_results FILE          a test module's KTAP results, renumbered
+#	pmt_subtest NAME FILE     a test module's KTAP document, nested, then
+#	                          result NAME: ok if it ran as planned, no "not ok"
 #	pmt_wait_for FILE VALUE [TRIES]  poll until FILE reads VALUE
 #	pmt_module_loaded NAME    status 0 if module NAME is in /proc/modules
 #	pmt_expect_splat_begin KIND NAME / pmt_expect_splat_end KIND NAME
@@ -163,24 +164,21 @@ pmt_module_loaded() {
 	grep -q "^$1 " /proc/modules
 }
 
-# pmt_results FILE: one result per "ok N name [# SKIP why]" / "not ok N name"
-# line of FILE (a test module's own KTAP results), renumbered into the
-# suite.
-pmt_results() {
-	grep '^\(not \)\?ok ' "$1" >/tmp/t_results.$$
-	while read -r tr_word tr_rest; do
-		# shellcheck disable=SC2086 # split into number and name
-		set -- $tr_rest
-		if [ "$tr_word" = ok ]; then
-			case "$tr_rest" in
-			*'# SKIP'*) ktap_test_skip "$2" "${tr_rest#*# SKIP }" ;;
-			*) ktap_test_pass "$2" ;;
-			esac
-		else
-			ktap_test_fail "$3"
-		fi
-	done </tmp/t_results.$$
-	rm -f /tmp/t_results.$$
+# pmt_subtest NAME FILE: FILE (a test module's KTAP document: version,
+# plan, results) as a block nested in the suite, then the suite's result
+# NAME for it: ok if FILE has a plan, as many results as it plans, and no
+# "not ok".  tests/lib/ktap.py counts the block's results, not NAME.
+pmt_subtest() {
+	pmt__indent <"$2"
+	ts_plan=$(sed -n 's/^1\.\.\([0-9]*\).*/\1/p' "$2")
+	ts_n=$(grep -c '^\(not \)\?ok ' "$2")
+	if [ -z "$ts_plan" ] || [ "$ts_plan" != "$ts_n" ]; then
+		ktap_test_fail "$1" "$2: ${ts_n} results, plan ${ts_plan:-missing}"
+	elif grep -q '^not ok ' "$2"; then
+		ktap_test_fail "$1" "$2: $(grep -c '^not ok ' "$2") failed"
+	else
+		ktap_test_pass "$1"
+	fi
 }
 
 # pmt_wait_for FILE VALUE [TRIES]: until FILE reads VALUE, polling every

@@ -4,7 +4,10 @@
  * gathered in one buffer, which a debugfs file <dir>/results returns whole
  * to the guest suites.  The self-test writes KTAP result lines ("ok N
  * name", "not ok N name", "ok N name # SKIP why") and diagnostics ("# ..."),
- * the bench key=value lines straight into @buf.
+ * and its results file is a KTAP document ("KTAP version 1", the plan,
+ * the lines), which the guest suite nests under one result of its own;
+ * the bench writes key=value lines straight into @buf, returned as they
+ * are.
  *
  * Each module runs a table of &struct ktap_case; its filter= parameter
  * (comma-separated glob patterns) selects entries by name.
@@ -24,6 +27,7 @@
 #include <linux/mutex.h>
 #include <linux/printk.h>
 #include <linux/seq_buf.h>
+#include <linux/seq_file.h>
 #include <linux/slab.h>
 #include <linux/string.h>
 
@@ -34,6 +38,7 @@
  * @nr: results so far: the number of the next "ok N" line is @nr + 1
  * @mem: @buf's memory
  * @dir: the module's debugfs directory, with the file "results" in it
+ * @ktap: "results" starts with the KTAP version line and the plan
  */
 struct ktap_out {
 	struct seq_buf buf;
@@ -41,9 +46,11 @@ struct ktap_out {
 	unsigned int nr;
 	char *mem;
 	struct dentry *dir;
+	bool ktap;
 };
 
-static inline int ktap_out_init(struct ktap_out *o, size_t size)
+/* @ktap: the results are a KTAP document (see &struct ktap_out). */
+static inline int ktap_out_init(struct ktap_out *o, size_t size, bool ktap)
 {
 	o->mem = kvzalloc(size, GFP_KERNEL);
 	if (!o->mem)
@@ -52,6 +59,7 @@ static inline int ktap_out_init(struct ktap_out *o, size_t size)
 	mutex_init(&o->lock);
 	o->nr = 0;
 	o->dir = NULL;
+	o->ktap = ktap;
 	return 0;
 }
 
@@ -91,21 +99,17 @@ static inline __printf(2, 0) void ktap_out_vdiag(struct ktap_out *o,
 	mutex_unlock(&o->lock);
 }
 
-static inline ssize_t ktap_out_read(struct file *f, char __user *ubuf,
-				    size_t len, loff_t *ppos)
+/* "results": read once the module's init has returned, so @nr is final. */
+static int ktap_out_show(struct seq_file *m, void *unused)
 {
-	struct ktap_out *o = f->private_data;
+	struct ktap_out *o = m->private;
 
-	return simple_read_from_buffer(ubuf, len, ppos, o->mem,
-				       seq_buf_used(&o->buf));
+	if (o->ktap)
+		seq_printf(m, "KTAP version 1\n1..%u\n", o->nr);
+	seq_write(m, o->mem, seq_buf_used(&o->buf));
+	return 0;
 }
-
-static const struct file_operations ktap_out_fops = {
-	.owner = THIS_MODULE,
-	.open = simple_open,
-	.read = ktap_out_read,
-	.llseek = default_llseek,
-};
+DEFINE_SHOW_ATTRIBUTE(ktap_out);
 
 /* Create debugfs <@name>/results; returns the directory, for more files. */
 static inline struct dentry *ktap_out_debugfs(struct ktap_out *o,

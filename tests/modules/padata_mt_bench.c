@@ -1114,7 +1114,7 @@ static int __init bn_init(void)
 				bn_run_set());
 	if (ret)
 		return ret;
-	ret = ktap_out_init(&bn_out, BN_OUT_BYTES);
+	ret = ktap_out_init(&bn_out, BN_OUT_BYTES, false);
 	if (ret)
 		return ret;
 	for (i = 0; i < BN_MAX_WORKS; i++)

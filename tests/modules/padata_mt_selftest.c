@@ -114,7 +114,7 @@ static int __init st_init(void)
 				st_battery());
 	if (ret)
 		return ret;
-	ret = ktap_out_init(&st_out, PAGE_SIZE * 4);
+	ret = ktap_out_init(&st_out, PAGE_SIZE * 4, true);
 	if (ret)
 		return ret;
 	ret = st_jobs_init();
