@@ -31,7 +31,7 @@ expected_row() {
 modprobe memmap_test
 mt "hotplug size=256M threads=2"
 ktap_test_result build_has_a_row mt "reinit threads=2"
-row=$(kv layout_row)
+row=$(mt_kv layout_row)
 pmt_eq build_row_is_the_kernels "$(expected_row)" "$row"
 mt unplug
 rmmod memmap_test
@@ -49,9 +49,9 @@ if [ ! -f "$omit" ]; then
 else
 	ktap_test_result omit_build_loads insmod "$omit"
 	ktap_test_result omit_build_hotplugs mt "hotplug size=256M threads=2"
-	ktap_test_result omit_reinit_refused expect_errno "Operation not supported" "reinit threads=2"
-	pmt_eq omit_reinit_row_none none "$(kv layout_row)"
-	msg=$(kv message)
+	ktap_test_result omit_reinit_refused mt_expect_errno "Operation not supported" "reinit threads=2"
+	pmt_eq omit_reinit_row_none none "$(mt_kv layout_row)"
+	msg=$(mt_kv message)
 	ktap_print_msg "message: $msg"
 	names_kernel() {
 		case "$msg" in
@@ -64,12 +64,12 @@ else
 		esac
 	}
 	ktap_test_result omit_message_names_kernel_and_rows names_kernel
-	ktap_test_result omit_async_refused expect_errno "Operation not supported" "async threads=2"
-	ktap_test_result omit_sync_refused expect_errno "Operation not supported" "sync count=1"
+	ktap_test_result omit_async_refused mt_expect_errno "Operation not supported" "async threads=2"
+	ktap_test_result omit_sync_refused mt_expect_errno "Operation not supported" "sync count=1"
 	ktap_test_result omit_verify_works mt "verify threads=2"
 	ktap_test_result omit_unplug mt unplug
-	ktap_test_result omit_bench_reinit_refused expect_errno "Operation not supported" "bench size=256M threads=1 repeats=1"
-	pmt_eq omit_bench_leaves_no_region 0 "$(iomem_ours)"
+	ktap_test_result omit_bench_reinit_refused mt_expect_errno "Operation not supported" "bench size=256M threads=1 repeats=1"
+	pmt_eq omit_bench_leaves_no_region 0 "$(mt_iomem_ours)"
 	rmmod memmap_test
 fi
 
@@ -82,8 +82,8 @@ if [ ! -f "$corrupt" ]; then
 else
 	ktap_test_result corrupt_build_loads insmod "$corrupt"
 	ktap_test_result corrupt_build_hotplugs mt "hotplug size=256M threads=2"
-	ktap_test_result corrupt_reinit_refused expect_errno "Operation not supported" "reinit threads=2"
-	msg=$(kv message)
+	ktap_test_result corrupt_reinit_refused mt_expect_errno "Operation not supported" "reinit threads=2"
+	msg=$(mt_kv message)
 	ktap_print_msg "message: $msg"
 	holds_not() {
 		case "$msg" in

@@ -12,7 +12,8 @@
 
 ktap_set_plan 47
 
-# mt, mt_err, expect_errno, kv, iomem_ours, memfree_kb, mt_kill_during: lib.sh.
+# mt, mt_err, mt_expect_errno, mt_kv, mt_iomem_ours, mt_kill_during,
+# pmt_memfree_kb: lib.sh.
 dbg=/sys/kernel/debug/memmap_test
 C=$MT_CONTROL
 ncpu=$(nproc)
@@ -22,13 +23,13 @@ sec=32768
 # plug_verify_unplug SIZE THREADS: one full cycle, iomem clean afterwards.
 plug_verify_unplug() {
 	mt hotplug size="$1" threads="$2" || { grep -v '^#' $C; return 1; }
-	[ "$(iomem_ours)" = 1 ] || { echo "no memmap_test in /proc/iomem"; return 1; }
+	[ "$(mt_iomem_ours)" = 1 ] || { echo "no memmap_test in /proc/iomem"; return 1; }
 	mt verify threads="$2" || { grep -v '^#' $C; return 1; }
-	[ "$(kv bad_pages)" = 0 ] || { grep -v '^#' $C; return 1; }
-	[ "$(kv verify_pages)" = "$(kv region_pages)" ] || return 1
+	[ "$(mt_kv bad_pages)" = 0 ] || { grep -v '^#' $C; return 1; }
+	[ "$(mt_kv verify_pages)" = "$(mt_kv region_pages)" ] || return 1
 	mt unplug threads="$2" || return 1
-	[ "$(iomem_ours)" = 0 ] || { grep memmap_test /proc/iomem; return 1; }
-	[ "$(kv region_plugged)" = 0 ]
+	[ "$(mt_iomem_ours)" = 0 ] || { grep memmap_test /proc/iomem; return 1; }
+	[ "$(mt_kv region_plugged)" = 0 ]
 }
 
 ktap_test_result memmap_test_loads modprobe memmap_test
@@ -41,8 +42,8 @@ ktap_test_result control_prints_syntax_and_key_values has_syntax
 ktap_test_result control_is_root_only sh -c "ls -l $C | grep -q '^-rw-------'"
 
 iomem0=$(cat /proc/iomem)
-hm0=$(kv high_memory_pfn)
-dma0=$(kv dma_required_mask)
+hm0=$(mt_kv high_memory_pfn)
+dma0=$(mt_kv dma_required_mask)
 
 # --- hotplug -> verify -> unplug ---------------------------------------------
 ktap_test_result plug_verify_unplug_1G_parallel plug_verify_unplug 1G "$ncpu"
@@ -92,15 +93,15 @@ fi
 if [ -d /sys/devices/system/node/node1 ]; then
 	on_node1() {
 		mt hotplug size=1G threads="$ncpu" nid=1 pieces=3 || return 1
-		[ "$(kv region_nid)" = 1 ] && [ "$(kv region_pieces)" = 3 ] || return 1
-		mt verify && [ "$(kv bad_pages)" = 0 ] || return 1
+		[ "$(mt_kv region_nid)" = 1 ] && [ "$(mt_kv region_pieces)" = 3 ] || return 1
+		mt verify && [ "$(mt_kv bad_pages)" = 0 ] || return 1
 		mt reinit poison=1 || { grep -v '^#' $C; return 1; }
-		[ "$(kv digest_match)" = 1 ] || return 1
-		start=$(kv region_start_pfn)
+		[ "$(mt_kv digest_match)" = 1 ] || return 1
+		start=$(mt_kv region_start_pfn)
 		# pieces cover sections [i * 8 / 3, (i + 1) * 8 / 3): 0-1, 2-4, 5-7
-		expect_errno "Input/output error" reinit poison=1 skip=$((2 * sec)) || return 1
-		[ "$(kv mismatch_pfn)" = "$(printf '%#x' $((start + 2 * sec)))" ] || return 1
-		mt reinit && mt verify && [ "$(kv bad_pages)" = 0 ] && mt unplug
+		mt_expect_errno "Input/output error" reinit poison=1 skip=$((2 * sec)) || return 1
+		[ "$(mt_kv mismatch_pfn)" = "$(printf '%#x' $((start + 2 * sec)))" ] || return 1
+		mt reinit && mt verify && [ "$(mt_kv bad_pages)" = 0 ] && mt unplug
 	}
 	ktap_test_result reinit_and_digest_on_node1_in_uneven_pieces on_node1
 else
@@ -111,19 +112,19 @@ fi
 # rounded): the size a user asks for is the size that appears in iomem.
 not_section_multiple() {
 	for s in 1000M 129M 64M 1025M; do
-		expect_errno "Invalid argument" hotplug size=$s threads=2 || return 1
-		kv message | grep -q 'multiple of the section size' || return 1
+		mt_expect_errno "Invalid argument" hotplug size=$s threads=2 || return 1
+		mt_kv message | grep -q 'multiple of the section size' || return 1
 	done
-	[ "$(iomem_ours)" = 0 ]
+	[ "$(mt_iomem_ours)" = 0 ]
 }
 ktap_test_result non_section_multiple_size_rejected not_section_multiple
 
 # Piece counts the region cannot have are refused before anything is claimed.
 pieces_checked() {
-	expect_errno "Invalid argument" hotplug size=1G threads=1 pieces=4 &&
-		expect_errno "Invalid argument" hotplug size=1G threads=2 pieces=9 &&
-		expect_errno "Invalid argument" hotplug size=1G threads=2 pieces=4 fail_piece=4 &&
-		[ "$(kv region_plugged)" = 0 ] && [ "$(iomem_ours)" = 0 ]
+	mt_expect_errno "Invalid argument" hotplug size=1G threads=1 pieces=4 &&
+		mt_expect_errno "Invalid argument" hotplug size=1G threads=2 pieces=9 &&
+		mt_expect_errno "Invalid argument" hotplug size=1G threads=2 pieces=4 fail_piece=4 &&
+		[ "$(mt_kv region_plugged)" = 0 ] && [ "$(mt_iomem_ours)" = 0 ]
 }
 ktap_test_result pieces_arguments_checked pieces_checked
 
@@ -138,9 +139,9 @@ if [ -n "$legacy" ]; then
 	by_base() {
 		b=$(printf '%#x' $((pm_lo + 128 * 1048576)))
 		mt hotplug base="$b" size=512M threads=2 || { grep -v '^#' $C; return 1; }
-		[ "$(kv region_base)" = "$b" ] || return 1
+		[ "$(mt_kv region_base)" = "$b" ] || return 1
 		grep -A2 'Persistent Memory (legacy)' /proc/iomem | grep -q memmap_test || return 1
-		mt verify && [ "$(kv bad_pages)" = 0 ] && mt unplug
+		mt verify && [ "$(mt_kv bad_pages)" = 0 ] && mt unplug
 	}
 	ktap_test_result hotplug_by_base_inside_legacy_pmem by_base
 	reserved_range() {
@@ -163,13 +164,13 @@ fi
 base_refusals() {
 	n=0
 	refuse() {
-		if ! expect_errno "Invalid argument" hotplug base="$(printf '%#x' "$1")" size="$2" threads=2; then
+		if ! mt_expect_errno "Invalid argument" hotplug base="$(printf '%#x' "$1")" size="$2" threads=2; then
 			echo "$3 at $(printf '%#x' "$1") size $2 was not refused"
 			return 1
 		fi
-		kv message | grep -q -E 'neither legacy persistent memory|overlaps System RAM' ||
-			{ echo "$3: message '$(kv message)'"; return 1; }
-		echo "$3 $(printf '%#x' "$1") size $2 refused: $(kv message)"
+		mt_kv message | grep -q -E 'neither legacy persistent memory|overlaps System RAM' ||
+			{ echo "$3: message '$(mt_kv message)'"; return 1; }
+		echo "$3 $(printf '%#x' "$1") size $2 refused: $(mt_kv message)"
 		n=$((n + 1))
 	}
 	m128=134217728
@@ -185,19 +186,19 @@ base_refusals() {
 		refuse $((lo / m128 * m128)) 128M "e820 Reserved $w" || return 1
 	done
 	mt hotplug size=1G || return 1
-	free=$(($(kv region_base)))
+	free=$(($(mt_kv region_base)))
 	mt unplug || return 1
 	refuse $free 1G "unclaimed hole" || return 1
 	if [ "$pm_end" -gt 0 ]; then
 		refuse $((pm_end - m128)) 256M "half persistent memory" || return 1
 	fi
 	echo "$n ranges refused"
-	[ $n -ge 3 ] && [ "$(iomem_ours)" = 0 ]
+	[ $n -ge 3 ] && [ "$(mt_iomem_ours)" = 0 ]
 }
 ktap_test_result base_outside_legacy_pmem_refused base_refusals
-ktap_test_result base_overlapping_ram_rejected expect_errno "Invalid argument" \
+ktap_test_result base_overlapping_ram_rejected mt_expect_errno "Invalid argument" \
 	hotplug base=0x100000000 size=128M
-ktap_test_result base_unaligned_rejected expect_errno "Invalid argument" \
+ktap_test_result base_unaligned_rejected mt_expect_errno "Invalid argument" \
 	hotplug base=0x10004000000 size=128M
 
 # --- the kernel's max_pfn, high_memory and DMA mask --------------------------
@@ -209,8 +210,8 @@ kpf_bytes() {
 	dd if=/proc/kpageflags bs=8 skip="$1" count=1 2>/dev/null | wc -c
 }
 globals_same() {
-	if [ "$(kv high_memory_pfn)" != "$hm0" ] || [ "$(kv dma_required_mask)" != "$dma0" ]; then
-		echo "$1: high_memory_pfn $(kv high_memory_pfn) (was $hm0), dma_required_mask $(kv dma_required_mask) (was $dma0)"
+	if [ "$(mt_kv high_memory_pfn)" != "$hm0" ] || [ "$(mt_kv dma_required_mask)" != "$dma0" ]; then
+		echo "$1: high_memory_pfn $(mt_kv high_memory_pfn) (was $hm0), dma_required_mask $(mt_kv dma_required_mask) (was $dma0)"
 		return 1
 	fi
 	[ "$(kpf_bytes $((hm0 - 1)))" = 8 ] || { echo "$1: /proc/kpageflags ends below max_pfn"; return 1; }
@@ -225,7 +226,7 @@ globals_untouched() {
 		"base=$(printf '%#x' $pm_lo) size=1G threads=2"; do
 		[ "$pm_lo" = 0 ] && case $how in base=*) continue ;; esac
 		mt hotplug $how || { grep -v '^#' $C; return 1; }
-		end=$(($(kv region_start_pfn) + $(kv region_pages) - 1))
+		end=$(($(mt_kv region_start_pfn) + $(mt_kv region_pages) - 1))
 		globals_same "plugged ($how)" $end || return 1
 		mt unplug || return 1
 		globals_same "unplugged ($how)" $end || return 1
@@ -237,8 +238,8 @@ ktap_test_result plug_leaves_high_memory_max_pfn_and_dma_mask globals_untouched
 mt hotplug size=2G threads="$ncpu"
 reinit_poison() {
 	mt reinit threads="$ncpu" poison=1 || { grep -v '^#' $C; return 1; }
-	[ "$(kv layout_validated)" = 1 ] && [ "$(kv digest_match)" = 1 ] &&
-		[ "$(kv digest)" = "$(kv digest_kernel)" ]
+	[ "$(mt_kv layout_validated)" = 1 ] && [ "$(mt_kv digest_match)" = 1 ] &&
+		[ "$(mt_kv digest)" = "$(mt_kv digest_kernel)" ]
 }
 ktap_test_result reinit_poison_digest_equals_kernel reinit_poison
 
@@ -246,62 +247,62 @@ ktap_test_result reinit_poison_digest_equals_kernel reinit_poison
 # and the first word the poison changed (zone_device_data; the poison
 # leaves flags, pgmap and mapping readable).
 missed_page() {
-	start=$(kv region_start_pfn)
+	start=$(mt_kv region_start_pfn)
 	want=$(printf '%#x' $((start + 12345)))
-	expect_errno "Input/output error" reinit threads="$ncpu" poison=1 skip=12345 || return 1
+	mt_expect_errno "Input/output error" reinit threads="$ncpu" poison=1 skip=12345 || return 1
 	grep -v '^#' $C | grep mismatch
-	[ "$(kv digest_match)" = 0 ] && [ "$(kv mismatch_pfn)" = "$want" ] &&
-		[ "$(kv mismatch_field)" = zone_device_data ] &&
-		[ "$(kv mismatch_found)" = 0xaaaaaaaaaaaaaaaa ]
+	[ "$(mt_kv digest_match)" = 0 ] && [ "$(mt_kv mismatch_pfn)" = "$want" ] &&
+		[ "$(mt_kv mismatch_field)" = zone_device_data ] &&
+		[ "$(mt_kv mismatch_found)" = 0xaaaaaaaaaaaaaaaa ]
 }
 ktap_test_result digest_mismatch_names_pfn_and_field missed_page
 verify_finds_it() {
-	want=$(printf '%#x' $(($(kv region_start_pfn) + 12345)))
-	expect_errno "Input/output error" verify threads="$ncpu" || return 1
-	[ "$(kv bad_pages)" = 1 ] && [ "$(kv first_bad_pfn)" = "$want" ] &&
-		[ "$(kv first_bad_field)" = refcount ]
+	want=$(printf '%#x' $(($(mt_kv region_start_pfn) + 12345)))
+	mt_expect_errno "Input/output error" verify threads="$ncpu" || return 1
+	[ "$(mt_kv bad_pages)" = 1 ] && [ "$(mt_kv first_bad_pfn)" = "$want" ] &&
+		[ "$(mt_kv first_bad_field)" = refcount ]
 }
 ktap_test_result verify_finds_the_missed_page verify_finds_it
 repaired() {
 	mt reinit threads=1 || return 1
-	[ "$(kv digest_match)" = 1 ] && mt verify && [ "$(kv bad_pages)" = 0 ]
+	[ "$(mt_kv digest_match)" = 1 ] && mt verify && [ "$(mt_kv bad_pages)" = 0 ]
 }
 ktap_test_result reinit_repairs_and_verify_passes repaired
-ktap_test_result skip_needs_poison expect_errno "Invalid argument" reinit skip=1
-ktap_test_result skip_beyond_region_rejected expect_errno "Invalid argument" \
+ktap_test_result skip_needs_poison mt_expect_errno "Invalid argument" reinit skip=1
+ktap_test_result skip_beyond_region_rejected mt_expect_errno "Invalid argument" \
 	reinit poison=1 skip=524288
-ktap_test_result hotplug_while_plugged_eexist expect_errno "File exists" hotplug size=1G
+ktap_test_result hotplug_while_plugged_eexist mt_expect_errno "File exists" hotplug size=1G
 
 # The two-pass reinit's first pass must zero what the second does not
 # write: a page left poisoned by skip= (index and private stay 0xaa unless
 # zeroed) is clean after a two-pass reinit without poison.
 twopass_zeroes() {
-	expect_errno "Input/output error" reinit poison=1 skip=777 || return 1
+	mt_expect_errno "Input/output error" reinit poison=1 skip=777 || return 1
 	mt reinit threads="$ncpu" twopass=1 || { grep -v '^#' $C; return 1; }
 	grep -E '^(reinit_|digest)' $C
-	[ "$(kv twopass)" = 1 ] && [ "$(kv digest_match)" = 1 ] &&
-		[ "$(kv reinit_zero_ns)" -gt 0 ] &&
-		mt verify && [ "$(kv bad_pages)" = 0 ]
+	[ "$(mt_kv twopass)" = 1 ] && [ "$(mt_kv digest_match)" = 1 ] &&
+		[ "$(mt_kv reinit_zero_ns)" -gt 0 ] &&
+		mt verify && [ "$(mt_kv bad_pages)" = 0 ]
 }
 ktap_test_result reinit_twopass_first_pass_zeroes twopass_zeroes
 
 # memset: its size, its refusals (no size and no region; above the share).
 memset_checked() {
 	mt memset threads="$ncpu" || return 1
-	[ "$(kv memset_size_bytes)" = 33554432 ] || return 1
-	mt memset size=2M threads=1 && [ "$(kv memset_size_bytes)" = 2097152 ] &&
-		expect_errno "Argument list too long" memset size=1T
+	[ "$(mt_kv memset_size_bytes)" = 33554432 ] || return 1
+	mt memset size=2M threads=1 && [ "$(mt_kv memset_size_bytes)" = 2097152 ] &&
+		mt_expect_errno "Argument list too long" memset size=1T
 }
 ktap_test_result memset_sizes_and_refusals memset_checked
 mt unplug
-ktap_test_result memset_needs_a_size_or_region expect_errno "Invalid argument" memset
+ktap_test_result memset_needs_a_size_or_region mt_expect_errno "Invalid argument" memset
 
 # The same region plugged by the stock path and by padata_mt_run(): the
 # kernel wrote equivalent struct pages and reinit reproduces them.
 digests_of() {
 	mt hotplug size=2G threads="$1" || return 1
 	mt reinit threads="$1" || return 1
-	echo "$(kv digest_kernel) $(kv digest)"
+	echo "$(mt_kv digest_kernel) $(mt_kv digest)"
 	mt unplug
 }
 stock_vs_parallel() {
@@ -323,19 +324,19 @@ ktap_test_result reinit_digest_stock_equals_parallel stock_vs_parallel
 # digest's code, the same on every kernel: a debug kernel (ten times
 # slower) flips bit 63 of each word and the low half of a split one only.
 mt hotplug size=128M threads=2
-fstart=$(kv region_start_pfn)
+fstart=$(mt_kv region_start_pfn)
 K=5
 # What each word holds on this kernel ("a/b": two halves), from the module.
-fields=$(kv page_words)
+fields=$(mt_kv page_words)
 flip_named() {
 	# flip_named BIT FIELD [FLAGSFIELD]
-	if ! expect_errno "Input/output error" reinit flip=$K:"$1"; then
+	if ! mt_expect_errno "Input/output error" reinit flip=$K:"$1"; then
 		echo "flip of bit $1 not detected"
 		return 1
 	fi
 	w=$(($1 / 64))
 	b=$(($1 % 64))
-	got="$(kv mismatch_pfn) $(kv mismatch_word) $(kv mismatch_bit) $(kv mismatch_field) $(kv mismatch_flags_field)"
+	got="$(mt_kv mismatch_pfn) $(mt_kv mismatch_word) $(mt_kv mismatch_bit) $(mt_kv mismatch_field) $(mt_kv mismatch_flags_field)"
 	want="$(printf '%#x' $((fstart + K))) $w $b $2 $3"
 	[ "$got" = "${want% }" ] || [ "$got" = "$want" ] ||
 		{ echo "bit $1: got '$got', want '$want'"; return 1; }
@@ -364,15 +365,15 @@ flip_every_word() {
 }
 ktap_test_result flip_one_bit_in_each_word_detected_and_named flip_every_word
 flip_flags_fields() {
-	ns=$(kv page_flags_node_shift)
-	nw=$(kv page_flags_node_width)
-	zs=$(kv page_flags_zone_shift)
-	ss=$(kv page_flags_section_shift)
-	sw=$(kv page_flags_section_width)
-	ls=$(kv page_flags_last_cpupid_shift)
-	lw=$(kv page_flags_last_cpupid_width)
-	res=$(kv page_flags_pg_reserved_bit)
-	echo "page->flags: node $ns+$nw, zone $zs+$(kv page_flags_zone_width), section $ss+$sw, last_cpupid $ls+$lw, PG_reserved $res"
+	ns=$(mt_kv page_flags_node_shift)
+	nw=$(mt_kv page_flags_node_width)
+	zs=$(mt_kv page_flags_zone_shift)
+	ss=$(mt_kv page_flags_section_shift)
+	sw=$(mt_kv page_flags_section_width)
+	ls=$(mt_kv page_flags_last_cpupid_shift)
+	lw=$(mt_kv page_flags_last_cpupid_width)
+	res=$(mt_kv page_flags_pg_reserved_bit)
+	echo "page->flags: node $ns+$nw, zone $zs+$(mt_kv page_flags_zone_width), section $ss+$sw, last_cpupid $ls+$lw, PG_reserved $res"
 	flip_named "$ns" flags node && flip_named $((ns + nw - 1)) flags node &&
 		flip_named "$zs" flags zone && flip_named "$res" flags PG_reserved || return 1
 	pmt_debug_kernel || flip_named 0 flags flag_bit || return 1
@@ -389,21 +390,21 @@ ktap_test_result flip_each_page_flags_field_detected_and_named flip_flags_fields
 flip_pairs() {
 	for pair in "$K:319,$K:383" "$K:319,$((K + 1)):319" "$K:63,$((K + 1)):63" \
 		"$K:63,$((K + 2)):63,$((K + 3)):63,$((K + 4)):63"; do
-		if ! expect_errno "Input/output error" reinit flip="$pair"; then
+		if ! mt_expect_errno "Input/output error" reinit flip="$pair"; then
 			echo "flip=$pair cancelled out in the digest"
 			return 1
 		fi
 	done
-	mt reinit && [ "$(kv digest_match)" = 1 ]
+	mt reinit && [ "$(mt_kv digest_match)" = 1 ]
 }
 ktap_test_result flips_of_bit63_in_two_words_do_not_cancel flip_pairs
 flip_refusals() {
-	expect_errno "Invalid argument" reinit flip=1:512 &&
-		expect_errno "Invalid argument" reinit flip=1:3,1:3 &&
-		expect_errno "Invalid argument" reinit flip=1 &&
-		expect_errno "Invalid argument" reinit flip=1:1,2:2,3:3,4:4,5:5 &&
-		expect_errno "Invalid argument" reinit flip=65536:1 &&
-		expect_errno "Invalid argument" verify flip=1:1
+	mt_expect_errno "Invalid argument" reinit flip=1:512 &&
+		mt_expect_errno "Invalid argument" reinit flip=1:3,1:3 &&
+		mt_expect_errno "Invalid argument" reinit flip=1 &&
+		mt_expect_errno "Invalid argument" reinit flip=1:1,2:2,3:3,4:4,5:5 &&
+		mt_expect_errno "Invalid argument" reinit flip=65536:1 &&
+		mt_expect_errno "Invalid argument" verify flip=1:1
 }
 ktap_test_result flip_arguments_checked flip_refusals
 mt unplug
@@ -414,21 +415,21 @@ mt unplug
 skip_first_of_piece() {
 	for k in 0 $((2 * sec)) $((4 * sec)) $((6 * sec)); do
 		mt hotplug size=1G threads=2 pieces=4 || return 1
-		start=$(kv region_start_pfn)
-		expect_errno "Input/output error" reinit poison=1 skip=$k || return 1
-		[ "$(kv mismatch_pfn)" = "$(printf '%#x' $((start + k)))" ] || return 1
+		start=$(mt_kv region_start_pfn)
+		mt_expect_errno "Input/output error" reinit poison=1 skip=$k || return 1
+		[ "$(mt_kv mismatch_pfn)" = "$(printf '%#x' $((start + k)))" ] || return 1
 		mt unplug || return 1
 	done
 	mt hotplug size=1G threads=1 || return 1
-	expect_errno "Input/output error" reinit poison=1 skip=0 || return 1
-	mt unplug && [ "$(iomem_ours)" = 0 ]
+	mt_expect_errno "Input/output error" reinit poison=1 skip=0 || return 1
+	mt unplug && [ "$(mt_iomem_ours)" = 0 ]
 }
 ktap_test_result skip_at_first_page_of_a_piece_then_unplug skip_first_of_piece
 
 # --- refusals -------------------------------------------------------------------
-ktap_test_result unplug_without_region_enoent expect_errno "No such file" unplug
-ktap_test_result reinit_without_region_enoent expect_errno "No such file" reinit
-ktap_test_result memmap_above_max_pct_e2big expect_errno "Argument list too long" \
+ktap_test_result unplug_without_region_enoent mt_expect_errno "No such file" unplug
+ktap_test_result reinit_without_region_enoent mt_expect_errno "No such file" reinit
+ktap_test_result memmap_above_max_pct_e2big mt_expect_errno "Argument list too long" \
 	hotplug size=1T
 
 malformed() {
@@ -446,7 +447,7 @@ malformed() {
 		"unplug size=1G" "verify threads=1 threads=1" "bench size=1G threads=2,1" \
 		"bench size=1G repeats=0" "bench size=1G repeats=101" "memset size=1G,2G" \
 		"HOTPLUG size=1G" "hotplug	size=1G	bogus=1"; do
-		expect_errno "Invalid argument" "$c" || return 1
+		mt_expect_errno "Invalid argument" "$c" || return 1
 		n=$((n + 1))
 	done
 	for c in '\001hotplug size=1G' 'hotplug size=1G\n\n' 'hotplug size=1G\r' '\377'; do
@@ -459,23 +460,23 @@ malformed() {
 	done
 	# Longer than the 511-byte limit.
 	long=$(printf '%0600d' 0)
-	expect_errno "Invalid argument" "hotplug size=1G $long" || return 1
+	mt_expect_errno "Invalid argument" "hotplug size=1G $long" || return 1
 	n=$((n + 1))
 	echo "$n malformed writes refused"
-	[ "$(iomem_ours)" = 0 ] && [ "$(kv region_plugged)" = 0 ]
+	[ "$(mt_iomem_ours)" = 0 ] && [ "$(mt_kv region_plugged)" = 0 ]
 }
 ktap_test_result malformed_writes_einval malformed
 
-# A refused write leaves its own results: kv never reads an older one's.
+# A refused write leaves its own results: mt_kv never reads an older one's.
 own_results() {
 	mt hotplug size=1G || return 1
-	expect_errno "Invalid argument" hotplug size=1X || return 1
-	[ "$(kv command)" = hotplug ] && [ "$(kv result)" = -22 ] &&
-		kv message | grep -q 'needs a unit' && [ "$(kv region_plugged)" = 1 ] || return 1
-	expect_errno "Invalid argument" "frobnicate now" || return 1
-	[ "$(kv command)" = none ] && kv message | grep -q "unknown command 'frobnicate'" ||
+	mt_expect_errno "Invalid argument" hotplug size=1X || return 1
+	[ "$(mt_kv command)" = hotplug ] && [ "$(mt_kv result)" = -22 ] &&
+		mt_kv message | grep -q 'needs a unit' && [ "$(mt_kv region_plugged)" = 1 ] || return 1
+	mt_expect_errno "Invalid argument" "frobnicate now" || return 1
+	[ "$(mt_kv command)" = none ] && mt_kv message | grep -q "unknown command 'frobnicate'" ||
 		return 1
-	mt unplug && [ "$(kv result)" = 0 ] && [ -z "$(kv message)" ]
+	mt unplug && [ "$(mt_kv result)" = 0 ] && [ -z "$(mt_kv message)" ]
 }
 ktap_test_result refused_write_leaves_its_own_results own_results
 
@@ -483,12 +484,12 @@ ktap_test_result refused_write_leaves_its_own_results own_results
 # Pieces plugged before the injected failure are unplugged: their memmaps
 # (3 of 4 pieces of 8G: 96 MiB) come back.
 injected() {
-	free0=$(memfree_kb)
-	expect_errno "Input/output error" hotplug size=8G threads="$ncpu" pieces=4 fail_piece=3 ||
+	free0=$(pmt_memfree_kb)
+	mt_expect_errno "Input/output error" hotplug size=8G threads="$ncpu" pieces=4 fail_piece=3 ||
 		return 1
-	free1=$(memfree_kb)
+	free1=$(pmt_memfree_kb)
 	echo "MemFree before ${free0} kB, after the failed hotplug ${free1} kB"
-	[ "$(kv region_plugged)" = 0 ] && [ "$(iomem_ours)" = 0 ] &&
+	[ "$(mt_kv region_plugged)" = 0 ] && [ "$(mt_iomem_ours)" = 0 ] &&
 		[ $((free0 - free1)) -lt 16384 ] || return 1
 	plug_verify_unplug 2G "$ncpu"
 }
@@ -501,21 +502,21 @@ ktap_test_result injected_piece_failure_leaves_nothing injected
 # and its memmap is back.
 killed() {
 	for try in 1 2 3; do
-		free0=$(memfree_kb)
+		free0=$(pmt_memfree_kb)
 		if ! mt_kill_during hotplug size=16G threads="$ncpu" pieces=16; then
 			echo "try $try: the hotplug ended before the kill"
-			[ "$(kv region_plugged)" = 1 ] && mt unplug
+			[ "$(mt_kv region_plugged)" = 1 ] && mt unplug
 			continue
 		fi
 		echo "try $try: $(grep -E '^(command|result|write_result|message|region_plugged)=' $C | tr '\n' ' ')"
-		if [ "$(kv result)" = 0 ]; then
-			[ "$(kv region_plugged)" = 1 ] && [ "$(iomem_ours)" = 1 ] &&
-				mt verify && [ "$(kv bad_pages)" = 0 ] && mt unplug
+		if [ "$(mt_kv result)" = 0 ]; then
+			[ "$(mt_kv region_plugged)" = 1 ] && [ "$(mt_iomem_ours)" = 1 ] &&
+				mt verify && [ "$(mt_kv bad_pages)" = 0 ] && mt unplug
 			return
 		fi
-		free1=$(memfree_kb)
-		[ "$(kv result)" = -125 ] && [ "$(kv region_plugged)" = 0 ] &&
-			[ "$(iomem_ours)" = 0 ] && [ $((free0 - free1)) -lt 16384 ]
+		free1=$(pmt_memfree_kb)
+		[ "$(mt_kv result)" = -125 ] && [ "$(mt_kv region_plugged)" = 0 ] &&
+			[ "$(mt_iomem_ours)" = 0 ] && [ $((free0 - free1)) -lt 16384 ]
 		return
 	done
 	return 1
@@ -523,7 +524,7 @@ killed() {
 ktap_test_result sigkill_writer_all_or_nothing killed
 
 # --- no leak over 20 cycles --------------------------------------------------------
-# Free memory (memfree_kb) is compared with a 16 MiB tolerance: slab, the
+# Free memory (pmt_memfree_kb) is compared with a 16 MiB tolerance: slab, the
 # results buffers and page tables move it by a few MiB either way.  One cycle's memmap
 # is 64 MiB here, so a leaked memmap (or ~1 MiB per cycle) still fails.
 cycles() {
@@ -531,7 +532,7 @@ cycles() {
 	io0=$(cat /proc/iomem)
 	# Reclaimable slab and caches are not a leak: both readings without them.
 	echo 3 > /proc/sys/vm/drop_caches
-	free0=$(memfree_kb)
+	free0=$(pmt_memfree_kb)
 	i=0
 	while [ $i -lt 20 ]; do
 		mt hotplug size=4G threads="$ncpu" || return 1
@@ -539,7 +540,7 @@ cycles() {
 		i=$((i + 1))
 	done
 	echo 3 > /proc/sys/vm/drop_caches
-	free1=$(memfree_kb)
+	free1=$(pmt_memfree_kb)
 	echo "MemFree before ${free0} kB, after ${free1} kB"
 	[ "$(cat /proc/iomem)" = "$io0" ] || { echo "/proc/iomem changed"; return 1; }
 	[ $((free0 - free1)) -lt 16384 ]
@@ -551,17 +552,17 @@ busy() {
 	echo "bench size=4G threads=1,$ncpu repeats=2" >$C 2>/tmp/bench.err &
 	pid=$!
 	i=0
-	while [ "$(kv busy)" != 1 ] && [ $i -lt 200 ]; do
+	while [ "$(mt_kv busy)" != 1 ] && [ $i -lt 200 ]; do
 		sleep 0.05
 		i=$((i + 1))
 	done
-	if [ "$(kv busy)" != 1 ]; then
+	if [ "$(mt_kv busy)" != 1 ]; then
 		echo "the bench never showed busy=1 within 10 s"
 		wait $pid
 		cat /tmp/bench.err
 		return 1
 	fi
-	expect_errno "Device or resource busy" verify
+	mt_expect_errno "Device or resource busy" verify
 	r=$?
 	wait $pid
 	b=$?
@@ -573,23 +574,23 @@ table_ok() {
 	cat $dbg/table
 	for op in hotplug unplug reinit memset; do
 		grep -q "^$op" $dbg/table || return 1
-		[ -n "$(kv bench_${op}_t1_median_ns)" ] || return 1
+		[ -n "$(mt_kv bench_${op}_t1_median_ns)" ] || return 1
 	done
 	grep -q 'node% (thr)   speedup   time_ms (  stdev)' $dbg/table &&
-		[ "$(kv digest_match)" = 1 ] && [ "$(iomem_ours)" = 0 ]
+		[ "$(mt_kv digest_match)" = 1 ] && [ "$(mt_iomem_ours)" = 0 ]
 }
 ktap_test_result bench_table_and_keys table_ok
 
 # --- rmmod with a region plugged ---------------------------------------------------------
 # One of them left poisoned at the first page of a piece (skip=0).
 rmmod_plugged() {
-	free0=$(memfree_kb)
+	free0=$(pmt_memfree_kb)
 	mt hotplug size=8G threads="$ncpu" || return 1
-	expect_errno "Input/output error" reinit poison=1 skip=0 || return 1
+	mt_expect_errno "Input/output error" reinit poison=1 skip=0 || return 1
 	rmmod memmap_test || return 1
-	free1=$(memfree_kb)
+	free1=$(pmt_memfree_kb)
 	echo "MemFree before ${free0} kB, after rmmod ${free1} kB"
-	[ "$(iomem_ours)" = 0 ] && [ $((free0 - free1)) -lt 16384 ]
+	[ "$(mt_iomem_ours)" = 0 ] && [ $((free0 - free1)) -lt 16384 ]
 }
 ktap_test_result rmmod_with_region_plugged_cleans_up rmmod_plugged
 pmt_eq iomem_back_to_start "$iomem0" "$(cat /proc/iomem)"

@@ -14,7 +14,7 @@
 
 ktap_set_plan 22
 
-# mt, mt_err, expect_errno, kv, iomem_ours: lib.sh.
+# mt, mt_err, mt_expect_errno, mt_kv, mt_iomem_ours: lib.sh.
 dbg=/sys/kernel/debug/memmap_test
 C=$MT_CONTROL
 A=$dbg/async
@@ -59,32 +59,32 @@ pass_complete_ok() {
 
 ktap_test_result memmap_test_loads modprobe memmap_test
 refused_without_region() {
-	expect_errno "No such file" async && expect_errno "No such file" sync &&
+	mt_expect_errno "No such file" async && mt_expect_errno "No such file" sync &&
 		[ "$(st async_running)" = 0 ] &&
 		[ "$(stat -c %a $A)" = 400 ]
 }
 ktap_test_result async_and_sync_without_region_enoent refused_without_region
 
 mt hotplug size=8G threads="$ncpu"
-start=$(kv region_start_pfn)
-pages=$(kv region_pages)
-sections=$(kv region_sections)
+start=$(mt_kv region_start_pfn)
+pages=$(mt_kv region_pages)
+sections=$(mt_kv region_sections)
 sec=32768
 
 # --- the strict parser ------------------------------------------------------------
 malformed() {
 	end=$((start + pages))
-	expect_errno "Invalid argument" sync pfn="$(printf '%#x' $((start - 1)))" &&
-		expect_errno "Invalid argument" sync pfn="$(printf '%#x' $end)" &&
-		expect_errno "Invalid argument" sync pfn="$(printf '%#x' $((end - 1)))" count=2 &&
-		expect_errno "Invalid argument" sync count=0 &&
-		expect_errno "Invalid argument" sync pfn=12x &&
-		expect_errno "Invalid argument" sync pfn=1 pfn=1 &&
-		expect_errno "Invalid argument" sync poison=1 &&
-		expect_errno "Invalid argument" async delay_ms=1001 &&
-		expect_errno "Invalid argument" async count=1 &&
-		expect_errno "Invalid argument" reinit twopass=2 &&
-		expect_errno "Invalid argument" reinit twopass=1 poison=1 skip=1 &&
+	mt_expect_errno "Invalid argument" sync pfn="$(printf '%#x' $((start - 1)))" &&
+		mt_expect_errno "Invalid argument" sync pfn="$(printf '%#x' $end)" &&
+		mt_expect_errno "Invalid argument" sync pfn="$(printf '%#x' $((end - 1)))" count=2 &&
+		mt_expect_errno "Invalid argument" sync count=0 &&
+		mt_expect_errno "Invalid argument" sync pfn=12x &&
+		mt_expect_errno "Invalid argument" sync pfn=1 pfn=1 &&
+		mt_expect_errno "Invalid argument" sync poison=1 &&
+		mt_expect_errno "Invalid argument" async delay_ms=1001 &&
+		mt_expect_errno "Invalid argument" async count=1 &&
+		mt_expect_errno "Invalid argument" reinit twopass=2 &&
+		mt_expect_errno "Invalid argument" reinit twopass=1 poison=1 skip=1 &&
 		[ "$(st async_running)" = 0 ]
 }
 ktap_test_result async_sync_twopass_malformed_einval malformed
@@ -102,8 +102,8 @@ ktap_test_result async_returns_while_pass_runs at_once
 completes() {
 	async_wait || return 1
 	pass_complete_ok || return 1
-	mt verify && [ "$(kv bad_pages)" = 0 ] &&
-		[ "$(kv verify_sections_skipped)" = 0 ] && [ "$(kv verify_pages)" = "$pages" ]
+	mt verify && [ "$(mt_kv bad_pages)" = 0 ] &&
+		[ "$(mt_kv verify_sections_skipped)" = 0 ] && [ "$(mt_kv verify_pages)" = "$pages" ]
 }
 ktap_test_result async_complete_digest_equals_kernel completes
 
@@ -119,9 +119,9 @@ sync_range() {
 	pfn=$(printf '%#x' $((start + (sections - 3) * sec + 100)))
 	mt sync pfn="$pfn" count=$((2 * sec)) || { show; return 1; }
 	grep -E '^sync_' $C
-	if ! { [ "$(kv sync_sections)" = 3 ] && [ "$(kv sync_digest_match)" = 1 ] &&
-		[ "$(kv sync_sections_not_done)" = 0 ] &&
-		[ "$(kv sync_sections_initialised)" -ge 1 ]; }; then
+	if ! { [ "$(mt_kv sync_sections)" = 3 ] && [ "$(mt_kv sync_digest_match)" = 1 ] &&
+		[ "$(mt_kv sync_sections_not_done)" = 0 ] &&
+		[ "$(mt_kv sync_sections_initialised)" -ge 1 ]; }; then
 		show
 		return 1
 	fi
@@ -152,14 +152,14 @@ sync_waits() {
 		fi
 		mt sync pfn="$p" count=1 || { show; return 1; }
 		grep -E '^sync_' $C
-		if ! { [ "$(kv sync_digest_match)" = 1 ] &&
-			[ "$(kv sync_sections_not_done)" = 0 ] &&
-			[ $(($(kv sync_sections_waited) + $(kv sync_sections_initialised))) -le 1 ]; }; then
+		if ! { [ "$(mt_kv sync_digest_match)" = 1 ] &&
+			[ "$(mt_kv sync_sections_not_done)" = 0 ] &&
+			[ $(($(mt_kv sync_sections_waited) + $(mt_kv sync_sections_initialised))) -le 1 ]; }; then
 			show
 			return 1
 		fi
-		if [ "$(kv sync_sections_waited)" = 1 ] &&
-			[ "$(kv sync_sections_initialised)" = 0 ]; then
+		if [ "$(mt_kv sync_sections_waited)" = 1 ] &&
+			[ "$(mt_kv sync_sections_initialised)" = 0 ]; then
 			echo "try $try: waited for the pass on pfn $p"
 			return 0
 		fi
@@ -178,8 +178,8 @@ racing() {
 	during=0
 	for p in $pfns; do
 		mt sync pfn="$p" count=1 || { echo "sync pfn=$p failed"; show; return 1; }
-		if ! { [ "$(kv sync_digest_match)" = 1 ] &&
-			[ "$(kv sync_sections_not_done)" = 0 ]; }; then
+		if ! { [ "$(mt_kv sync_digest_match)" = 1 ] &&
+			[ "$(mt_kv sync_sections_not_done)" = 0 ]; }; then
 			echo "sync pfn=$p"
 			show
 			return 1
@@ -197,8 +197,8 @@ ktap_test_result hundred_random_syncs_race_the_pass racing
 # every section initialised (verify reads them all, none skipped).
 all_clean() {
 	mt verify || { show; return 1; }
-	if ! { [ "$(kv bad_pages)" = 0 ] && [ "$(kv verify_sections_skipped)" = 0 ] &&
-		[ "$(kv verify_pages)" = "$pages" ]; }; then
+	if ! { [ "$(mt_kv bad_pages)" = 0 ] && [ "$(mt_kv verify_sections_skipped)" = 0 ] &&
+		[ "$(mt_kv verify_pages)" = "$pages" ]; }; then
 		show
 		return 1
 	fi
@@ -216,7 +216,7 @@ whole_sync() {
 	sleep 0.2
 	mt sync threads="$ncpu" || { show; return 1; }
 	grep -E '^sync_' $C
-	[ "$(kv sync_digest_match)" = 1 ] && [ "$(kv sync_sections_initialised)" -ge 1 ] &&
+	[ "$(mt_kv sync_digest_match)" = 1 ] && [ "$(mt_kv sync_sections_initialised)" -ge 1 ] &&
 		async_wait && pass_complete_ok && all_clean
 }
 ktap_test_result whole_region_sync_during_pass_exactly_once whole_sync
@@ -228,7 +228,7 @@ verify_during() {
 	mt async threads="$ncpu" poison=1 delay_ms=1000 || return 1
 	mt verify || { show; return 1; }
 	grep -E '^(verify_|bad_pages)' $C
-	[ "$(kv bad_pages)" = 0 ] && [ "$(kv verify_sections_skipped)" -ge 1 ] &&
+	[ "$(mt_kv bad_pages)" = 0 ] && [ "$(mt_kv verify_sections_skipped)" -ge 1 ] &&
 		! grep -q '^async_stopped=' $C
 }
 ktap_test_result verify_during_pass_checks_only_done_sections verify_during
@@ -243,7 +243,7 @@ cancelled() {
 	mt async threads="$ncpu" poison=1 delay_ms=200 || return 1
 	sleep 0.3
 	mt memset size=2M || { show; return 1; }
-	[ "$(kv async_stopped)" = 1 ] || { show; return 1; }
+	[ "$(mt_kv async_stopped)" = 1 ] || { show; return 1; }
 	done_=$(st async_sections_done)
 	echo "cancelled with $done_ of $sections sections done"
 	if ! { [ "$(st async_running)" = 0 ] && [ "$(st async_result)" = -125 ] &&
@@ -252,8 +252,8 @@ cancelled() {
 		return 1
 	fi
 	mt verify || { show; return 1; }
-	if ! { [ "$(kv bad_pages)" = 0 ] &&
-		[ "$(kv verify_sections_skipped)" = $((sections - done_)) ]; }; then
+	if ! { [ "$(mt_kv bad_pages)" = 0 ] &&
+		[ "$(mt_kv verify_sections_skipped)" = $((sections - done_)) ]; }; then
 		show
 		return 1
 	fi
@@ -261,20 +261,20 @@ cancelled() {
 ktap_test_result new_command_cancels_pass_no_half_done_section cancelled
 reinit_after_cancel() {
 	mt reinit threads="$ncpu" || { show; return 1; }
-	[ "$(kv digest_match)" = 1 ] && mt verify &&
-		[ "$(kv verify_sections_skipped)" = 0 ] && [ "$(kv bad_pages)" = 0 ]
+	[ "$(mt_kv digest_match)" = 1 ] && mt verify &&
+		[ "$(mt_kv verify_sections_skipped)" = 0 ] && [ "$(mt_kv bad_pages)" = 0 ]
 }
 ktap_test_result full_reinit_after_cancel_digest_equals_kernel reinit_after_cancel
 # A sync after a cancel initialises what the pass left.
 sync_after_cancel() {
 	mt async threads="$ncpu" poison=1 delay_ms=200 || return 1
 	mt async threads="$ncpu" poison=1 delay_ms=200 || return 1
-	[ "$(kv async_stopped)" = 1 ] || { show; return 1; }
+	[ "$(mt_kv async_stopped)" = 1 ] || { show; return 1; }
 	mt memset size=2M || return 1
 	[ "$(st async_result)" = -125 ] || { show; return 1; }
 	mt sync || { show; return 1; }
-	[ "$(kv sync_digest_match)" = 1 ] && [ "$(kv sync_sections)" = "$sections" ] &&
-		[ "$(kv sync_sections_initialised)" -ge 1 ]
+	[ "$(mt_kv sync_digest_match)" = 1 ] && [ "$(mt_kv sync_sections)" = "$sections" ] &&
+		[ "$(mt_kv sync_sections_initialised)" -ge 1 ]
 }
 ktap_test_result new_async_cancels_and_sync_completes_the_rest sync_after_cancel
 
@@ -310,7 +310,7 @@ hw_readers() {
 	done
 	echo "$n pfns through memory_failure(), 2 of them poisoned: EBUSY, no oops"
 	mt sync || { show; return 1; }
-	[ "$(kv sync_digest_match)" = 1 ] && all_clean
+	[ "$(mt_kv sync_digest_match)" = 1 ] && all_clean
 }
 if grep -qx mm/hwpoison-inject /etc/pmt/distro-modules-missing 2>/dev/null; then
 	ktap_test_skip memory_failure_on_cancelled_poisoned_pass "this kernel has no hwpoison-inject.ko (no CONFIG_MEMORY_FAILURE)"
@@ -326,11 +326,11 @@ fi
 # and cancels it (three tries).
 kill_reinit() {
 	for try in 1 2 3; do
-		if mt_kill_during "$@" && [ "$(kv result)" = -125 ]; then
+		if mt_kill_during "$@" && [ "$(mt_kv result)" = -125 ]; then
 			echo "try $try: $(grep -E '^(command|twopass|result|write_result)=' $C | tr '\n' ' ')"
 			return 0
 		fi
-		echo "try $try: '$*' ended before the kill ($(kv result))"
+		echo "try $try: '$*' ended before the kill ($(mt_kv result))"
 	done
 	return 1
 }
@@ -340,7 +340,7 @@ killed_reinit() {
 	kill_reinit reinit threads="$ncpu" poison=1 || return 1
 	mt sync || { show; return 1; }
 	grep -E '^sync_' $C
-	[ "$(kv sync_digest_match)" = 1 ] && all_clean
+	[ "$(mt_kv sync_digest_match)" = 1 ] && all_clean
 }
 ktap_test_result killed_reinit_then_sync_verify killed_reinit
 ktap_test_result unplug_after_killed_reinit mt unplug
@@ -355,11 +355,11 @@ killed_twopass() {
 	for try2 in 1 2 3; do
 		kill_reinit reinit threads="$ncpu" twopass=1 poison=1 || return 1
 		mt verify || { show; return 1; }
-		[ "$(kv bad_pages)" = 0 ] || { show; return 1; }
-		skipped=$(kv verify_sections_skipped)
+		[ "$(mt_kv bad_pages)" = 0 ] || { show; return 1; }
+		skipped=$(mt_kv verify_sections_skipped)
 		mt sync || { show; return 1; }
-		echo "verify skipped $skipped sections; sync initialised $(kv sync_sections_initialised)"
-		[ "$(kv sync_digest_match)" = 1 ] && [ "$(kv sync_sections_initialised)" = "$skipped" ] ||
+		echo "verify skipped $skipped sections; sync initialised $(mt_kv sync_sections_initialised)"
+		[ "$(mt_kv sync_digest_match)" = 1 ] && [ "$(mt_kv sync_sections_initialised)" = "$skipped" ] ||
 			{ show; return 1; }
 		all_clean || return 1
 		[ "$skipped" -ge 1 ] && return 0
@@ -374,8 +374,8 @@ ktap_test_result killed_twopass_without_async_then_sync_verify killed_twopass
 unplug_during() {
 	mt async threads="$ncpu" poison=1 delay_ms=200 || return 1
 	mt unplug || { show; return 1; }
-	if ! { [ "$(kv async_stopped)" = 1 ] && [ "$(kv region_plugged)" = 0 ] &&
-		[ "$(iomem_ours)" = 0 ] && [ "$(st async_result)" = -125 ]; }; then
+	if ! { [ "$(mt_kv async_stopped)" = 1 ] && [ "$(mt_kv region_plugged)" = 0 ] &&
+		[ "$(mt_iomem_ours)" = 0 ] && [ "$(st async_result)" = -125 ]; }; then
 		show
 		return 1
 	fi
@@ -386,7 +386,7 @@ rmmod_during() {
 	mt async threads="$ncpu" poison=1 delay_ms=200 || return 1
 	[ "$(st async_running)" = 1 ] || { show; return 1; }
 	rmmod memmap_test || return 1
-	[ "$(iomem_ours)" = 0 ]
+	[ "$(mt_iomem_ours)" = 0 ]
 }
 ktap_test_result rmmod_during_pass_cancels_and_waits rmmod_during
 reloads() {

@@ -156,7 +156,7 @@ pmt_expect_splat_end allocfail fault_job_sweep
 ktap_print_msg "$(cat "$T_STATE/out")"
 ktap_test_result padata_mt_selftest_unloads rmmod padata_mt_selftest
 
-# --- memmap_test: hotplug and reinit (mt, kv, iomem_ours: lib.sh) ---------
+# --- memmap_test: hotplug and reinit (mt, mt_kv, mt_iomem_ours: lib.sh) ---------
 mt_pid() {
 	for d in /proc/[0-9]*; do
 		[ "$(cat "$d/comm" 2>/dev/null)" = memmap_test ] && echo "${d#/proc/}" && return 0
@@ -185,8 +185,8 @@ sweep() {
 		left=$(cat "/proc/$pid/fail-nth")
 		echo 0 >"/proc/$pid/fail-nth"
 		fi_mode off
-		res=$(kv result)
-		plugged=$(kv region_plugged)
+		res=$(mt_kv result)
+		plugged=$(mt_kv region_plugged)
 		if [ $rc = 0 ]; then
 			[ "$res" = 0 ] || { echo "step $n: write ok, result=$res"; return 1; }
 		else
@@ -198,7 +198,7 @@ sweep() {
 			if [ $rc = 0 ]; then
 				[ "$plugged" = 1 ] || { echo "step $n: ok but no region"; return 1; }
 				mt unplug || { echo "step $n: unplug failed"; grep -v '^#' $C; return 1; }
-			elif [ "$plugged" != 0 ] || [ "$(iomem_ours)" != 0 ]; then
+			elif [ "$plugged" != 0 ] || [ "$(mt_iomem_ours)" != 0 ]; then
 				echo "step $n: hotplug failed ($res) but left a region:"
 				grep -v '^#' $C
 				grep memmap_test /proc/iomem
@@ -230,8 +230,8 @@ if modprobe memmap_test && pid=$(mt_pid); then
 	reinit_sweep() {
 		mt hotplug size=256M threads=2 pieces=2 || return 1
 		sweep reinit both reinit poison=1 threads=2 || return 1
-		mt reinit poison=1 threads=2 && [ "$(kv digest_match)" = 1 ] &&
-			mt verify && [ "$(kv bad_pages)" = 0 ] && mt unplug
+		mt reinit poison=1 threads=2 && [ "$(mt_kv digest_match)" = 1 ] &&
+			mt verify && [ "$(mt_kv bad_pages)" = 0 ] && mt unplug
 	}
 	ktap_test_result reinit_both_sweep reinit_sweep
 	ktap_print_msg "$(tail -n 2 "$T_STATE/out")"

@@ -215,7 +215,7 @@ stat_of() { sed -n "s/^$1=//p" "$stats"; }
 # expected ($1: 1 with memmap_test loaded), memmap_test's 0, the engine's
 # pool full and no helper running (helpers exit asynchronously: 5 s bound).
 nothing_left() {
-	n_left=$(iomem_ours)
+	n_left=$(mt_iomem_ours)
 	[ "$n_left" = 0 ] || { grep memmap_test /proc/iomem; return 1; }
 	if pmt_module_loaded memmap_test; then
 		[ "$(cat /sys/module/memmap_test/refcnt)" = 0 ] ||
@@ -237,7 +237,7 @@ nothing_left() {
 # A region left plugged by an accepted fuzz command is unplugged here.
 unplug_any() {
 	echo unplug >$C 2>/dev/null
-	[ "$(iomem_ours)" = 0 ]
+	[ "$(mt_iomem_ours)" = 0 ]
 }
 
 # Modules that other suites left loaded (selftest modules) pin padata_mt too.
@@ -581,7 +581,7 @@ rmmod_during_bench() {
 		pmt_module_loaded memmap_test || return 1
 		wait $bpid
 		echo "bench: rc $(cat $F/bench.rc) $(cat $F/bench.err)" >>$F/rmmod.how
-		[ "$(cat $F/bench.rc)" = 0 ] && [ "$(iomem_ours)" = 0 ] || return 1
+		[ "$(cat $F/bench.rc)" = 0 ] && [ "$(mt_iomem_ours)" = 0 ] || return 1
 		rmmod memmap_test && ! pmt_module_loaded memmap_test
 		return
 	done

@@ -170,7 +170,7 @@ fz_inv() {
 	fi
 	memmap=0
 	[ $m_plugged = 1 ] && memmap=$((m_pages * 64 / 1024))
-	f=$(memfree_kb)
+	f=$(pmt_memfree_kb)
 	[ $((free0 - f - memmap)) -lt 32768 ] ||
 		fz_fail "free memory $f kB: $((free0 - f)) kB below the start, the model's memmap $memmap kB"
 	read -r r </proc/sys/kernel/tainted
@@ -620,7 +620,7 @@ pref0=$((pref0 - 1))
 iomem0=$(grep -v memmap_test /proc/iomem)
 read -r taint0 </proc/sys/kernel/tainted
 hm0=$(sed -n 's/^\(high_memory_pfn\|dma_required_mask\)=//p' $C | tr '\n' ' ')
-free0=$(memfree_kb)
+free0=$(pmt_memfree_kb)
 legacy=$(sed -n 's/^\([0-9a-f]*\)-[0-9a-f]* : Persistent Memory (legacy)$/\1/p' /proc/iomem | head -n 1)
 legacy_end=$(sed -n 's/^[0-9a-f]*-\([0-9a-f]*\) : Persistent Memory (legacy)$/\1/p' /proc/iomem | head -n 1)
 pm_lo=0
@@ -669,7 +669,7 @@ done
 [ $hwpoison = 1 ] && rmmod hwpoison-inject
 ktap_test_result fz_memmap_test_unloads rmmod memmap_test
 nothing_left() {
-	[ "$(iomem_ours)" = 0 ] && [ "$(grep -v memmap_test /proc/iomem)" = "$iomem0" ] &&
+	[ "$(mt_iomem_ours)" = 0 ] && [ "$(grep -v memmap_test /proc/iomem)" = "$iomem0" ] &&
 		[ "$(cat /sys/module/padata_mt/refcnt)" = "$pref0" ]
 }
 ktap_test_result fz_nothing_left nothing_left

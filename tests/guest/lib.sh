@@ -39,21 +39,21 @@
 #	                          (KIND lockdep or allocfail; see
 #	                          tests/lib/klog.py): markers in the kernel log
 #	pmt_lockdep_live          status 0 if lockdep is on (debug_locks 1)
+#	pmt_memfree_kb            MemFree plus the per-CPU free lists, in kB
 #	pmt_debug_kernel          status 0 on a debug kernel (kmemleak or lockdep
 #	                          built in), which runs about ten times slower
 # Variables: PMT_VERSION (dkms.conf PACKAGE_VERSION), PMT_RELEASE (the
 # kernel release the modules were built for), T_STATE (this suite's state).
 #
 # memmap_test's debugfs control file ($MT_CONTROL), for the suites that
-# drive it:
+# drive it (the mt_* helpers):
 #	mt CMD...                 write one command; the write's exit status
 #	mt_err CMD...             the write must fail: prints the shell's error
 #	                          message (strerror, e.g. "Invalid argument")
-#	expect_errno STRERROR CMD...  the write fails with that errno
-#	kv KEY                    that key's value in the last write's results
+#	mt_expect_errno STRERROR CMD...  the write fails with that errno
+#	mt_kv KEY                 that key's value in the last write's results
 #	                          (every write leaves its own, a refused one too)
-#	iomem_ours                how many memmap_test ranges /proc/iomem has
-#	memfree_kb                MemFree plus the per-CPU free lists, in kB
+#	mt_iomem_ours             how many memmap_test ranges /proc/iomem has
 #	mt_kill_during CMD...     write CMD from a background shell and SIGKILL
 #	                          it once the command runs (busy=1, at most
 #	                          10 s); status 0 if the kill landed while it
@@ -216,7 +216,7 @@ mt_err() {
 	echo "$m_out"
 }
 
-expect_errno() {
+mt_expect_errno() {
 	e_want=$1
 	shift
 	e_got=$(mt_err "$@") || { echo "$e_got"; return 1; }
@@ -227,17 +227,17 @@ expect_errno() {
 	return 1
 }
 
-kv() {
+mt_kv() {
 	sed -n "s/^$1=//p" $MT_CONTROL | tail -n 1
 }
 
-iomem_ours() {
+mt_iomem_ours() {
 	grep -c memmap_test /proc/iomem
 }
 
 # MemFree leaves out the pages on the per-CPU free lists (/proc/zoneinfo
 # "count:"); freed 2 MiB vmemmap blocks can sit there by the dozen.
-memfree_kb() {
+pmt_memfree_kb() {
 	m_free=$(sed -n 's/^MemFree: *\([0-9]*\) kB/\1/p' /proc/meminfo)
 	m_pcp=$(awk '$1 == "count:" { n += $2 } END { print n + 0 }' /proc/zoneinfo)
 	echo $((m_free + m_pcp * 4))
@@ -247,14 +247,14 @@ mt_kill_during() {
 	(echo "$*" >$MT_CONTROL) 2>/dev/null &
 	k_pid=$!
 	k_i=0
-	while [ "$(kv busy)" != 1 ] && kill -0 $k_pid 2>/dev/null &&
+	while [ "$(mt_kv busy)" != 1 ] && kill -0 $k_pid 2>/dev/null &&
 		[ $k_i -lt 200 ]; do
 		sleep 0.05
 		k_i=$((k_i + 1))
 	done
 	kill -9 $k_pid 2>/dev/null
 	wait $k_pid
-	[ "$(kv write_result)" = -4 ]
+	[ "$(mt_kv write_result)" = -4 ]
 }
 
 # The markers go through /dev/kmsg, so they keep their place among the
