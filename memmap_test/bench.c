@@ -1,12 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * memmap_test: the memset ceiling, the bench sweep, its statistics and the
- * table (bench.h).
- *
- * memset writes a vmalloc'd buffer the size of the region's memmap with the
- * same chunking as reinit (2 MiB, the memmap of one section), so the two
- * move the same bytes the same way: the bandwidth ceiling reinit is held
- * against.
+ * memmap_test: the bench sweep, its statistics and the table (bench.h).
  *
  * bench plugs and unplugs a fresh region per repeat (hotplug, unplug), then
  * re-initialises one plugged region (reinit, one-pass; reinit_twopass, a
@@ -31,13 +25,12 @@
 #endif
 
 #include "compat.h"
-#include "padata_mt.h"
 #include "async.h"
 #include "bench.h"
 #include "digest.h"
+#include "memset.h"
 #include "pageinit.h"
 
-#define MT_MEMSET_CHUNK		(PAGES_PER_SECTION * sizeof(struct page))
 #define MT_DEFAULT_REPEATS	5
 
 enum mt_op {
@@ -60,80 +53,6 @@ static const char * const mt_op_names[MT_OP_NR] = {
 	[MT_OP_REINIT2] = "reinit_twopass",
 	[MT_OP_MEMSET] = "memset",
 };
-
-struct mt_memset_ctx {
-	char *buf;
-	const atomic_t *cancel;
-};
-
-static int mt_memset_fn(unsigned long start, unsigned long end, void *arg)
-{
-	struct mt_memset_ctx *c = arg;
-
-	while (start < end) {
-		unsigned long n = min_t(unsigned long, end - start,
-					MT_MEMSET_CHUNK);
-
-		if (mt_cancelled(c->cancel))
-			return -ECANCELED;
-		memset(c->buf + start, 0, n);
-		start += n;
-		cond_resched();
-	}
-	return 0;
-}
-
-static int mt_memset_run(char *buf, u64 size, unsigned int threads,
-			 const atomic_t *cancel, u64 *ns)
-{
-	struct mt_memset_ctx c = { .buf = buf, .cancel = cancel };
-	struct padata_mt_task task = {
-		.thread_fn = mt_memset_fn,
-		.fn_arg = &c,
-		.size = size,
-		.align = MT_MEMSET_CHUNK,
-		.min_chunk = MT_MEMSET_CHUNK,
-		.max_threads = threads,
-		.cancel = cancel,
-	};
-	u64 t0 = ktime_get_ns();
-	int ret = mt_run_task(&task, threads);
-
-	*ns = ktime_get_ns() - t0;
-	return ret;
-}
-
-static char *mt_buf_alloc(u64 size, struct mt_out *o, int *err)
-{
-	char *buf;
-
-	*err = mt_check_share(size, "memset buffer", o);
-	if (*err)
-		return NULL;
-	buf = vmalloc_huge(size, GFP_KERNEL | __GFP_NOWARN);
-	if (!buf)
-		*err = mt_fail(o, -ENOMEM, "no memory for a %llu byte buffer",
-			       size);
-	return buf;
-}
-
-int mt_memset(u64 size, const struct mt_ctx *c)
-{
-	char *buf;
-	u64 ns;
-	int ret;
-
-	mt_kv(c->o, "memset_size_bytes=%llu\n", size);
-	buf = mt_buf_alloc(size, c->o, &ret);
-	if (!buf)
-		return ret;
-	ret = mt_memset_run(buf, size, c->threads, c->cancel, &ns);
-	vfree(buf);
-	if (ret)
-		return mt_fail(c->o, ret, "memset failed");
-	mt_kv(c->o, "memset_ns=%llu\n", ns);
-	return 0;
-}
 
 /* --- statistics ------------------------------------------------------ */
 
@@ -362,12 +281,12 @@ static int mt_bench_memset(struct mt_bench *b)
 	int rep, ret;
 	char *buf;
 
-	buf = mt_buf_alloc(size, b->o, &ret);
+	buf = mt_memset_buf(size, b->o, &ret);
 	if (!buf)
 		return ret;
 	for (rep = -1; !ret && rep < (int)b->repeats; rep++)
 		for (t = 0; !ret && t < b->nr_threads; t++)
-			ret = mt_memset_run(buf, size, b->threads[t], b->cancel,
+			ret = mt_memset_time(buf, size, b->threads[t], b->cancel,
 					    mt_sample(b, MT_OP_MEMSET, t, rep));
 	vfree(buf);
 	return ret;

@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * memmap_test, the measurements (bench.c): the memset ceiling and the
- * bench sweep with its statistics and table.  Calls async.h, pageinit.h,
- * digest.h, region.h, run.h, out.h, and padata_mt.h for the memset job.
+ * memmap_test, the measurements (bench.c): the bench sweep with its
+ * statistics and table.  Calls async.h, pageinit.h, digest.h, memset.h,
+ * region.h, run.h and out.h.
  */
 #ifndef _MT_BENCH_H
 #define _MT_BENCH_H
@@ -22,8 +22,6 @@ struct mt_bench_req {
 	unsigned int repeats;		/* 0: the default */
 };
 
-/* memset a vmalloc'd buffer of @size bytes with @c->threads: memset_ns=. */
-int mt_memset(u64 size, const struct mt_ctx *c);
 /*
  * Plug, unplug, reinit, async and memset at each thread count; results
  * in c->o and, on success, the table in *@table (the caller frees it).

@@ -18,6 +18,7 @@
 
 #include "async.h"
 #include "bench.h"
+#include "memset.h"
 #include "cmds.h"
 #include "digest.h"
 #include "layout.h"

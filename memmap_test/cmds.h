@@ -3,8 +3,8 @@
  * memmap_test, the commands (cmds.c): the parsed arguments, the command
  * table and its handlers.  The handlers are the only users of struct
  * mt_args below the parser and the only ones of the plugged region; they
- * turn a command into calls of bench.h, async.h, pageinit.h, digest.h and
- * region.h.  Included by parse.c and debugfs.c.
+ * turn a command into calls of bench.h, memset.h, async.h, pageinit.h,
+ * digest.h and region.h.  Included by parse.c and debugfs.c.
  */
 #ifndef _MT_CMDS_H
 #define _MT_CMDS_H

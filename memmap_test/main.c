@@ -8,7 +8,8 @@
  *   debugfs.c              the debugfs files and the command thread
  *   parse.c                the strict parser: key table -> struct mt_args
  *   cmds.c                 the command table and its handlers; the region
- *   bench.c                memset ceiling, bench sweep, statistics, table
+ *   bench.c                the bench sweep, statistics, table
+ *   memset.c               the memset ceiling
  *   async.c                the background re-initialisation and sync
  *   pageinit.c             layout check, reinit, the test-only poison
  *   digest.c               digests, mismatch reports, verify
