@@ -137,6 +137,7 @@ static int __init st_init(void)
 	wait_for_completion_state(&st_done, TASK_IDLE);
 	dir = ktap_out_debugfs(&st_out, "padata_mt_selftest");
 	st_jobs_debugfs(dir);
+	st_hotplug_debugfs(dir);
 	if (st_lockdep_splat)
 		st_lockdep_debugfs(dir);
 	pr_info("%u tests run\n", st_out.nr);

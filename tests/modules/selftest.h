@@ -9,6 +9,7 @@
  * st_basic.c, st_threads.c, st_topology.c, st_lockdep.c
  *                       the test groups (st_groups[] runs them)
  * st_jobs.c             jobs the guest suites start through debugfs
+ * st_hotplug.c          the topology lane's jobs: CPU hotplug, rmmod races
  *
  * Every test reports through st_result() and st_diag() (KTAP lines, see
  * ktap_out.h).
@@ -164,10 +165,14 @@ void test_hostile(void);
 void test_topology(void);
 void test_lockdep(void);
 
-/* debugfs: the lockdep_inversion job (st_lockdep.c), the others (st_jobs.c) */
+/*
+ * debugfs: the lockdep_inversion job (st_lockdep.c), the hotplug and rmmod
+ * races (st_hotplug.c), the others (st_jobs.c)
+ */
 void st_lockdep_debugfs(struct dentry *dir);
 int st_jobs_init(void);
 void st_jobs_debugfs(struct dentry *dir);
+void st_hotplug_debugfs(struct dentry *dir);
 void st_jobs_exit(void);
 
 #endif /* _PMT_SELFTEST_H */
