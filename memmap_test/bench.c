@@ -287,7 +287,7 @@ static int mt_bench_memset(struct mt_bench *b)
 	for (rep = -1; !ret && rep < (int)b->repeats; rep++)
 		for (t = 0; !ret && t < b->nr_threads; t++)
 			ret = mt_memset_time(buf, size, b->threads[t], b->cancel,
-					    mt_sample(b, MT_OP_MEMSET, t, rep));
+					     mt_sample(b, MT_OP_MEMSET, t, rep));
 	vfree(buf);
 	return ret;
 }

@@ -18,10 +18,10 @@
 
 #include "async.h"
 #include "bench.h"
-#include "memset.h"
 #include "cmds.h"
 #include "digest.h"
 #include "layout.h"
+#include "memset.h"
 #include "pageinit.h"
 #include "region.h"
 

@@ -16,6 +16,8 @@
 
 #include "padata_mt.h"
 #include "memset.h"
+#include "out.h"
+#include "run.h"
 
 #define MT_MEMSET_CHUNK		(PAGES_PER_SECTION * sizeof(struct page))
 

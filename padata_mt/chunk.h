@@ -3,7 +3,7 @@
  * padata_mt chunk arithmetic: how a job's range is cut into chunks.  Used
  * by the engine (core.c) and, so that it measures the engine's sequence
  * rather than a copy of it, by the benchmark's model of the engine
- * (tests/modules/padata_mt_bench.c).  Not part of the API.
+ * (tests/modules/bn_model.c).  Not part of the API.
  *
  * A range's chunk sequence is a pure function of its bounds and of
  * &struct pmt_chunking: undo replays it without recording any chunk.
@@ -17,6 +17,30 @@
 
 /* The first chunk of a job is 1/(threads * this) of it; later ones shrink. */
 #define PMT_CHUNKS_PER_THREAD	4
+
+/* A job of @size units fits in one chunk: the engine runs it inline. */
+static inline bool pmt_one_chunk(unsigned long size, unsigned long min_chunk)
+{
+	return size <= max(min_chunk, 1UL);
+}
+
+/*
+ * The threads a job of @size units gets, the caller's included: @cpus (the
+ * online CPUs the caller may use), capped by @max_threads when it is
+ * positive, and at most one per unit of max(@min_chunk, @align).
+ */
+static inline unsigned int pmt_job_threads(unsigned long size,
+					   unsigned long min_chunk,
+					   unsigned long align, int max_threads,
+					   unsigned int cpus)
+{
+	unsigned long unit = max3(min_chunk, align, 1UL);
+	unsigned long threads = cpus;
+
+	if (max_threads > 0)
+		threads = min_t(unsigned long, threads, max_threads);
+	return min(threads, max(size / unit, 1UL));
+}
 
 /**
  * struct pmt_chunking - how a job cuts its ranges into chunks

@@ -677,18 +677,6 @@ static int pmt_validate(const struct padata_mt_task *task, unsigned long *size)
 	return 0;
 }
 
-static unsigned int pmt_nr_threads(const struct padata_mt_task *task,
-				   unsigned long size, unsigned int cpus)
-{
-	unsigned long unit = max3(task->min_chunk, task->align, 1UL);
-	unsigned long work = max(size / unit, 1UL);
-	unsigned long threads = cpus;
-
-	if (task->max_threads > 0)
-		threads = min_t(unsigned long, threads, task->max_threads);
-	return min(threads, work);
-}
-
 static void pmt_job_init(struct pmt_job *job, const struct padata_mt_task *task,
 			 unsigned int threads, struct lockdep_map *site)
 {
@@ -776,7 +764,8 @@ static noinline int pmt_run_job(const struct padata_mt_task *task,
 	might_resched();
 	job.allowed = outer ? outer->job->allowed : current->cpus_ptr;
 	cpus = max(cpumask_weight_and(cpu_online_mask, job.allowed), 1U);
-	threads = pmt_nr_threads(task, size, cpus);
+	threads = pmt_job_threads(size, task->min_chunk, task->align,
+				  task->max_threads, cpus);
 	pmt_job_init(&job, task, threads, site);
 	if (threads == 1) {
 		/* The caller alone: no helper, no lock, no completion. */
@@ -888,7 +877,7 @@ int __padata_mt_run(const struct padata_mt_task *task,
 		return 0;
 
 	pmt_stat_inc(jobs);
-	if (task->ranges || size > max(task->min_chunk, 1UL))
+	if (task->ranges || !pmt_one_chunk(size, task->min_chunk))
 		return pmt_run_job(task, size, site);
 
 	/* One chunk: inline, no helper, no lock, nothing to undo. */

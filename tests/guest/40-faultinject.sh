@@ -156,7 +156,7 @@ pmt_expect_splat_end allocfail fault_job_sweep
 ktap_print_msg "$(cat "$T_STATE/out")"
 ktap_test_result padata_mt_selftest_unloads rmmod padata_mt_selftest
 
-# --- memmap_test: hotplug and reinit (mt, mt_kv, mt_iomem_ours: lib.sh) ---------
+# --- memmap_test: hotplug and reinit (mt, mt_kv, mt_iomem_ours: lib.sh) -----
 mt_pid() {
 	for d in /proc/[0-9]*; do
 		[ "$(cat "$d/comm" 2>/dev/null)" = memmap_test ] && echo "${d#/proc/}" && return 0

@@ -202,6 +202,14 @@ pmt_lockdep_live() {
 		{ grep debug_locks /proc/lockdep_stats; return 1; }
 }
 
+# MemFree leaves out the pages on the per-CPU free lists (/proc/zoneinfo
+# "count:"); freed 2 MiB vmemmap blocks can sit there by the dozen.
+pmt_memfree_kb() {
+	m_free=$(sed -n 's/^MemFree: *\([0-9]*\) kB/\1/p' /proc/meminfo)
+	m_pcp=$(awk '$1 == "count:" { n += $2 } END { print n + 0 }' /proc/zoneinfo)
+	echo $((m_free + m_pcp * 4))
+}
+
 MT_CONTROL=/sys/kernel/debug/memmap_test/control
 
 mt() {
@@ -233,14 +241,6 @@ mt_kv() {
 
 mt_iomem_ours() {
 	grep -c memmap_test /proc/iomem
-}
-
-# MemFree leaves out the pages on the per-CPU free lists (/proc/zoneinfo
-# "count:"); freed 2 MiB vmemmap blocks can sit there by the dozen.
-pmt_memfree_kb() {
-	m_free=$(sed -n 's/^MemFree: *\([0-9]*\) kB/\1/p' /proc/meminfo)
-	m_pcp=$(awk '$1 == "count:" { n += $2 } END { print n + 0 }' /proc/zoneinfo)
-	echo $((m_free + m_pcp * 4))
 }
 
 mt_kill_during() {

@@ -1,25 +1,29 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
  * padata_mt_bench, the test-only benchmark module: what its files share.
+ * Each file calls only the files below it:
  *
- * padata_mt_bench.c  module init/exit, the parameters, the results and the
- *                    table of measurements with filter=
- * bn_inline.c        the per-call method (bn_pair()) and the one-chunk and
- *                    tiny-job measurements
+ * padata_mt_bench.c  module init/exit, the parameters and the table of
+ *                    measurements with filter=
+ * bn_ablation.c      the per-change ablation table (ablation=1)
  * bn_memset.c        the memory-bound job: threads x min_chunk, the same
  *                    jobs through the baselines, a competitor beside it
+ * bn_inline.c        the per-call method (bn_pair()) and the one-chunk and
+ *                    tiny-job measurements
  * bn_baselines.c     the baselines: upstream-style and a static split
  * bn_model.c         the ablation's model of the engine (ab_run())
- * bn_ablation.c      the per-change ablation table (ablation=1)
+ * bn_util.c          the results (bn_out, bn_ratio()), the thread_fns and
+ *                    their buffers, medians
  *
- * Arrows point down this list, and every file writes its lines through
- * bn_ratio()/bn_ratio4() or seq_buf_printf(&bn_out.buf, ...).
+ * The parameters (bn_memset_mb, bn_repeats) are read by every file.
  */
 #ifndef _PMT_BENCH_H
 #define _PMT_BENCH_H
 
+#include <linux/bits.h>
 #include <linux/compiler.h>
 #include <linux/ktime.h>
+#include <linux/limits.h>
 #include <linux/types.h>
 
 #include "ktap_out.h"
@@ -32,13 +36,13 @@
 
 typedef int (*bn_fn)(unsigned long s, unsigned long e, void *arg);
 
-/* Module parameters (padata_mt_bench.c) */
-extern unsigned int memset_mb;
-extern unsigned int repeats;
+/* Module parameters memset_mb= and repeats= (padata_mt_bench.c) */
+extern unsigned int bn_memset_mb;
+extern unsigned int bn_repeats;
 
-/* Shared state and helpers (padata_mt_bench.c) */
+/* The results, the thread_fns and their buffers, medians (bn_util.c) */
 extern struct ktap_out bn_out;
-extern u8 *bn_mem;		/* memset_mb MiB while a memset case runs */
+extern u8 *bn_mem;	/* memset_mb MiB while the memset or ablation case runs */
 extern u8 bn_small[BN_SMALL_BYTES];
 
 int bn_memset_fn(unsigned long s, unsigned long e, void *arg);

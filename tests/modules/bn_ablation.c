@@ -5,6 +5,7 @@
  * boot: the baseline, the baseline plus each change, all changes, all but
  * each one.
  */
+#include <linux/cpumask.h>
 #include <linux/math64.h>
 #include <linux/minmax.h>
 #include <linux/seq_buf.h>
@@ -70,7 +71,7 @@ static void bn_ablation(void)
 	};
 	struct padata_mt_task big = {
 		.thread_fn = bn_memset_fn, .fn_arg = bn_mem,
-		.size = (unsigned long)memset_mb << 20,
+		.size = (unsigned long)bn_memset_mb << 20,
 		.align = PAGE_SIZE, .min_chunk = SZ_2M,
 	};
 	unsigned int v, w, r, feat;
@@ -78,10 +79,10 @@ static void bn_ablation(void)
 	s64 diff;
 	char name[24], key[96], mem[16];
 
-	if (memset_mb == 1024)
+	if (bn_memset_mb == 1024)
 		strscpy(mem, "1g", sizeof(mem));
 	else
-		snprintf(mem, sizeof(mem), "%umb", memset_mb);
+		snprintf(mem, sizeof(mem), "%umb", bn_memset_mb);
 	seq_buf_printf(&bn_out.buf, "ablation.variants=%u\n", AB_VARIANTS);
 	/* the engine's one-chunk ratio also before anything else ran */
 	x = bn_pair(BN_DIRECT, BN_ENGINE, &bn_one_chunk, 0, &lo, &hi, &d,
@@ -102,7 +103,7 @@ static void bn_ablation(void)
 							     sizeof(name)), 200);
 		}
 	}
-	for (r = 0; r < repeats; r++) {
+	for (r = 0; r < bn_repeats; r++) {
 		for (w = 0; w < AB_VARIANTS; w++) {
 			v = (w + r) % AB_VARIANTS;
 			feat = ab_variant(v, name, sizeof(name));
@@ -116,7 +117,7 @@ static void bn_ablation(void)
 		feat = ab_variant(v, name, sizeof(name));
 		lo = U64_MAX;
 		hi = 0;
-		for (r = 0; r < repeats; r++) {
+		for (r = 0; r < bn_repeats; r++) {
 			x = div64_u64(one[v][r] * 100, two[v][r]);
 			lo = min(lo, x);
 			hi = max(hi, x);
@@ -124,14 +125,14 @@ static void bn_ablation(void)
 		/* best of: host load only ever adds time */
 		m1 = U64_MAX;
 		m2 = U64_MAX;
-		for (r = 0; r < repeats; r++) {
+		for (r = 0; r < bn_repeats; r++) {
 			m1 = min(m1, one[v][r]);
 			m2 = min(m2, two[v][r]);
 		}
 		snprintf(key, sizeof(key), "ablation.%s.best_speedup_2thr", name);
 		bn_ratio(key, m1, m2);
-		m1 = bn_median(one[v], repeats);
-		m2 = bn_median(two[v], repeats);
+		m1 = bn_median(one[v], bn_repeats);
+		m2 = bn_median(two[v], bn_repeats);
 		snprintf(key, sizeof(key), "ablation.%s.memset_%s_speedup_2thr",
 			 name, mem);
 		bn_ratio(key, m1, m2);
@@ -156,13 +157,17 @@ static void bn_ablation(void)
 
 void bn_ablation_run(void)
 {
-	bn_mem = vmalloc((unsigned long)memset_mb << 20);
-	if (!bn_mem) {
-		seq_buf_printf(&bn_out.buf, "# ablation: cannot vmalloc %u MiB\n",
-			       memset_mb);
+	if (num_online_cpus() < 2) {
+		seq_buf_printf(&bn_out.buf, "# ablation: needs 2 online CPUs\n");
 		return;
 	}
-	memset(bn_mem, 0, (unsigned long)memset_mb << 20);
+	bn_mem = vmalloc((unsigned long)bn_memset_mb << 20);
+	if (!bn_mem) {
+		seq_buf_printf(&bn_out.buf, "# ablation: cannot vmalloc %u MiB\n",
+			       bn_memset_mb);
+		return;
+	}
+	memset(bn_mem, 0, (unsigned long)bn_memset_mb << 20);
 	bn_ablation();
 	vfree(bn_mem);
 }

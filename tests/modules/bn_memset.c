@@ -34,14 +34,13 @@ static u64 bn_memset_ms_x1000(unsigned long bytes, unsigned long min_chunk,
 	unsigned int i;
 
 	padata_mt_run(&t);	/* warm-up */
-	for (i = 0; i < repeats; i++) {
+	for (i = 0; i < bn_repeats; i++) {
 		t0 = bn_now();
 		padata_mt_run(&t);
 		v[i] = bn_now() - t0;
 	}
-	return div64_u64(bn_median(v, repeats), 1000);	/* microseconds */
+	return div64_u64(bn_median(v, bn_repeats), 1000);	/* microseconds */
 }
-
 
 /*
  * A CPU-bound competitor beside a large job: a kthread (any CPU) counting
@@ -50,7 +49,7 @@ static u64 bn_memset_ms_x1000(unsigned long bytes, unsigned long min_chunk,
  * (engine.competitor_share) and with PADATA_MT_PRIO_BACKGROUND
  * (engine.competitor_share_niced: MAX_NICE until the caller waits; goal
  * >= 0.90).  engine.memset_niced_over_default: what the background helpers
- * cost the job itself.  Medians of @repeats rounds, each round alone,
+ * cost the job itself.  Medians of repeats= rounds, each round alone,
  * default and background in turn.
  */
 struct bn_comp {
@@ -96,7 +95,7 @@ static void bn_competitor(void)
 {
 	struct padata_mt_task big = {
 		.thread_fn = bn_memset_fn, .fn_arg = bn_mem,
-		.size = (unsigned long)memset_mb << 20,
+		.size = (unsigned long)bn_memset_mb << 20,
 		.align = PAGE_SIZE, .min_chunk = SZ_2M,
 	};
 	u64 alone[BN_MAX_REPEATS], def[BN_MAX_REPEATS], bg[BN_MAX_REPEATS];
@@ -114,7 +113,7 @@ static void bn_competitor(void)
 	if (IS_ERR(k))
 		return;
 	padata_mt_run(&big);	/* warm-up, and the competitor gets going */
-	for (r = 0; r < repeats; r++) {
+	for (r = 0; r < bn_repeats; r++) {
 		big.helper_prio = PADATA_MT_PRIO_CALLER;
 		def[r] = bn_comp_rate(&c, &big, 0, &tdef[r]);
 		ms = max_t(u64, div64_u64(tdef[r], 1000000), 1);
@@ -124,11 +123,11 @@ static void bn_competitor(void)
 	}
 	atomic_set(&c.stop, 1);
 	wait_for_completion(&c.done);
-	ns = bn_median(alone, repeats);
-	bn_ratio("engine.competitor_share", bn_median(def, repeats), ns);
-	bn_ratio("engine.competitor_share_niced", bn_median(bg, repeats), ns);
-	bn_ratio("engine.memset_niced_over_default", bn_median(tbg, repeats),
-		 bn_median(tdef, repeats));
+	ns = bn_median(alone, bn_repeats);
+	bn_ratio("engine.competitor_share", bn_median(def, bn_repeats), ns);
+	bn_ratio("engine.competitor_share_niced", bn_median(bg, bn_repeats), ns);
+	bn_ratio("engine.memset_niced_over_default", bn_median(tbg, bn_repeats),
+		 bn_median(tdef, bn_repeats));
 }
 
 typedef void (*bn_runner)(const struct padata_mt_task *t);
@@ -172,7 +171,7 @@ static void bn_compare(void)
 		.max_threads = 2,
 	};
 	struct padata_mt_task big = {
-		.thread_fn = bn_memset_fn, .size = (unsigned long)memset_mb << 20,
+		.thread_fn = bn_memset_fn, .size = (unsigned long)bn_memset_mb << 20,
 		.align = PAGE_SIZE, .min_chunk = SZ_2M,
 	};
 	u64 one[ARRAY_SIZE(bn_engines)], two[ARRAY_SIZE(bn_engines)];
@@ -186,11 +185,11 @@ static void bn_compare(void)
 	for (e = 0; e < ARRAY_SIZE(bn_engines); e++) {
 		tj[e] = bn_time(bn_engines[e].run, &tiny, BN_ROUNDS, 200);
 		big.max_threads = 1;
-		one[e] = bn_time(bn_engines[e].run, &big, repeats, 1);
+		one[e] = bn_time(bn_engines[e].run, &big, bn_repeats, 1);
 		big.max_threads = 2;
-		two[e] = bn_time(bn_engines[e].run, &big, repeats, 1);
+		two[e] = bn_time(bn_engines[e].run, &big, bn_repeats, 1);
 		snprintf(key, sizeof(key), "compare.%s.memset_%umb_speedup_2thr",
-			 bn_engines[e].name, memset_mb);
+			 bn_engines[e].name, bn_memset_mb);
 		bn_ratio(key, one[e], two[e]);
 		seq_buf_printf(&bn_out.buf, "compare.%s.memset_2thr_ms=%llu\n",
 			       bn_engines[e].name, div64_u64(two[e], 1000000));
@@ -205,21 +204,21 @@ static void bn_compare(void)
 			 bn_engines[e].name);
 		bn_ratio(key, tj[e], tj[0]);
 	}
-	if (memset_mb == 1024)
+	if (bn_memset_mb == 1024)
 		bn_ratio("engine.memset_1g_speedup_2thr", one[0], two[0]);
 }
 
 void bn_memset(void)
 {
 	static const unsigned long chunks[] = { SZ_64K, SZ_2M, SZ_32M };
-	unsigned long bytes = (unsigned long)memset_mb << 20;
+	unsigned long bytes = (unsigned long)bn_memset_mb << 20;
 	unsigned int c, thr, cpus = num_online_cpus();
 	u64 one, t;
 
 	bn_mem = vmalloc(bytes);
 	if (!bn_mem) {
 		seq_buf_printf(&bn_out.buf, "# memset: cannot vmalloc %u MiB\n",
-			       memset_mb);
+			       bn_memset_mb);
 		return;
 	}
 	memset(bn_mem, 0, bytes);	/* first touch of guest RAM */

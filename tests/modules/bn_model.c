@@ -98,14 +98,14 @@ static int ab_place(int caller, const int *homes, unsigned int i)
 static noinline void ab_run_job(const struct padata_mt_task *t,
 				unsigned int feat)
 {
-	unsigned long unit = max3(t->min_chunk, t->align, 1UL);
-	unsigned int i, n = t->max_threads > 0 ? t->max_threads :
-						 num_online_cpus();
+	unsigned int i, n;
 	int homes[BN_MAX_WORKS], caller;
 	struct ab_job j;
 
-	n = min3((unsigned long)n, max(t->size / unit, 1UL),
-		 (unsigned long)BN_MAX_WORKS);
+	/* as the engine: the bench's kthread may use every online CPU */
+	n = pmt_job_threads(t->size, t->min_chunk, t->align, t->max_threads,
+			    num_online_cpus());
+	n = min_t(unsigned int, n, BN_MAX_WORKS);
 	j.t = t;
 	j.feat = feat;
 	j.end = t->start + t->size;
@@ -159,7 +159,7 @@ void ab_run(const struct padata_mt_task *t, unsigned int feat)
 		padata_mt_run(t);
 		return;
 	}
-	if ((feat & AB_INLINE) && t->size <= max(t->min_chunk, 1UL)) {
+	if ((feat & AB_INLINE) && pmt_one_chunk(t->size, t->min_chunk)) {
 		t->thread_fn(t->start, t->start + t->size, t->fn_arg);
 		return;
 	}

@@ -14,23 +14,20 @@
 #include <linux/completion.h>
 #include <linux/cpumask.h>
 #include <linux/kthread.h>
-#include <linux/math64.h>
 #include <linux/module.h>
 #include <linux/nodemask.h>
 #include <linux/seq_buf.h>
-#include <linux/sort.h>
-#include <linux/string.h>
 #include <linux/topology.h>
 #include <asm/processor.h>
 
 #include "bench.h"
 
-unsigned int memset_mb = 1024;
-module_param(memset_mb, uint, 0444);
+unsigned int bn_memset_mb = 1024;
+module_param_named(memset_mb, bn_memset_mb, uint, 0444);
 MODULE_PARM_DESC(memset_mb, "Size of the memory-bound job's buffer in MiB (default 1024)");
 
-unsigned int repeats = 5;
-module_param(repeats, uint, 0444);
+unsigned int bn_repeats = 5;
+module_param_named(repeats, bn_repeats, uint, 0444);
 MODULE_PARM_DESC(repeats, "Timed repeats per measurement, after one warm-up (default 5, max 31)");
 
 static bool inline_only;
@@ -46,53 +43,6 @@ module_param(filter, charp, 0444);
 MODULE_PARM_DESC(filter, "Run only the measurements whose names match one of these comma-separated glob patterns: inline, tiny, memset (ablation=1: ablation); default all");
 
 #define BN_OUT_BYTES	(4 * PAGE_SIZE)
-
-struct ktap_out bn_out;
-u8 *bn_mem;
-u8 bn_small[BN_SMALL_BYTES];
-
-int bn_memset_fn(unsigned long s, unsigned long e, void *arg)
-{
-	memset((u8 *)arg + s, 0x5a, e - s);
-	return 0;
-}
-
-int bn_empty_fn(unsigned long s, unsigned long e, void *arg)
-{
-	return 0;
-}
-
-static int bn_cmp_u64(const void *a, const void *b)
-{
-	u64 x = *(const u64 *)a, y = *(const u64 *)b;
-
-	return x < y ? -1 : x > y;
-}
-
-void bn_sort(u64 *v, unsigned int n)
-{
-	sort(v, n, sizeof(*v), bn_cmp_u64, NULL);
-}
-
-u64 bn_median(u64 *v, unsigned int n)
-{
-	bn_sort(v, n);
-	return v[n / 2];
-}
-
-/* Ratio a/b as a decimal string with two digits. */
-void bn_ratio(const char *key, u64 a, u64 b)
-{
-	u64 r = b ? div64_u64(a * 100, b) : 0;
-
-	seq_buf_printf(&bn_out.buf, "%s=%llu.%02llu\n", key, r / 100, r % 100);
-}
-
-/* Ratio r/10000 as a decimal string with four digits. */
-void bn_ratio4(const char *key, u64 r)
-{
-	seq_buf_printf(&bn_out.buf, "%s=%llu.%04llu\n", key, r / 10000, r % 10000);
-}
 
 /* topology=2+1+1+0: online CPUs per online node, in node order. */
 static void bn_topology(void)
@@ -137,8 +87,8 @@ static int bn_main(void *unused)
 	seq_buf_printf(&bn_out.buf, "online_cpus=%u\n", num_online_cpus());
 	bn_topology();
 	seq_buf_printf(&bn_out.buf, "context=kthread\n");
-	seq_buf_printf(&bn_out.buf, "memset_mb=%u\n", memset_mb);
-	seq_buf_printf(&bn_out.buf, "repeats=%u\n", repeats);
+	seq_buf_printf(&bn_out.buf, "memset_mb=%u\n", bn_memset_mb);
+	seq_buf_printf(&bn_out.buf, "repeats=%u\n", bn_repeats);
 	ktap_run_cases(bn_cases, ARRAY_SIZE(bn_cases), bn_run_set(), filter);
 	kthread_complete_and_exit(&bn_done, 0);
 }
@@ -148,7 +98,7 @@ static int __init bn_init(void)
 	struct task_struct *t;
 	int ret;
 
-	if (!repeats || repeats > BN_MAX_REPEATS || !memset_mb) {
+	if (!bn_repeats || bn_repeats > BN_MAX_REPEATS || !bn_memset_mb) {
 		pr_warn("repeats must be 1..%d and memset_mb > 0\n",
 			BN_MAX_REPEATS);
 		return -EINVAL;
