@@ -238,6 +238,10 @@ def main():
                     help='padata_mt_bench module parameters, space-separated, '
                     'e.g. "ablation=1" (make ablation) or "inline_only=1"')
     args = ap.parse_args()
+    if ':' in args.bench_args:
+        ap.error('--bench-args %r: no ":" (the guest splits on it); parameters '
+                 'are space-separated, e.g. "filter=tiny,inline repeats=1"'
+                 % args.bench_args)
     node_cpus = None
     if args.node_cpus:
         try:

@@ -3,15 +3,17 @@
 # /tests/demo.sh and boots with pmt.run=/tests/demo.sh).  Arguments, from
 # pmt.args=: SIZE THREADS(colon-separated) REPEATS PIECES(0 = default)
 # ENGINE(0/1) MEMMAP(0/1) BENCH_ARGS(padata_mt_bench parameters,
-# colon-separated; - none).  Every result line starts with "pmt-demo: " or
-# "pmt-table: ".
+# colon-separated; - none).  BENCH_ARGS is the rest of the line: a value
+# with commas (filter=tiny,inline) arrives as several arguments, joined
+# again here.  Every result line starts with "pmt-demo: " or "pmt-table: ".
 size=$1
 threads=$(echo "$2" | tr ':' ',')
 repeats=$3
 pieces=$4
 engine=$5
 memmap=$6
-bench_args=$(echo "${7:--}" | tr ':' ' ')
+shift 6
+bench_args=$(IFS=,; echo "${*:--}" | tr ':' ' ')
 [ "$bench_args" = - ] && bench_args=
 echo "pmt-demo: cpu_model=$(sed -n 's/^model name[^:]*: //p' /proc/cpuinfo | head -n 1)"
 echo "pmt-demo: guest_cpus=$(nproc)"
