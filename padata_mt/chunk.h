@@ -17,6 +17,8 @@
 
 /* The first chunk of a job is 1/(threads * this) of it; later ones shrink. */
 #define PMT_CHUNKS_PER_THREAD	4
+/* A background job's (PADATA_MT_PRIO_BACKGROUND) are this much finer. */
+#define PMT_BACKGROUND_SPLIT	16
 
 /* A job of @size units fits in one chunk: the engine runs it inline. */
 static inline bool pmt_one_chunk(unsigned long size, unsigned long min_chunk)

@@ -684,8 +684,16 @@ static void pmt_job_init(struct pmt_job *job, const struct padata_mt_task *task,
 
 	job->task = task;
 	job->site = site;
+	/*
+	 * A background job's chunks are finer: once the caller has run out
+	 * of chunks, its helpers get its priority back for what they still
+	 * hold (pmt_renice_helpers()), and that is what other work on their
+	 * CPUs then shares with them.
+	 */
+	job->background = task->helper_prio == PADATA_MT_PRIO_BACKGROUND;
 	pmt_chunking_init(&job->chunking, task->min_chunk, task->align,
-			  threads);
+			  job->background ? threads * PMT_BACKGROUND_SPLIT :
+					    threads);
 	atomic_set(&job->error, 0);
 	atomic_set(&job->running, 1);
 	atomic_set(&job->seq, 0);
@@ -779,7 +787,6 @@ static noinline int pmt_run_job(const struct padata_mt_task *task,
 	init_completion(&job.done);
 	spin_lock_init(&job.lock);
 	job.caller_nice = task_nice(current);
-	job.background = task->helper_prio == PADATA_MT_PRIO_BACKGROUND;
 	job.waiting = false;
 	job.helpers = pmt_pool_get(threads - 1, &got);
 	if (got < threads - 1)

@@ -60,7 +60,9 @@ struct padata_mt_range {
  * @PADATA_MT_PRIO_BACKGROUND: MAX_NICE while the caller still runs chunks,
  *	so that other work on the helpers' CPUs keeps its share; once the
  *	caller has no chunk left and waits, the caller's nice, so that a
- *	helper never holds the caller back
+ *	helper never holds the caller back.  Its chunks are 16 times finer
+ *	than a default job's, so that what a helper still holds when the
+ *	caller waits is short
  *
  * Either way a helper runs under SCHED_NORMAL: a real-time caller's policy
  * is not passed on.

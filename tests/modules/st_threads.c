@@ -124,6 +124,41 @@ static int st_nice_job(struct st_nice *n, enum padata_mt_prio prio)
  * MAX_NICE until the caller has no chunk left and waits, then at the
  * caller's nice; and a kworker leaves the job at the nice it came with.
  */
+/* Chunks of a 2-thread job of ST_MAX_UNITS units at @prio, or 0. */
+static unsigned int st_prio_chunks(enum padata_mt_prio prio)
+{
+	struct st_job *j = st_job_new();
+	unsigned int chunks = 0;
+
+	if (!j)
+		return 0;
+	st_job_reset(j);
+	j->task.size = ST_MAX_UNITS;
+	j->task.min_chunk = 1;
+	j->task.max_threads = 2;
+	j->task.helper_prio = prio;
+	if (!padata_mt_run(&j->task) && !j->errors &&
+	    bitmap_full(j->done, ST_MAX_UNITS))
+		chunks = j->chunks;
+	st_job_free(j);
+	return chunks;
+}
+
+/*
+ * A background job's chunks are finer (a 16 times smaller first chunk,
+ * about 9 times as many chunks here), so that what a helper still holds
+ * when the caller waits and it gets the caller's nice back is short.
+ */
+static void test_background_chunks(void)
+{
+	unsigned int def = st_prio_chunks(PADATA_MT_PRIO_CALLER);
+	unsigned int bg = st_prio_chunks(PADATA_MT_PRIO_BACKGROUND);
+
+	st_diag("%u units, 2 threads: %u chunks by default, %u in background",
+		ST_MAX_UNITS, def, bg);
+	st_result(def && bg >= 4 * def, "background_job_finer_chunks", NULL);
+}
+
 void test_nice(void)
 {
 	int was = task_nice(current), after_default, after_bg;
@@ -135,6 +170,7 @@ void test_nice(void)
 		st_result(true, "background_helpers_max_nice_then_callers",
 			  "one CPU online");
 		st_result(true, "kworker_nice_restored", "one CPU online");
+		st_result(true, "background_job_finer_chunks", "one CPU online");
 		return;
 	}
 	set_user_nice(current, 5);
@@ -151,6 +187,7 @@ void test_nice(void)
 	/* A worker of a per-CPU pool of the normal priority: nice 0. */
 	ok = after_default == 0 && after_bg == 0;
 	st_result(ok, "kworker_nice_restored", NULL);
+	test_background_chunks();
 }
 
 /**
