@@ -356,7 +356,7 @@ static void pmt_helper_fn(struct work_struct *work)
 {
 	struct pmt_helper *h = container_of(work, struct pmt_helper, work);
 	struct pmt_job *job = h->job;
-	u64 t0 = local_clock();
+	u64 t0 = local_clock() + pmt_test_clock_skew();
 	int was;
 
 	pmt_stats_helper_enter();

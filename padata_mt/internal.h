@@ -64,11 +64,22 @@ static __always_inline int pmt_inject_take(void)
  * (the next multithreaded job stops between counting its CPUs and placing
  * its helpers), 2 holding a job there.  pmt_exit_delay_ms: the next helper
  * to finish sleeps that long after its last touch of its job.
+ * pmt_clock_skew_ms: the next helper to start reads its start time that
+ * far ahead.
  */
 extern atomic_t pmt_hold_state;
 extern atomic_t pmt_exit_delay_ms;
+extern atomic_t pmt_clock_skew_ms;
 void pmt_test_hold_wait(void);
 void pmt_test_exit_delay(void);
+u64 pmt_test_take_clock_skew(void);
+
+static inline u64 pmt_test_clock_skew(void)
+{
+	if (unlikely(atomic_read(&pmt_clock_skew_ms)))
+		return pmt_test_take_clock_skew();
+	return 0;
+}
 
 static inline void pmt_test_hold(void)
 {

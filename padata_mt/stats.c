@@ -23,6 +23,10 @@
  * - helper_exit_delay_ms: the next helper to finish sleeps that long
  *   (0..10000 ms) after its last touch of its job, still in padata_mt's
  *   code, then logs that it leaves: rmmod must wait for it.
+ * - helper_clock_skew_ms: the next helper to start takes its start time
+ *   that far (0..60000 ms) ahead, as a reading from a CPU whose clock runs
+ *   ahead of the one it ends on would be: its busy time must count as 0,
+ *   not wrap.  Reads 0 again once a helper has taken it.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
@@ -34,6 +38,7 @@
 #include <linux/mutex.h>
 #include <linux/seq_file.h>
 #include <linux/string.h>
+#include <linux/time64.h>
 #include <linux/uaccess.h>
 #include <linux/wait.h>
 #include <linux/workqueue.h>
@@ -266,6 +271,34 @@ static int pmt_exit_delay_set(void *data, u64 val)
 DEFINE_DEBUGFS_ATTRIBUTE(pmt_exit_delay_fops, pmt_exit_delay_get,
 			 pmt_exit_delay_set, "%llu\n");
 
+#define PMT_CLOCK_SKEW_MAX_MS	60000
+atomic_t pmt_clock_skew_ms = ATOMIC_INIT(0);
+
+u64 pmt_test_take_clock_skew(void)
+{
+	return (u64)atomic_xchg(&pmt_clock_skew_ms, 0) * NSEC_PER_MSEC;
+}
+
+static int pmt_clock_skew_get(void *data, u64 *val)
+{
+	*val = atomic_read(&pmt_clock_skew_ms);
+	return 0;
+}
+
+static int pmt_clock_skew_set(void *data, u64 val)
+{
+	if (val > PMT_CLOCK_SKEW_MAX_MS) {
+		pr_warn_ratelimited("helper_clock_skew_ms: 0..%d\n",
+				    PMT_CLOCK_SKEW_MAX_MS);
+		return -EINVAL;
+	}
+	atomic_set(&pmt_clock_skew_ms, (int)val);
+	return 0;
+}
+
+DEFINE_DEBUGFS_ATTRIBUTE(pmt_clock_skew_fops, pmt_clock_skew_get,
+			 pmt_clock_skew_set, "%llu\n");
+
 static const struct file_operations pmt_stats_fops = {
 	.owner = THIS_MODULE,
 	.open = pmt_stats_open,
@@ -288,6 +321,8 @@ int pmt_stats_init(unsigned int pool_size, unsigned int (*pool_free)(void))
 				   &pmt_hold_fops);
 	debugfs_create_file_unsafe("helper_exit_delay_ms", 0600,
 				   pmt_debugfs_dir, NULL, &pmt_exit_delay_fops);
+	debugfs_create_file_unsafe("helper_clock_skew_ms", 0600,
+				   pmt_debugfs_dir, NULL, &pmt_clock_skew_fops);
 	return 0;
 }
 
