@@ -65,6 +65,9 @@ def lane_registry():
                  'named in docs/; memmap_test\'s layers'),
         LaneSpec('version', st.lane_version, 'dkms.conf version == modinfo '
                  'version and vermagic, every series'),
+        LaneSpec('mutants', st.lane_mutants, 'tests/mutants.py --check: '
+                 'every engine mutant (a fixed defect put back) still '
+                 'applies; `tests/mutants.py NAME` runs one on demand'),
         LaneSpec('dkms', lane_dkms.lane_dkms, 'make dkms-install for every '
                  'series, modinfo checks, each kernel boots the DKMS-built '
                  'modules (10-load), make dkms-remove leaves nothing'),

@@ -202,3 +202,15 @@ def lane_version(ctx, lane):
                        'modinfo: version %r vermagic %r; dkms.conf %r, '
                        'kernel %r' % (v, magic, ctx.version, rel),
                        detail='%s == dkms.conf, vermagic %s' % (v, magic))
+
+
+def lane_mutants(ctx, lane):
+    """Every engine mutant of tests/mutants.py still applies to core.c, so
+    that `tests/mutants.py NAME` can still show its defect being caught."""
+    import importlib.util
+    spec = importlib.util.spec_from_file_location(
+        'mutants', REPO / 'tests' / 'mutants.py')
+    mutants = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mutants)
+    for name, ok, msg in mutants.check(REPO):
+        lane.check(name, ok, msg)
