@@ -46,8 +46,10 @@ static inline unsigned int pmt_job_threads(unsigned long size,
 
 /**
  * struct pmt_chunking - how a job cuts its ranges into chunks
- * @divisor: threads * PMT_CHUNKS_PER_THREAD: a chunk is what is left of
- *           its range divided by this, at least @min_chunk
+ * @divisor: threads * PMT_CHUNKS_PER_THREAD (pmt_chunking_init()'s
+ *           @threads: a background job's core.c multiplies by
+ *           PMT_BACKGROUND_SPLIT): a chunk is what is left of its range
+ *           divided by this, at least @min_chunk
  * @min_chunk: the task's min_chunk, at least 1
  * @align: the task's align, at least 1
  */
@@ -62,7 +64,8 @@ struct pmt_chunking {
  * @c: filled in
  * @min_chunk: the task's min_chunk (0 means 1)
  * @align: the task's align (0 means 1)
- * @threads: the job's threads, caller included, at least 1
+ * @threads: the job's threads, caller included, at least 1; finer chunks
+ *           for more (a background job passes threads * PMT_BACKGROUND_SPLIT)
  */
 static inline void pmt_chunking_init(struct pmt_chunking *c,
 				     unsigned long min_chunk,

@@ -688,12 +688,12 @@ static void pmt_job_init(struct pmt_job *job, const struct padata_mt_task *task,
 	 * A background job's chunks are finer: once the caller has run out
 	 * of chunks, its helpers get its priority back for what they still
 	 * hold (pmt_renice_helpers()), and that is what other work on their
-	 * CPUs then shares with them.
+	 * CPUs then shares with them.  A one-thread job has no helper.
 	 */
 	job->background = task->helper_prio == PADATA_MT_PRIO_BACKGROUND;
 	pmt_chunking_init(&job->chunking, task->min_chunk, task->align,
-			  job->background ? threads * PMT_BACKGROUND_SPLIT :
-					    threads);
+			  job->background && threads > 1 ?
+			  threads * PMT_BACKGROUND_SPLIT : threads);
 	atomic_set(&job->error, 0);
 	atomic_set(&job->running, 1);
 	atomic_set(&job->seq, 0);

@@ -249,16 +249,20 @@ pmt_check_fails stats_rejects_garbage sh -c "echo bogus >$stats"
 # (this guest's TSC is unstable): padata_mt's test-only
 # helper_clock_skew_ms makes the next helper start 10 s ahead.  busy_ns
 # must count that helper's time as 0, not as 2^64 - 10 s; the knob reads 0
-# again once a helper of the 400 jobs has taken it.
+# again once a helper of the 400 jobs has taken it.  (busy_ns sums per-CPU
+# u64s: a wrap would cancel out only if the burst's real busy time passed
+# 10 s; its 400 tiny jobs take well under one.)
 skew=$dbg/padata_mt/helper_clock_skew_ms
 busy_no_wrap() {
 	echo reset >"$stats" && echo 10000 >$skew || return 1
 	echo go >$burst
 	st=$?
+	left=$(cat $skew)
+	echo 0 >$skew
 	busy=$(stat_of busy_ns)
-	echo "burst: $(cat $burst); skew left: $(cat $skew); busy_ns=$busy"
-	[ $st = 0 ] && [ "$(cat $skew)" = 0 ] &&
-		awk -v b="$busy" 'BEGIN { exit !(b < 1e10) }'
+	echo "burst: $(cat $burst); skew left: $left; busy_ns=$busy"
+	[ $st = 0 ] && [ "$(cat $burst)" = "jobs=400 bad=0" ] && [ "$left" = 0 ] &&
+		[ -n "$busy" ] && awk -v b="$busy" 'BEGIN { exit !(b < 1e10) }'
 }
 if [ "$(nproc)" -lt 2 ]; then
 	ktap_test_skip busy_ns_never_wraps "one CPU: no helper"

@@ -119,11 +119,6 @@ static int st_nice_job(struct st_nice *n, enum padata_mt_prio prio)
 	return ret ? INT_MIN : after;
 }
 
-/*
- * Helpers run at the caller's nice; PADATA_MT_PRIO_BACKGROUND runs them at
- * MAX_NICE until the caller has no chunk left and waits, then at the
- * caller's nice; and a kworker leaves the job at the nice it came with.
- */
 /* Chunks of a 2-thread job of ST_MAX_UNITS units at @prio, or 0. */
 static unsigned int st_prio_chunks(enum padata_mt_prio prio)
 {
@@ -159,6 +154,11 @@ static void test_background_chunks(void)
 	st_result(def && bg >= 4 * def, "background_job_finer_chunks", NULL);
 }
 
+/*
+ * Helpers run at the caller's nice; PADATA_MT_PRIO_BACKGROUND runs them at
+ * MAX_NICE until the caller has no chunk left and waits, then at the
+ * caller's nice; and a kworker leaves the job at the nice it came with.
+ */
 void test_nice(void)
 {
 	int was = task_nice(current), after_default, after_bg;
