@@ -237,8 +237,8 @@ static int pmt_hold_set(void *data, u64 val)
 
 DEFINE_DEBUGFS_ATTRIBUTE(pmt_hold_fops, pmt_hold_get, pmt_hold_set, "%llu\n");
 
-#define PMT_EXIT_DELAY_MAX_MS	10000
 atomic_t pmt_exit_delay_ms = ATOMIC_INIT(0);
+atomic_t pmt_clock_skew_ms = ATOMIC_INIT(0);
 
 void pmt_test_exit_delay(void)
 {
@@ -251,53 +251,48 @@ void pmt_test_exit_delay(void)
 	}
 }
 
-static int pmt_exit_delay_get(void *data, u64 *val)
-{
-	*val = atomic_read(&pmt_exit_delay_ms);
-	return 0;
-}
-
-static int pmt_exit_delay_set(void *data, u64 val)
-{
-	if (val > PMT_EXIT_DELAY_MAX_MS) {
-		pr_warn_ratelimited("helper_exit_delay_ms: 0..%d\n",
-				    PMT_EXIT_DELAY_MAX_MS);
-		return -EINVAL;
-	}
-	atomic_set(&pmt_exit_delay_ms, (int)val);
-	return 0;
-}
-
-DEFINE_DEBUGFS_ATTRIBUTE(pmt_exit_delay_fops, pmt_exit_delay_get,
-			 pmt_exit_delay_set, "%llu\n");
-
-#define PMT_CLOCK_SKEW_MAX_MS	60000
-atomic_t pmt_clock_skew_ms = ATOMIC_INIT(0);
-
 u64 pmt_test_take_clock_skew(void)
 {
 	return (u64)atomic_xchg(&pmt_clock_skew_ms, 0) * NSEC_PER_MSEC;
 }
 
-static int pmt_clock_skew_get(void *data, u64 *val)
+/* A test knob in ms, 0 (off) to @max, that the next helper takes. */
+struct pmt_ms_knob {
+	const char *name;
+	atomic_t *ms;
+	int max;
+};
+
+static struct pmt_ms_knob pmt_exit_delay_knob = {
+	"helper_exit_delay_ms", &pmt_exit_delay_ms, 10000,
+};
+
+static struct pmt_ms_knob pmt_clock_skew_knob = {
+	"helper_clock_skew_ms", &pmt_clock_skew_ms, 60000,
+};
+
+static int pmt_ms_knob_get(void *data, u64 *val)
 {
-	*val = atomic_read(&pmt_clock_skew_ms);
+	const struct pmt_ms_knob *k = data;
+
+	*val = atomic_read(k->ms);
 	return 0;
 }
 
-static int pmt_clock_skew_set(void *data, u64 val)
+static int pmt_ms_knob_set(void *data, u64 val)
 {
-	if (val > PMT_CLOCK_SKEW_MAX_MS) {
-		pr_warn_ratelimited("helper_clock_skew_ms: 0..%d\n",
-				    PMT_CLOCK_SKEW_MAX_MS);
+	const struct pmt_ms_knob *k = data;
+
+	if (val > k->max) {
+		pr_warn_ratelimited("%s: 0..%d\n", k->name, k->max);
 		return -EINVAL;
 	}
-	atomic_set(&pmt_clock_skew_ms, (int)val);
+	atomic_set(k->ms, (int)val);
 	return 0;
 }
 
-DEFINE_DEBUGFS_ATTRIBUTE(pmt_clock_skew_fops, pmt_clock_skew_get,
-			 pmt_clock_skew_set, "%llu\n");
+DEFINE_DEBUGFS_ATTRIBUTE(pmt_ms_knob_fops, pmt_ms_knob_get, pmt_ms_knob_set,
+			 "%llu\n");
 
 static const struct file_operations pmt_stats_fops = {
 	.owner = THIS_MODULE,
@@ -319,10 +314,12 @@ int pmt_stats_init(unsigned int pool_size, unsigned int (*pool_free)(void))
 				   NULL, &pmt_inject_fops);
 	debugfs_create_file_unsafe("hold_setup", 0600, pmt_debugfs_dir, NULL,
 				   &pmt_hold_fops);
-	debugfs_create_file_unsafe("helper_exit_delay_ms", 0600,
-				   pmt_debugfs_dir, NULL, &pmt_exit_delay_fops);
-	debugfs_create_file_unsafe("helper_clock_skew_ms", 0600,
-				   pmt_debugfs_dir, NULL, &pmt_clock_skew_fops);
+	debugfs_create_file_unsafe(pmt_exit_delay_knob.name, 0600,
+				   pmt_debugfs_dir, &pmt_exit_delay_knob,
+				   &pmt_ms_knob_fops);
+	debugfs_create_file_unsafe(pmt_clock_skew_knob.name, 0600,
+				   pmt_debugfs_dir, &pmt_clock_skew_knob,
+				   &pmt_ms_knob_fops);
 	return 0;
 }
 

@@ -37,7 +37,7 @@ if ! modprobe padata_mt_selftest $st_args; then
 	ktap_test_fail selftest_module_loads "modprobe padata_mt_selftest failed"
 	exit 0
 fi
-ktap_set_plan 20
+ktap_set_plan 21
 # The module's results, one nested block.
 pmt_subtest selftest "$res"
 
@@ -269,6 +269,26 @@ if [ "$(nproc)" -lt 2 ]; then
 else
 	ktap_test_result busy_ns_never_wraps busy_no_wrap
 fi
+
+# The other test-only knobs refuse what they cannot take and keep reading
+# 0 (off): out of range, negative, not a number, empty, trailing junk.
+knob_rejects() {
+	k=$dbg/padata_mt/$1
+	shift
+	for v in "$@"; do
+		if echo "$v" >$k 2>/dev/null; then
+			echo "$k accepted '$v'"
+			return 1
+		fi
+	done
+	[ "$(cat $k)" = 0 ] || { echo "$k reads $(cat $k)"; return 1; }
+}
+knobs_reject() {
+	knob_rejects hold_setup 2 -1 abc '' 1x &&
+		knob_rejects helper_exit_delay_ms 10001 -1 abc '' 1x &&
+		knob_rejects helper_clock_skew_ms 60001 -1 abc '' 1x
+}
+ktap_test_result test_knobs_reject_garbage knobs_reject
 
 ktap_test_result tracepoints_exist test -d $ev/padata_mt_job_start -a -d $ev/padata_mt_job_end -a -d $ev/padata_mt_chunk
 
