@@ -2,15 +2,22 @@
 /*
  * memmap_test: the bench sweep, its statistics and the table (bench.h).
  *
- * bench plugs and unplugs a fresh region per repeat (hotplug, unplug), then
- * re-initialises one plugged region (reinit, one-pass; reinit_twopass, a
- * separate memset of the memmap then an init that does not zero; both
- * digest-checked after each thread count's runs), then times async passes
- * on it at the top thread count (the latency of a sync of one random pfn
- * issued right after the start, and start to every section done), then
- * memsets a memmap-sized buffer (memset).  Each operation gets one untimed
- * warm-up per thread count first; the repeats interleave the thread counts
- * so that drift hits them alike.
+ * bench plugs and unplugs a fresh region per repeat (hotplug, unplug),
+ * re-initialising it in between, right after the plug, with the default
+ * store (reinit_fresh: the condition the kernel's own init runs in; only
+ * the layout is validated first, and the result is checked against the
+ * kernel-written reference pages after the last repeat).  Then it
+ * re-initialises one plugged region over and over: with the default store
+ * (reinit), with each store kind (reinit_copy, reinit_nt, reinit_compute;
+ * reinit and the default's own row are an A/A pair, their difference the
+ * noise) and two-pass (reinit_twopass, a separate memset of the memmap
+ * then an init that does not zero), each digest-checked after each thread
+ * count's runs; then it times async passes on it at the top thread count
+ * (the latency of a sync of one random pfn issued right after the start,
+ * and start to every section done), then zeroes a memmap-sized buffer with
+ * memset() (memset) and with non-temporal stores (memset_nt).  Each
+ * operation gets one untimed warm-up per thread count first; the repeats
+ * interleave the thread counts so that drift hits them alike.
  */
 #include <linux/cpumask.h>
 #include <linux/math64.h>
@@ -36,9 +43,13 @@
 enum mt_op {
 	MT_OP_HOTPLUG,
 	MT_OP_UNPLUG,
+	MT_OP_REINIT_FRESH,
 	MT_OP_REINIT,
-	MT_OP_REINIT2,
+	/* One per store kind, in enum mt_store_kind's order. */
+	MT_OP_REINIT_STORE,
+	MT_OP_REINIT2 = MT_OP_REINIT_STORE + MT_STORE_NR,
 	MT_OP_MEMSET,
+	MT_OP_MEMSET_NT,
 	MT_OP_NR,
 	/* Not in the table's blocks: top thread count only (index 0). */
 	MT_OP_ASYNC_FIRST = MT_OP_NR,
@@ -49,9 +60,14 @@ enum mt_op {
 static const char * const mt_op_names[MT_OP_NR] = {
 	[MT_OP_HOTPLUG] = "hotplug",
 	[MT_OP_UNPLUG] = "unplug",
+	[MT_OP_REINIT_FRESH] = "reinit_fresh",
 	[MT_OP_REINIT] = "reinit",
+	[MT_OP_REINIT_STORE + MT_STORE_COPY] = "reinit_copy",
+	[MT_OP_REINIT_STORE + MT_STORE_NT] = "reinit_nt",
+	[MT_OP_REINIT_STORE + MT_STORE_COMPUTE] = "reinit_compute",
 	[MT_OP_REINIT2] = "reinit_twopass",
 	[MT_OP_MEMSET] = "memset",
+	[MT_OP_MEMSET_NT] = "memset_nt",
 };
 
 /* --- statistics ------------------------------------------------------ */
@@ -187,6 +203,25 @@ static void mt_bench_unplug(struct mt_bench *b, unsigned int threads,
 	b->r = NULL;
 }
 
+/*
+ * A reinit with the default store right after the plug; the last repeat's
+ * result is held against the kernel-written reference pages.
+ */
+static int mt_bench_fresh(struct mt_bench *b, unsigned int t, int rep)
+{
+	static const struct mt_reinit_opts fresh = {
+		MT_REINIT_DEFAULTS, .fresh = true,
+	};
+	struct mt_ctx c = mt_bench_ctx(b, b->threads[t]);
+	int ret;
+
+	ret = mt_reinit(b->r, &fresh, &c,
+			mt_sample(b, MT_OP_REINIT_FRESH, t, rep), NULL);
+	if (!ret && rep == (int)b->repeats - 1)
+		ret = mt_check_ref(b->r, &c);
+	return ret;
+}
+
 static int mt_bench_hotplug(struct mt_bench *b)
 {
 	unsigned int t;
@@ -196,8 +231,12 @@ static int mt_bench_hotplug(struct mt_bench *b)
 		for (t = 0; t < b->nr_threads; t++) {
 			ret = mt_bench_plug(b, b->threads[t],
 					    mt_sample(b, MT_OP_HOTPLUG, t, rep));
-			if (ret)
+			if (!ret)
+				ret = mt_bench_fresh(b, t, rep);
+			if (ret) {
+				mt_bench_unplug(b, b->threads[t], NULL);
 				return ret;
+			}
 			mt_bench_unplug(b, b->threads[t],
 					mt_sample(b, MT_OP_UNPLUG, t, rep));
 			if (atomic_read(b->cancel))
@@ -241,31 +280,50 @@ static int mt_bench_async(struct mt_bench *b)
 	return 0;
 }
 
+/* One timed reinit of the plugged region; digest-checked if @check. */
+static int mt_bench_reinit_one(struct mt_bench *b, unsigned int t, int rep,
+			       enum mt_op op, const struct mt_reinit_opts *opt,
+			       bool check)
+{
+	unsigned int top = b->threads[b->nr_threads - 1];
+	struct mt_ctx c = mt_bench_ctx(b, b->threads[t]);
+	struct mt_ctx all = mt_bench_ctx(b, top);
+	int ret;
+
+	ret = mt_reinit(b->r, opt, &c, mt_sample(b, op, t, rep), NULL);
+	if (!ret && check)
+		ret = mt_check_digest(b->r, &all);
+	return ret;
+}
+
 static int mt_bench_reinit(struct mt_bench *b)
 {
-	static const struct mt_reinit_opts one = { .skip = -1 };
-	static const struct mt_reinit_opts two = { .twopass = true, .skip = -1 };
-	unsigned int t, top = b->threads[b->nr_threads - 1];
-	struct mt_ctx check = mt_bench_ctx(b, top);
+	unsigned int t, k, top = b->threads[b->nr_threads - 1];
+	struct mt_reinit_opts opt = { MT_REINIT_DEFAULTS };
 	int rep, ret;
 
 	ret = mt_bench_plug(b, top, NULL);
 	for (rep = -1; !ret && rep < (int)b->repeats; rep++) {
-		for (t = 0; !ret && t < b->nr_threads; t++) {
-			struct mt_ctx c = mt_bench_ctx(b, b->threads[t]);
-			bool last = rep == (int)b->repeats - 1;
+		/* Every thread count's result is checked once. */
+		bool last = rep == (int)b->repeats - 1;
 
-			ret = mt_reinit(b->r, &one, &c,
-					mt_sample(b, MT_OP_REINIT, t, rep), NULL);
-			/* Every thread count's result is checked once. */
-			if (!ret && last)
-				ret = mt_check_digest(b->r, &check);
+		for (t = 0; !ret && t < b->nr_threads; t++) {
+			opt.store = MT_STORE_DEFAULT;
+			ret = mt_bench_reinit_one(b, t, rep, MT_OP_REINIT, &opt,
+						  last);
+			for (k = 0; !ret && k < MT_STORE_NR; k++) {
+				opt.store = k;
+				ret = mt_bench_reinit_one(b, t, rep,
+							  MT_OP_REINIT_STORE + k,
+							  &opt, last);
+			}
+			opt.store = MT_STORE_COMPUTE;
+			opt.twopass = true;
 			if (!ret)
-				ret = mt_reinit(b->r, &two, &c,
-						mt_sample(b, MT_OP_REINIT2, t,
-							  rep), NULL);
-			if (!ret && last)
-				ret = mt_check_digest(b->r, &check);
+				ret = mt_bench_reinit_one(b, t, rep,
+							  MT_OP_REINIT2, &opt,
+							  last);
+			opt.twopass = false;
 		}
 	}
 	if (!ret)
@@ -285,9 +343,16 @@ static int mt_bench_memset(struct mt_bench *b)
 	if (!buf)
 		return ret;
 	for (rep = -1; !ret && rep < (int)b->repeats; rep++)
-		for (t = 0; !ret && t < b->nr_threads; t++)
-			ret = mt_memset_time(buf, size, b->threads[t], b->cancel,
+		for (t = 0; !ret && t < b->nr_threads; t++) {
+			ret = mt_memset_time(buf, size, b->threads[t], false,
+					     b->cancel,
 					     mt_sample(b, MT_OP_MEMSET, t, rep));
+			if (!ret)
+				ret = mt_memset_time(buf, size, b->threads[t],
+						     true, b->cancel,
+						     mt_sample(b, MT_OP_MEMSET_NT,
+							       t, rep));
+		}
 	vfree(buf);
 	return ret;
 }
@@ -341,8 +406,9 @@ static void mt_bench_report(struct mt_bench *b, struct mt_out *tab)
 	char med[24], mean[24], sd[24], mn[24], mx[24], key[48];
 
 	cpus = mt_node_cpus(nid);
-	mt_kv(o, "cpu_model=%s\nonline_cpus=%u\n", mt_cpu_model(),
-	      num_online_cpus());
+	mt_kv(o, "cpu_model=%s\nonline_cpus=%u\nbench_default_store=%s\n",
+	      mt_cpu_model(), num_online_cpus(),
+	      mt_store_names[MT_STORE_DEFAULT]);
 	mt_kv(tab, "# memmap_test bench: size_bytes=%llu memmap_bytes=%llu nid=%d repeats=%u pieces=%s\n",
 	      a->size, (a->size >> PAGE_SHIFT) * sizeof(struct page), nid,
 	      b->repeats, a->pieces ? "given" : "default");

@@ -98,7 +98,9 @@ static int mt_do_reinit(const struct mt_args *a, const struct mt_ctx *c,
 	struct mt_reinit_opts opt = {
 		.poison = a->poison,
 		.twopass = a->twopass,
+		.store = mt_given(a, MT_K_STORE) ? a->store : MT_STORE_DEFAULT,
 		.skip = mt_given(a, MT_K_SKIP) ? a->skip : -1,
+		.skip_block = mt_given(a, MT_K_SKIP_BLOCK) ? a->skip_block : -1,
 	};
 	struct mt_region *r = mt_region;
 	struct mt_out *o = c->o;
@@ -106,14 +108,19 @@ static int mt_do_reinit(const struct mt_args *a, const struct mt_ctx *c,
 	unsigned int i;
 	int ret;
 
-	mt_kv(o, "threads=%u\npoison=%d\ntwopass=%d\n", c->threads, a->poison,
-	      a->twopass);
+	mt_kv(o, "threads=%u\npoison=%d\ntwopass=%d\nstore=%s\n", c->threads,
+	      a->poison, a->twopass,
+	      a->twopass ? "compute" : mt_store_names[opt.store]);
 	ret = mt_need_region(o);
 	if (ret)
 		return ret;
 	if (mt_given(a, MT_K_SKIP) && a->skip >= r->nr_pages)
 		return mt_fail(o, -EINVAL, "skip=%llu but the region has %lu pages",
 			       a->skip, r->nr_pages);
+	if (mt_given(a, MT_K_SKIP_BLOCK) && a->skip_block >= r->nr_pages)
+		return mt_fail(o, -EINVAL,
+			       "skip_block=%llu but the region has %lu pages",
+			       a->skip_block, r->nr_pages);
 	for (i = 0; i < a->nr_flips; i++)
 		if (a->flips[i].index >= r->nr_pages)
 			return mt_fail(o, -EINVAL,
@@ -122,6 +129,10 @@ static int mt_do_reinit(const struct mt_args *a, const struct mt_ctx *c,
 				       r->nr_pages);
 	if (mt_given(a, MT_K_SKIP))
 		mt_kv(o, "skip_pfn=%#llx\n", r->start_pfn + a->skip);
+	if (mt_given(a, MT_K_SKIP_BLOCK))
+		mt_kv(o, "skip_block_pfn=%#llx\n",
+		      round_down(r->start_pfn + a->skip_block,
+				 pageblock_nr_pages));
 	ret = mt_reinit(r, &opt, c, &ns, &zero_ns);
 	mt_kv(o, "layout_validated=%d\n", r->layout_ok);
 	if (ret)
@@ -259,8 +270,8 @@ const struct mt_cmd mt_cmds[MT_CMD_NR] = {
 	},
 	[MT_CMD_REINIT] = {
 		.name = "reinit",
-		.allowed = K(THREADS) | K(POISON) | K(SKIP) | K(TWOPASS) |
-			   K(FLIP),
+		.allowed = K(THREADS) | K(POISON) | K(SKIP) | K(SKIP_BLOCK) |
+			   K(TWOPASS) | K(STORE) | K(FLIP),
 		.handler = mt_do_reinit,
 	},
 	[MT_CMD_VERIFY] = {

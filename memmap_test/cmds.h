@@ -14,6 +14,7 @@
 
 #include "bench.h"
 #include "digest.h"
+#include "pageinit.h"
 #include "run.h"
 
 enum mt_cmd_id {
@@ -44,7 +45,9 @@ enum mt_key_id {
 	MT_K_FAIL_PIECE,
 	MT_K_POISON,
 	MT_K_SKIP,
+	MT_K_SKIP_BLOCK,
 	MT_K_TWOPASS,
+	MT_K_STORE,
 	MT_K_DELAY_MS,
 	MT_K_FLIP,
 	MT_K_NR,
@@ -57,6 +60,7 @@ struct mt_args {
 	u64 size;
 	u64 base;
 	u64 skip;
+	u64 skip_block;
 	u64 pfn;
 	u64 count;
 	unsigned int threads[MT_MAX_SWEEP];
@@ -68,6 +72,7 @@ struct mt_args {
 	int nid;			/* NUMA_NO_NODE when not given */
 	bool poison;
 	bool twopass;
+	enum mt_store_kind store;	/* MT_STORE_DEFAULT when not given */
 	unsigned int nr_flips;
 	struct mt_flip flips[MT_MAX_FLIPS];
 };

@@ -5,7 +5,8 @@
  * A section's digest is xxh64() over its struct pages, the pgmap word
  * hashed as a constant when it points at the piece's own dev_pagemap, so
  * regions plugged in different ways (one pgmap or many) digest alike when
- * their struct pages are equivalent.  The digests of the kernel-written
+ * their struct pages are equivalent; then over the section's pageblock
+ * flags (its usemap words), which hold each pageblock's migratetype.  The digests of the kernel-written
  * struct pages are recorded before a region's first reinit (pageinit.c);
  * every reinit is followed by a digest of every section, and a difference
  * is an error naming the first differing pfn and field.
@@ -133,6 +134,8 @@ static u64 mt_digest_section(const struct mt_region *r, unsigned long s,
 		}
 		xxh64_update(&st, batch, sizeof(batch));
 	}
+	xxh64_update(&st, mt_section_usemap(r->start_pfn + idx),
+		     MT_USEMAP_WORDS * sizeof(unsigned long));
 	return xxh64_digest(&st);
 }
 
@@ -231,6 +234,33 @@ void mt_page_layout_show(struct seq_file *m)
 }
 
 /*
+ * The first pageblock of section @s whose migratetype is not the kernel's,
+ * reported as a mismatch; false if there is one.
+ */
+static bool mt_report_pageblock(struct mt_region *r, unsigned long s,
+				struct mt_out *o)
+{
+	unsigned long pfn = r->start_pfn + s * PAGES_PER_SECTION;
+	unsigned long end = pfn + PAGES_PER_SECTION;
+	unsigned int mt;
+
+	for (; pfn < end; pfn += pageblock_nr_pages) {
+		mt = mt_pageblock_migratetype(pfn);
+		if (mt == r->migratetype)
+			continue;
+		mt_kv(o, "mismatch_pfn=%#lx\nmismatch_field=pageblock_migratetype\n",
+		      pfn);
+		mt_kv(o, "mismatch_expected=%#x\nmismatch_found=%#x\n",
+		      r->migratetype, mt);
+		mt_fail(o, -EIO,
+			"digest mismatch: the pageblock of pfn %#lx has migratetype %u, the kernel wrote %u",
+			pfn, mt, r->migratetype);
+		return false;
+	}
+	return true;
+}
+
+/*
  * The first page of section @s that differs from its piece's reference
  * (as digests read it: @flips applied), and where: the mismatch keys.
  */
@@ -252,10 +282,12 @@ static void mt_report_mismatch(struct mt_region *r, unsigned long s,
 			break;
 	}
 	mt_kv(o, "mismatch_section=%lu\n", s);
+	if (off < 0 && !mt_report_pageblock(r, s, o))
+		return;
 	if (off < 0) {
 		mt_kv(o, "mismatch_pfn=none\nmismatch_field=unknown\n");
 		mt_fail(o, -EIO,
-			"digest of section %lu differs but no page differs from the reference",
+			"digest of section %lu differs but no page nor pageblock migratetype differs from the reference",
 			s);
 		return;
 	}
@@ -330,6 +362,71 @@ int mt_check_digest_flips(struct mt_region *r, const struct mt_flip *flips,
 int mt_check_digest(struct mt_region *r, const struct mt_ctx *c)
 {
 	return mt_check_digest_flips(r, NULL, 0, c);
+}
+
+struct mt_ref_pass {
+	struct mt_region *r;
+	const atomic_t *cancel;
+	atomic_long_t first_bad;	/* section, LONG_MAX: none */
+};
+
+/* Whether every page and pageblock of section @s is as the kernel wrote. */
+static bool mt_section_is_ref(const struct mt_region *r, unsigned long s)
+{
+	unsigned long pfn = r->start_pfn + s * PAGES_PER_SECTION, i;
+	const struct page *ref = &mt_piece_of_pfn(r, pfn)->ref;
+	const struct page *page = pfn_to_page(pfn);
+
+	for (i = 0; i < PAGES_PER_SECTION; i++)
+		if (memcmp(page + i, ref, sizeof(*ref)))
+			return false;
+	for (i = 0; i < PAGES_PER_SECTION; i += pageblock_nr_pages)
+		if (mt_pageblock_migratetype(pfn + i) != r->migratetype)
+			return false;
+	return true;
+}
+
+static int mt_ref_fn(unsigned long start, unsigned long end, void *arg)
+{
+	struct mt_ref_pass *ps = arg;
+	unsigned long s;
+	long old;
+
+	for (s = start; s < end; s++) {
+		if (mt_cancelled(ps->cancel))
+			return -ECANCELED;
+		if (!mt_section_is_ref(ps->r, s))
+			break;
+		cond_resched();
+	}
+	if (s == end)
+		return 0;
+	old = atomic_long_read(&ps->first_bad);
+	while (s < old && !atomic_long_try_cmpxchg(&ps->first_bad, &old, s))
+		;
+	return 0;
+}
+
+int mt_check_ref(struct mt_region *r, const struct mt_ctx *c)
+{
+	struct mt_ref_pass ps = { .r = r, .cancel = c->cancel };
+	struct mt_out *o = c->o;
+	long s;
+	int ret;
+
+	if (!r->layout_ok || r->tmpl_off >= 0)
+		return mt_fail(o, -EOPNOTSUPP,
+			       "no check without digests: the pages of a piece are not all alike");
+	atomic_long_set(&ps.first_bad, LONG_MAX);
+	ret = mt_run_sections(mt_ref_fn, &ps, 0, r->nr_sections, c);
+	if (ret)
+		return mt_fail(o, ret, "reference check failed");
+	s = atomic_long_read(&ps.first_bad);
+	mt_kv(o, "ref_match=%d\n", s == LONG_MAX);
+	if (s == LONG_MAX)
+		return 0;
+	mt_report_mismatch(r, s, NULL, 0, o);
+	return -EIO;
 }
 
 static const char *mt_check_page(struct page *page, int nid,

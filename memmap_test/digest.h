@@ -50,6 +50,14 @@ int mt_check_digest(struct mt_region *r, const struct mt_ctx *c);
 /* The same for sections [@s0, @s1), into an array of its own. */
 int mt_check_digest_range(struct mt_region *r, unsigned long s0,
 			  unsigned long s1, const struct mt_ctx *c);
+/*
+ * Without the kernel's digests (a region checked right after its plug and
+ * a timed reinit): every struct page equal to its piece's kernel-written
+ * reference page and every pageblock of the kernel's migratetype, where
+ * the pages of a piece are all alike (r->tmpl_off < 0); ref_match= and,
+ * on a difference, the mismatch keys and -EIO.
+ */
+int mt_check_ref(struct mt_region *r, const struct mt_ctx *c);
 /* Check the fields every initialised page must have: the verify keys. */
 int mt_verify(struct mt_region *r, const struct mt_ctx *c);
 /* The control file's layout lines: where the fields of page->flags are. */

@@ -9,6 +9,8 @@
 
 #include <linux/init.h>
 #include <linux/memremap.h>
+#include <linux/mmzone.h>
+#include <linux/pageblock-flags.h>
 #include <linux/types.h>
 
 #include "out.h"
@@ -41,6 +43,38 @@ struct mt_layout {
 };
 
 struct page;
+
+/*
+ * The pageblock flags of @pfn, which live beside the section rather than
+ * in struct page: the word of the section's usemap holding them, and their
+ * shift in it, as set_pfnblock_flags_mask() finds them (SPARSEMEM, whose
+ * section_to_usemap() and SECTION_BLOCKFLAGS_BITS the headers give).
+ */
+static inline unsigned long *mt_pageblock_word(unsigned long pfn,
+					       unsigned int *shift)
+{
+	unsigned long bit = ((pfn & (PAGES_PER_SECTION - 1)) >>
+			     pageblock_order) * NR_PAGEBLOCK_BITS;
+
+	*shift = bit % BITS_PER_LONG;
+	return section_to_usemap(__pfn_to_section(pfn)) + bit / BITS_PER_LONG;
+}
+
+/* The usemap words of the section of @pfn. */
+#define MT_USEMAP_WORDS		(SECTION_BLOCKFLAGS_BITS / BITS_PER_LONG)
+static inline const unsigned long *mt_section_usemap(unsigned long pfn)
+{
+	return section_to_usemap(__pfn_to_section(pfn));
+}
+
+/* The migratetype of @pfn's pageblock (get_pfnblock_migratetype()). */
+static inline unsigned int mt_pageblock_migratetype(unsigned long pfn)
+{
+	unsigned int shift;
+	unsigned long *w = mt_pageblock_word(pfn, &shift);
+
+	return (READ_ONCE(*w) >> shift) & MIGRATETYPE_MASK;
+}
 
 void __init mt_layout_init(void);
 /* This kernel's row, or NULL (then mt_layout_refuse() says why). */

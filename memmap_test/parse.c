@@ -136,6 +136,19 @@ static int mt_key_bool(const struct mt_key *k, char *val, struct mt_args *a,
 	return ret;
 }
 
+/* A store kind, by its name in mt_store_names[]. */
+static int mt_key_store(const struct mt_key *k, char *val, struct mt_args *a,
+			const struct mt_cmd *cmd, struct mt_out *o)
+{
+	int i = match_string(mt_store_names, MT_STORE_NR, val);
+
+	if (i < 0)
+		return mt_bad(o, "%s: '%.32s' is not copy, nt or compute",
+			      k->name, val);
+	*(enum mt_store_kind *)mt_field(k, a) = i;
+	return 0;
+}
+
 /*
  * A number followed by exactly one unit: K, M, G or T.  Not memparse(),
  * which takes octal, lower-case units and more, and overflows silently.
@@ -269,7 +282,10 @@ static const struct mt_key mt_keys[MT_K_NR] = {
 	       unsigned int, .min = 0, .max = MT_MAX_PIECES - 1),
 	MT_KEY(POISON, "poison", "0|1", mt_key_bool, poison, bool),
 	MT_KEY(SKIP, "skip", "INDEX", mt_key_u64, skip, u64),
+	MT_KEY(SKIP_BLOCK, "skip_block", "INDEX", mt_key_u64, skip_block, u64),
 	MT_KEY(TWOPASS, "twopass", "0|1", mt_key_bool, twopass, bool),
+	MT_KEY(STORE, "store", "copy|nt|compute", mt_key_store, store,
+	       enum mt_store_kind),
 	MT_KEY(DELAY_MS, "delay_ms", "N", mt_key_uint, delay_ms, unsigned int,
 	       .min = 0, .max = MT_MAX_DELAY_MS),
 	MT_KEY(FLIP, "flip", "INDEX:BIT,...", mt_key_flips, flips,
@@ -369,5 +385,11 @@ int mt_parse(char *buf, size_t len, struct mt_args *a, struct mt_out *o)
 		return mt_bad(o, "reinit: skip= needs poison=1");
 	if (mt_given(a, MT_K_SKIP) && a->twopass)
 		return mt_bad(o, "reinit: skip= is for the one-pass reinit");
+	if (mt_given(a, MT_K_SKIP_BLOCK) && !a->poison)
+		return mt_bad(o, "reinit: skip_block= needs poison=1");
+	if (mt_given(a, MT_K_SKIP_BLOCK) && a->twopass)
+		return mt_bad(o, "reinit: skip_block= is for the one-pass reinit");
+	if (mt_given(a, MT_K_STORE) && a->twopass)
+		return mt_bad(o, "reinit: store= is for the one-pass reinit");
 	return 0;
 }

@@ -11,6 +11,15 @@
  * init in memmap_init_zone_device() runs outside mem_hotplug_lock, so the
  * pieces overlap there.  A failed or cancelled hotplug unplugs every piece
  * it had plugged, so it leaves nothing behind.
+ *
+ * Unplug with threads=1 is stock too: memunmap_pages() of each piece in
+ * turn in the caller.  Each call waits for two RCU grace periods, one for
+ * the pgmap's percpu_ref to die and one after the pgmap_array update,
+ * whatever the piece's size, so a region of P pieces costs 2P grace periods
+ * in a row that way.  threads>1 waits for them side by side: every piece's
+ * memunmap_pages() is a work item on system_unbound_wq, all queued at once
+ * (they sleep, not compute, so they are not held to the thread count), and
+ * the removal itself takes turns under mem_hotplug_lock as it must.
  */
 #include <linux/device.h>
 #include <linux/dma-mapping.h>
@@ -20,6 +29,7 @@
 #include <linux/nodemask.h>
 #include <linux/slab.h>
 #include <linux/vmalloc.h>
+#include <linux/workqueue.h>
 
 #include "compat.h"
 #include "padata_mt.h"
@@ -157,12 +167,6 @@ static void mt_unplug_fn_undo(unsigned long start, unsigned long end,
 {
 	while (start < end)
 		mt_unplug_one(arg, start++);
-}
-
-static int mt_unplug_fn(unsigned long start, unsigned long end, void *arg)
-{
-	mt_unplug_fn_undo(start, end, arg);
-	return 0;
 }
 
 /* Plug pieces [start, end); on error or cancel unplug this chunk's own. */
@@ -425,28 +429,32 @@ err:
 	return ERR_PTR(ret);
 }
 
+static void mt_unplug_work(struct work_struct *w)
+{
+	struct mt_piece *p = container_of(w, struct mt_piece, unplug_work);
+
+	memunmap_pages(&p->pgmap);
+	p->plugged = false;
+}
+
 void mt_region_unplug(struct mt_region *r, unsigned int threads, u64 *ns)
 {
-	struct padata_mt_task task = {
-		.thread_fn = mt_unplug_fn,
-		.align = 1,
-		.min_chunk = 1,
-		.max_threads = threads,
-	};
-	u64 t0;
-	int ret;
+	u64 t0 = ktime_get_ns();
+	unsigned int i;
 
-	task.fn_arg = r;
-	task.size = r->nr_pieces;
-	t0 = ktime_get_ns();
-	ret = mt_run_task(&task, min(threads, r->nr_pieces));
-	/*
-	 * A caller with a fatal signal (rmmod) gets -EINTR with some pieces
-	 * not started: unplug whatever is still plugged, one by one.
-	 */
-	WARN_ON_ONCE(ret == -EINVAL);
-	if (ret)
+	if (threads <= 1 || r->nr_pieces == 1) {
 		mt_unplug_fn_undo(0, r->nr_pieces, r);
+	} else {
+		for (i = 0; i < r->nr_pieces; i++) {
+			INIT_WORK(&r->pieces[i].unplug_work, mt_unplug_work);
+			if (r->pieces[i].plugged)
+				queue_work(system_unbound_wq,
+					   &r->pieces[i].unplug_work);
+		}
+		/* Every work item ends before the region and the module go. */
+		for (i = 0; i < r->nr_pieces; i++)
+			flush_work(&r->pieces[i].unplug_work);
+	}
 	if (ns)
 		*ns = ktime_get_ns() - t0;
 	mt_region_free(r);

@@ -16,6 +16,7 @@
 #include <linux/memremap.h>
 #include <linux/mm_types.h>
 #include <linux/types.h>
+#include <linux/workqueue.h>
 
 #include "run.h"
 
@@ -39,6 +40,10 @@ struct mt_piece {
 	bool plugged;
 	/* A copy of the kernel-written struct page of start_pfn. */
 	struct page ref;
+	/* The validated page every struct page of the piece is copied from. */
+	struct page tmpl;
+	/* Unplug with threads>1: this piece's memunmap_pages() (region.c). */
+	struct work_struct unplug_work;
 };
 
 struct mt_region {
@@ -57,6 +62,13 @@ struct mt_region {
 	/* Per-section digests after the last reinit. */
 	u64 *digest;
 	bool layout_ok;
+	/*
+	 * Set with layout_ok: the migratetype the kernel gave every pageblock,
+	 * and -1 if every page of a piece is alike (the template stores may
+	 * run), else the first byte in which the first and last differ.
+	 */
+	unsigned int migratetype;
+	int tmpl_off;
 	/* Test-only: the piece whose plug fails with -EIO, or -1. */
 	int fail_piece;
 	/*

@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
-"""Engine defects put back on purpose: each mutant is a find-and-replace in
-padata_mt/core.c that brings back one defect issue 13 fixed, with the lane
-and the tests that must catch it.
+"""Defects put back on purpose: each mutant is a find-and-replace in one
+source file that brings back one defect, with the lane and the tests that
+must catch it: D* in padata_mt/core.c (the engine defects issue 13 fixed),
+M* in memmap_test (the struct page and pageblock init of issue 15).
 
     python3 tests/mutants.py --list          the mutants
     python3 tests/mutants.py --check         every mutant still applies
@@ -14,7 +15,7 @@ and the tests that must catch it.
 Verdicts: caught; NOT CAUGHT (a named test passed: a test that does not
 catch its defect); LANE BROKE (a named test never reported: a build
 failure or a guest that died first; its clone is kept for the logs);
-DOES NOT APPLY (a mutant to rewrite after a change to core.c).
+DOES NOT APPLY (a mutant to rewrite after a change to its file).
 Each run takes a lane's time (topology about 90 s, debug about 12 min
 with a cached kernel).  Python 3 stdlib only.
 """
@@ -29,6 +30,12 @@ from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
 CORE = 'padata_mt/core.c'
+# The file a mutant edits, where it is not CORE.
+FILE_OF = {
+    'M1': 'memmap_test/pageinit.c',
+    'M2': 'memmap_test/store.h',
+    'M3': 'memmap_test/digest.c',
+}
 
 # name: (defect, [(old, new), ...], run.py arguments, the tests that must
 # be "not ok"; an entry may allow a kernel report in the guest log instead,
@@ -104,6 +111,25 @@ int __padata_mt_run(const struct padata_mt_task *task,
         ('	return t1 > t0 ? t1 - t0 : 0;', '	return t1 - t0;'),
     ], ['--lanes', 'stock-6.12', '--suites', '20-engine'],
         ['busy_ns_never_wraps']),
+    'M1': ('reinit writes the struct pages but not the pageblocks\' '
+           'migratetype', [
+        ('''		mt_set_pageblocks(pfn, n, r->migratetype);
+		if (ps->opt.skip_block''', '''		if (ps->opt.skip_block'''),
+    ], ['--lanes', 'stock-6.12', '--suites', '30-memmap'],
+        ['reinit_poison_digest_equals_kernel',
+         'pageblock_migratetype_checked_and_rewritten']),
+    'M2': ('the template store leaves one word of every page unwritten', [
+        ('''		mt_store(w + 6, t6, nt);
+''', ''),
+    ], ['--lanes', 'stock-6.12', '--suites', '30-memmap'],
+        ['reinit_poison_digest_equals_kernel',
+         'reinit_each_store_equals_kernel']),
+    'M3': ('the digest leaves the pageblock flags out', [
+        ('''	xxh64_update(&st, mt_section_usemap(r->start_pfn + idx),
+		     MT_USEMAP_WORDS * sizeof(unsigned long));
+''', ''),
+    ], ['--lanes', 'stock-6.12', '--suites', '30-memmap'],
+        ['pageblock_migratetype_checked_and_rewritten']),
 }
 
 
@@ -118,10 +144,10 @@ def mutate(text, edits):
 
 
 def check(root=REPO):
-    """[(name, ok, message)]: each mutant applies to root's core.c."""
-    src = (root / CORE).read_text()
-    return [('mutant %s applies to %s' % (name, CORE),
-             mutate(src, m[1]) is not None,
+    """[(name, ok, message)]: each mutant applies to its file in root."""
+    return [('mutant %s applies to %s' % (name, FILE_OF.get(name, CORE)),
+             mutate((root / FILE_OF.get(name, CORE)).read_text(), m[1])
+             is not None,
              'a pattern is not found exactly once: rewrite it '
              '(tests/mutants.py)')
             for name, m in MUTANTS.items()]
@@ -153,11 +179,11 @@ def run(name):
     try:
         subprocess.run(['git', 'clone', '-q', str(REPO), str(tmp)],
                        check=True)
-        core = tmp / CORE
-        text = mutate(core.read_text(), edits)
+        src = tmp / FILE_OF.get(name, CORE)
+        text = mutate(src.read_text(), edits)
         if text is None:
             return 'DOES NOT APPLY'
-        core.write_text(text)
+        src.write_text(text)
         print('%s: %s; running run.py %s' % (name, defect,
                                              ' '.join(lane_args)),
               flush=True)
