@@ -272,13 +272,16 @@ static void pmt_run_chunks(struct pmt_job *job, int home, bool steal,
 	pmt_site_enter(job->site);
 	while (!pmt_should_stop(job, caller) &&
 	       pmt_pick(job, home, steal, &idx, &start, &end)) {
+		u64 t0 = trace_padata_mt_chunk_enabled() ? ktime_get_ns() : 0;
+
 		if (unlikely(job->inject_at >= 0) &&
 		    atomic_inc_return(&job->seq) - 1 == job->inject_at)
 			ret = -EIO;	/* injected: thread_fn is not called */
 		else
 			ret = task->thread_fn(start, end, task->fn_arg);
 		pmt_stat_inc(chunks);
-		trace_padata_mt_chunk(task, start, end, ret);
+		trace_padata_mt_chunk(task, start, end, ret,
+				      t0 ? ktime_get_ns() - t0 : 0);
 		if (ret) {
 			if (ret > 0)
 				ret = pmt_positive_ret(task, ret);

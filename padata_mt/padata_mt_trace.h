@@ -51,24 +51,31 @@ TRACE_EVENT(padata_mt_job_end,
 		  __entry->task, __entry->ret, __entry->ns)
 );
 
+/*
+ * One chunk, when it has run: @ns its thread_fn's duration (0 if the event
+ * was enabled while it ran), so that its start is the event's time - ns.
+ */
 TRACE_EVENT(padata_mt_chunk,
 	TP_PROTO(const void *task, unsigned long start, unsigned long end,
-		 int ret),
-	TP_ARGS(task, start, end, ret),
+		 int ret, u64 ns),
+	TP_ARGS(task, start, end, ret, ns),
 	TP_STRUCT__entry(
 		__field(const void *, task)
 		__field(unsigned long, start)
 		__field(unsigned long, end)
 		__field(int, ret)
+		__field(u64, ns)
 	),
 	TP_fast_assign(
 		__entry->task = task;
 		__entry->start = start;
 		__entry->end = end;
 		__entry->ret = ret;
+		__entry->ns = ns;
 	),
-	TP_printk("task=%p start=%lu end=%lu ret=%d",
-		  __entry->task, __entry->start, __entry->end, __entry->ret)
+	TP_printk("task=%p start=%lu end=%lu ret=%d ns=%llu",
+		  __entry->task, __entry->start, __entry->end, __entry->ret,
+		  __entry->ns)
 );
 
 #endif /* _PADATA_MT_TRACE_H */

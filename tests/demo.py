@@ -27,6 +27,11 @@ exactly these lines, all from the same boot:
     ratio.unplug_stock_over_parallel=R  goal >= 1.0
     ratio.cycle_stock_over_parallel=R  goal >= 1.6 (hotplug + unplug)
     ratio.reinit_over_memset=R         memset only (the ceiling before)
+    timeline.idle_share=R              goal <= 0.05: one reinit job at the top
+                                       thread count from the padata_mt_chunk
+                                       tracepoint, threads' idle time between
+                                       the job's start and end over threads x
+                                       job time (build/memmap_timeline.png)
     async.first_touch_us=N             median latency of a sync of one random
                                        pfn right after an async start; goal
                                        <= 1% of the full reinit
@@ -110,6 +115,84 @@ def median_of(csv):
         return 0
     n = len(v)
     return v[n // 2] if n % 2 else (v[n // 2 - 1] + v[n // 2]) // 2
+
+
+TRACE_RE = re.compile(r'-(\d+)\s+\[(\d+)\].*?\s(\d+\.\d+): (padata_mt_\w+): (.*)$')
+
+
+def trace_events(text):
+    """[(ts_s, pid, event, {field: value})] of the guest's pmt-trace lines."""
+    out = []
+    for line in lines_with(text, 'pmt-trace: '):
+        m = TRACE_RE.search(line)
+        if m:
+            fields = dict(f.split('=', 1) for f in m.group(5).split()
+                          if '=' in f)
+            out.append((float(m.group(3)), int(m.group(1)), m.group(4),
+                        fields))
+    return out
+
+
+def timeline(events):
+    """The first traced job: (threads, t0, t1, {pid: [(start_s, end_s)]}),
+    or None.  A chunk's event comes at its end with its duration (ns)."""
+    start = next((e for e in events if e[2] == 'padata_mt_job_start'), None)
+    if not start:
+        return None
+    task, t0 = start[3].get('task'), start[0]
+    end = next((e for e in events if e[2] == 'padata_mt_job_end' and
+                e[0] >= t0 and e[3].get('task') == task), None)
+    if not end:
+        return None
+    bars = {}
+    for ts, pid, ev, f in events:
+        if ev == 'padata_mt_chunk' and f.get('task') == task and \
+                t0 <= ts <= end[0]:
+            bars.setdefault(pid, []).append((ts - int(f['ns']) / 1e9, ts))
+    return int(start[3]['threads']), t0, end[0], bars
+
+
+def idle_share(tl):
+    """Threads' idle time between the job's start and end over threads x
+    job time."""
+    threads, t0, t1, bars = tl
+    busy = sum(min(b, t1) - max(a, t0) for v in bars.values() for a, b in v)
+    return 1.0 - busy / (threads * (t1 - t0)) if t1 > t0 else float('nan')
+
+
+def plot_timeline(tl, kv, path):
+    """One row per thread, each chunk a bar; None or why there is no PNG."""
+    threads, t0, t1, bars = tl
+    dat = path.with_suffix('.dat')
+    order = sorted(bars, key=lambda p: min(a for a, _ in bars[p]))
+    rows = ['%d %.3f %.3f' % (i, (a - t0) * 1e3, (b - t0) * 1e3)
+            for i, pid in enumerate(order) for a, b in bars[pid]]
+    dat.write_text('# row start_ms end_ms\n' + '\n'.join(rows) + '\n')
+    gp = shutil.which('gnuplot')
+    if not gp:
+        return 'gnuplot not found (apt-get install gnuplot-nox): data in %s' % dat
+    r = subprocess.run([gp, '-e', 'set terminal'], capture_output=True,
+                       text=True, check=False)
+    term = ('pngcairo' if 'pngcairo' in r.stdout + r.stderr else 'png') + \
+        ' noenhanced size 900,%d' % (160 + 60 * len(order))
+    script = '\n'.join([
+        'set terminal %s' % term, 'set output "%s"' % path,
+        'set title "memmap_test: one reinit job, %d threads, %.1f ms '
+        '(idle share %.3f; %s)"' % (threads, (t1 - t0) * 1e3, idle_share(tl),
+                                   kv.get('cpu_model', '?').replace('"', "'")),
+        'set xlabel "ms from the job start"', 'set ylabel "thread"',
+        'set xrange [0:%.3f]' % ((t1 - t0) * 1e3),
+        'set yrange [-0.6:%.1f]' % (len(order) - 0.4),
+        'set ytics (%s)' % ', '.join('"pid %d" %d' % (pid, i)
+                                     for i, pid in enumerate(order)),
+        'set style fill solid 0.6 border lc "black"', 'unset key',
+        'plot "%s" using (($2+$3)/2):1:2:3:($1-0.35):($1+0.35) '
+        'with boxxyerror' % dat]) + '\n'
+    gpf = path.with_suffix('.gp')
+    gpf.write_text(script)
+    r = subprocess.run([gp, str(gpf)], capture_output=True, text=True,
+                       check=False)
+    return 'gnuplot failed: %s' % r.stderr.strip() if r.returncode else None
 
 
 def plot(kv, threads, path):
@@ -442,9 +525,21 @@ def main():
              'clean' if kv.get('iomem_clean') == '1' else 'NOT CLEAN'))
     note = plot(kv, threads, host.BUILD_DIR / 'memmap_speedup.png')
     print('plot: %s' % (note or host.BUILD_DIR / 'memmap_speedup.png'))
+    tl = timeline(trace_events(text))
+    share = idle_share(tl) if tl else float('nan')
+    if tl:
+        png = host.BUILD_DIR / 'memmap_timeline.png'
+        note = plot_timeline(tl, kv, png)
+        print('timeline of one reinit job (%d threads, %d chunks, %.1f ms): '
+              '%s' % (tl[0], sum(len(v) for v in tl[3].values()),
+                      (tl[2] - tl[1]) * 1e3, note or png))
+    else:
+        print('timeline: not available (no padata_mt tracepoints)')
     for k, goal in GOALS:
         print('goal %s >= %.2f: %s' % (k, goal, 'met' if r[k] >= goal else
                                        'NOT met (%.2f)' % r[k]))
+    print('goal timeline.idle_share <= 0.05: %s' % (
+        'met' if share <= 0.05 else 'NOT met (%.3f)' % share))
     first_ns = int(kv.get('bench_async_first_touch_median_ns') or 0)
     full_ns = int(kv.get('bench_async_full_median_ns') or 0)
     reinit_top = med('reinit', int(kv.get('bench_async_threads') or top))
@@ -461,6 +556,7 @@ def main():
     for k, _ in GOALS:
         print('ratio.%s=%.2f' % (k, r[k]))
     print('ratio.reinit_over_memset=%.2f' % r['reinit_over_memset'])
+    print('timeline.idle_share=%.3f' % share)
     print('async.first_touch_us=%d' % round(first_ns / 1000))
     print('async.full_ms=%d' % round(full_ns / 1e6))
     print('ratio.reinit_twopass_over_onepass=%.2f' % twopass)

@@ -120,7 +120,8 @@ int __padata_mt_run(const struct padata_mt_task *task,
          'pageblock_migratetype_checked_and_rewritten']),
     'M2': ('the template store leaves one word of every page unwritten', [
         ('''		mt_store(w + 6, t6, nt);
-''', ''),
+''', '''		(void)t6;
+'''),
     ], ['--lanes', 'stock-6.12', '--suites', '30-memmap'],
         ['reinit_poison_digest_equals_kernel',
          'reinit_each_store_equals_kernel']),

@@ -322,6 +322,10 @@ traced_run() {
 	# shellcheck disable=SC2154 # set by the eval above
 	[ "$n_padata_mt_job_start" = "$n_padata_mt_job_end" ] ||
 		{ echo "jobs started and ended differ"; return 1; }
+	# Each chunk carries its duration (the demo's timeline needs it).
+	timed=$(grep ' padata_mt_chunk:' $T/trace | grep -c ' ns=[1-9][0-9]*$')
+	echo "padata_mt_chunk: $timed events with ns > 0"
+	[ "$timed" -gt 0 ] || return 1
 	echo >$T/trace
 	echo 1408 >$T/buffer_size_kb
 }

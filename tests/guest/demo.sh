@@ -48,6 +48,26 @@ grep -v '^#' $C | sed 's/^/pmt-demo: /'
 sed 's/^/pmt-table: /' /sys/kernel/debug/memmap_test/table
 [ $rc = 0 ] || exit 1
 
+# One reinit job at the top thread count as a timeline: its chunks from the
+# padata_mt_chunk tracepoint (each event at a chunk's end, with its
+# duration), framed by the job's start and end events.  The first reinit
+# validates the layout and digests the kernel's pages; the second is the
+# one traced (its digest check after it is a job of its own, later).
+top=${threads##*,}
+if [ -d $T/events/padata_mt ] && echo "hotplug size=$size threads=$top" >$C &&
+	echo "reinit threads=$top" >$C; then
+	echo 4096 >$T/buffer_size_kb
+	echo >$T/trace
+	echo 1 >$T/events/padata_mt/enable
+	echo "reinit threads=$top" >$C
+	echo 0 >$T/events/padata_mt/enable
+	grep ' padata_mt_' $T/trace | sed 's/^/pmt-trace: /'
+	echo "pmt-demo: timeline_threads=$top"
+	echo >$T/trace
+	echo 1408 >$T/buffer_size_kb
+	echo unplug >$C
+fi
+
 # Three stock hotplugs under the function_graph tracer, filtered to the two
 # halves of memremap_pages(): __add_pages() runs under mem_hotplug_lock
 # (vmemmap allocation, zeroed because Debian boots with init_on_alloc=1);
