@@ -34,9 +34,10 @@ static __always_inline void mt_store(u64 *p, u64 v, bool nt)
 /* Order a writer's non-temporal stores before what it publishes next. */
 static __always_inline void mt_store_end(bool nt)
 {
+	if (!nt)
+		return;
 	/* sfence: movnti is weakly ordered, even against later stores. */
-	if (nt)
-		wmb();
+	wmb();
 }
 
 /*

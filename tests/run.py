@@ -66,7 +66,7 @@ def lane_registry():
         LaneSpec('version', st.lane_version, 'dkms.conf version == modinfo '
                  'version and vermagic, every series'),
         LaneSpec('mutants', st.lane_mutants, 'tests/mutants.py --check: '
-                 'every engine mutant (a fixed defect put back) still '
+                 'every mutant (a fixed defect put back) still '
                  'applies; `tests/mutants.py NAME` runs one on demand'),
         LaneSpec('dkms', lane_dkms.lane_dkms, 'make dkms-install for every '
                  'series, modinfo checks, each kernel boots the DKMS-built '

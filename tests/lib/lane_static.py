@@ -205,7 +205,7 @@ def lane_version(ctx, lane):
 
 
 def lane_mutants(ctx, lane):
-    """Every engine mutant of tests/mutants.py still applies to core.c, so
+    """Every mutant of tests/mutants.py still applies to its file, so
     that `tests/mutants.py NAME` can still show its defect being caught."""
     import importlib.util
     spec = importlib.util.spec_from_file_location(
