@@ -80,13 +80,32 @@ def parse_size(s):
     return int(m.group(1)) << (10 * ('KMGT'.index(m.group(2)) + 1))
 
 
+# From this size on the guest is sized tight: memmap_test's max_memmap_pct
+# raised so that the memmap fits in MemAvailable of a guest a little larger
+# than it (1 TiB: a 16 GiB memmap in a 20 GiB guest), no engine benchmark,
+# and 42 physical address bits (QEMU's default 40 leave no hole for it).
+BIG_SIZE = 256 << 30
+BIG_PCT = 90
+
+
 def guest_mem_mib(size_bytes):
     """Room for the memmap (size/64) at most at memmap_test's default
     max_memmap_pct=50 of MemAvailable, the same again for the memset buffer
     (allocated after the region is unplugged), and the engine benchmark's
-    1 GiB buffer: at least 4 GiB."""
+    1 GiB buffer: at least 4 GiB.  From BIG_SIZE on: the memmap at
+    BIG_PCT percent of MemAvailable, and 1 GiB for the guest's own use."""
     memmap_mib = size_bytes // 64 >> 20
+    if size_bytes >= BIG_SIZE:
+        return int(memmap_mib * 100 / (BIG_PCT - 5)) + 1024
     return max(4096, int(memmap_mib * 2.3) + 1024)
+
+
+def host_available_mib():
+    with open('/proc/meminfo') as f:
+        for line in f:
+            if line.startswith('MemAvailable:'):
+                return int(line.split()[1]) // 1024
+    return 0
 
 
 def kv_lines(text, prefix):
@@ -366,6 +385,18 @@ def main():
         ap.error('--threads must increase and include 1 and 2 (the ratios '
                  'compare them)')
     mem = args.mem or '%dM' % guest_mem_mib(size)
+    big = size >= BIG_SIZE
+    if big:
+        args.no_engine = True
+        if not args.cpu:
+            args.cpu = 'qemu64,phys-bits=42'
+        need = guest_mem_mib(size) + 1536
+        if not args.mem and host_available_mib() < need:
+            sys.exit('--size %s needs a %d MiB guest and %d MiB free on the '
+                     'host for it and QEMU; the host has %d MiB available '
+                     '(no swap counts): free memory or take a smaller --size'
+                     % (args.size, guest_mem_mib(size), need,
+                        host_available_mib()))
 
     rel, why = (args.kver, 'KVER=') if args.kver else host.default_release()
     if not rel:
@@ -393,6 +424,7 @@ def main():
                            str(args.repeats), str(args.pieces),
                            '1' if engine else '0',
                            '0' if args.engine_only else '1',
+                           str(BIG_PCT if big else 0),
                            ':'.join(args.bench_args.split()) or '-'])
     log = OUT / 'console.log'
     load0 = os.getloadavg()

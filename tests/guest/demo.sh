@@ -2,7 +2,8 @@
 # The guest side of `make demo` / `make bench` (tests/demo.py installs it as
 # /tests/demo.sh and boots with pmt.run=/tests/demo.sh).  Arguments, from
 # pmt.args=: SIZE THREADS(colon-separated) REPEATS PIECES(0 = default)
-# ENGINE(0/1) MEMMAP(0/1) BENCH_ARGS(padata_mt_bench parameters,
+# ENGINE(0/1) MEMMAP(0/1) MEMMAP_PCT(memmap_test's max_memmap_pct, 0 =
+# default) BENCH_ARGS(padata_mt_bench parameters,
 # colon-separated; - none).  BENCH_ARGS is the rest of the line: a value
 # with commas (filter=tiny,inline) arrives as several arguments, joined
 # again here.  Every result line starts with "pmt-demo: " or "pmt-table: ".
@@ -12,7 +13,8 @@ repeats=$3
 pieces=$4
 engine=$5
 memmap=$6
-shift 6
+pct=$7
+shift 7
 bench_args=$(IFS=,; echo "${*:--}" | tr ':' ' ')
 [ "$bench_args" = - ] && bench_args=
 echo "pmt-demo: cpu_model=$(sed -n 's/^model name[^:]*: //p' /proc/cpuinfo | head -n 1)"
@@ -34,7 +36,11 @@ if [ "$engine" = 1 ]; then
 fi
 [ "$memmap" = 1 ] || exit 0
 
-modprobe memmap_test || exit 1
+if [ "$pct" = 0 ]; then
+	modprobe memmap_test || exit 1
+else
+	modprobe memmap_test max_memmap_pct="$pct" || exit 1
+fi
 C=/sys/kernel/debug/memmap_test/control
 T=/sys/kernel/tracing
 iomem0=$(cat /proc/iomem)
@@ -57,6 +63,9 @@ top=${threads##*,}
 if [ -d $T/events/padata_mt ] && echo "hotplug size=$size threads=$top" >$C &&
 	echo "reinit threads=$top" >$C; then
 	echo 4096 >$T/buffer_size_kb
+	# The events' clock must be the one the chunk's ns is read from
+	# (ktime_get_ns()): under TCG the default sched_clock runs apart.
+	echo mono >$T/trace_clock
 	echo >$T/trace
 	echo 1 >$T/events/padata_mt/enable
 	echo "reinit threads=$top" >$C
@@ -64,6 +73,7 @@ if [ -d $T/events/padata_mt ] && echo "hotplug size=$size threads=$top" >$C &&
 	grep ' padata_mt_' $T/trace | sed 's/^/pmt-trace: /'
 	echo "pmt-demo: timeline_threads=$top"
 	echo >$T/trace
+	echo local >$T/trace_clock
 	echo 1408 >$T/buffer_size_kb
 	echo unplug >$C
 fi
