@@ -273,7 +273,8 @@ static int mt_reinit_fn(unsigned long start, unsigned long end, void *arg)
 }
 
 /*
- * The first pass of the two-pass variant: memset the memmap to zero.  A
+ * The first pass of the two-pass variant: zero the memmap with
+ * non-temporal stores (the ceiling's fill, on the memmap itself).  A
  * zeroed section is no longer initialised: it goes back to NOT_STARTED
  * (the second pass marks it DONE), so a cancelled reinit leaves no section
  * DONE with zeroed struct pages.  The first struct page of a piece is
@@ -298,7 +299,8 @@ static int mt_zero_fn(unsigned long start, unsigned long end, void *arg)
 			   MT_SEC_NOT_STARTED);
 		if (ps->opt.poison)
 			mt_poison_run(r, pfn, n);
-		memset(page, 0, n * sizeof(*page));
+		mt_store_zero_nt(page, n * sizeof(*page));
+		mt_store_end(true);
 		if (p->start_pfn == pfn)
 			mt_init_page(page, pfn, r->nid, &p->pgmap,
 				     mt_refcount_zero(&p->pgmap), true);

@@ -615,7 +615,7 @@ ktap_test_result command_during_bench_ebusy busy
 table_ok() {
 	cat $dbg/table
 	for op in hotplug unplug reinit_fresh reinit reinit_copy reinit_nt \
-		reinit_compute reinit_twopass memset memset_nt; do
+		reinit_compute reinit_twopass memset memset_nt memmap_nt; do
 		grep -q "^$op" $dbg/table || return 1
 		[ -n "$(mt_kv bench_${op}_t1_median_ns)" ] || return 1
 	done
