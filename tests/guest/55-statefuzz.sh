@@ -3,7 +3,7 @@
 # A stateful fuzzer over memmap_test (issue 14): seeded random walks over
 # VALID command sequences -- every command and every test-only knob
 # (hotplug with threads/pieces/nid/base=/fail_piece=, unplug, reinit with
-# poison/skip=/twopass/flip=, verify, async with poison/delay_ms=, sync
+# poison/skip=/twopass/store=/flip=, verify, async with poison/delay_ms=, sync
 # with pfn/count, memset, bench), interleaved with rmmod/modprobe, writers
 # killed mid-command, max_memmap_pct writes and reads of every file
 # (control, table, async, padata_mt's stats, /proc/kpageflags and
@@ -284,6 +284,14 @@ a_reinit() {
 	elif { fz_rnd 4; [ $R = 0 ]; }; then
 		args="$args twopass=1"
 	fi
+	# Every store kind writes what the kernel wrote: the oracle is unchanged.
+	case "$args" in *twopass=1*) ;; *)
+		fz_rnd 4
+		case $R in
+		0) args="$args store=copy" ;; 1) args="$args store=nt" ;;
+		2) args="$args store=compute" ;;
+		esac ;;
+	esac
 	if [ $m_plugged = 1 ] && [ $has_flip = 1 ] && { fz_rnd 5; [ $R = 0 ]; }; then
 		fz_rnd 4
 		nf=$((R + 1))
