@@ -6,7 +6,8 @@
  * hashed as a constant when it points at the piece's own dev_pagemap, so
  * regions plugged in different ways (one pgmap or many) digest alike when
  * their struct pages are equivalent; then over the section's pageblock
- * flags (its usemap words), which hold each pageblock's migratetype.  The digests of the kernel-written
+ * flags (its usemap words), which hold each pageblock's migratetype.  The
+ * digests of the kernel-written
  * struct pages are recorded before a region's first reinit (pageinit.c);
  * every reinit is followed by a digest of every section, and a difference
  * is an error naming the first differing pfn and field.
@@ -234,30 +235,42 @@ void mt_page_layout_show(struct seq_file *m)
 }
 
 /*
+ * The first pfn of the first pageblock of section @s whose migratetype is
+ * not the kernel's, or 0 (no region holds pfn 0: System RAM does).
+ */
+static unsigned long mt_bad_pageblock(const struct mt_region *r,
+				      unsigned long s)
+{
+	unsigned long pfn = r->start_pfn + s * PAGES_PER_SECTION;
+	unsigned long end = pfn + PAGES_PER_SECTION;
+
+	for (; pfn < end; pfn += pageblock_nr_pages)
+		if (mt_pageblock_migratetype(pfn) != r->migratetype)
+			return pfn;
+	return 0;
+}
+
+/*
  * The first pageblock of section @s whose migratetype is not the kernel's,
  * reported as a mismatch; false if there is one.
  */
 static bool mt_report_pageblock(struct mt_region *r, unsigned long s,
 				struct mt_out *o)
 {
-	unsigned long pfn = r->start_pfn + s * PAGES_PER_SECTION;
-	unsigned long end = pfn + PAGES_PER_SECTION;
+	unsigned long pfn = mt_bad_pageblock(r, s);
 	unsigned int mt;
 
-	for (; pfn < end; pfn += pageblock_nr_pages) {
-		mt = mt_pageblock_migratetype(pfn);
-		if (mt == r->migratetype)
-			continue;
-		mt_kv(o, "mismatch_pfn=%#lx\nmismatch_field=pageblock_migratetype\n",
-		      pfn);
-		mt_kv(o, "mismatch_expected=%#x\nmismatch_found=%#x\n",
-		      r->migratetype, mt);
-		mt_fail(o, -EIO,
-			"digest mismatch: the pageblock of pfn %#lx has migratetype %u, the kernel wrote %u",
-			pfn, mt, r->migratetype);
-		return false;
-	}
-	return true;
+	if (!pfn)
+		return true;
+	mt = mt_pageblock_migratetype(pfn);
+	mt_kv(o, "mismatch_pfn=%#lx\nmismatch_field=pageblock_migratetype\n",
+	      pfn);
+	mt_kv(o, "mismatch_expected=%#x\nmismatch_found=%#x\n",
+	      r->migratetype, mt);
+	mt_fail(o, -EIO,
+		"digest mismatch: the pageblock of pfn %#lx has migratetype %u, the kernel wrote %u",
+		pfn, mt, r->migratetype);
+	return false;
 }
 
 /*
@@ -380,10 +393,7 @@ static bool mt_section_is_ref(const struct mt_region *r, unsigned long s)
 	for (i = 0; i < PAGES_PER_SECTION; i++)
 		if (memcmp(page + i, ref, sizeof(*ref)))
 			return false;
-	for (i = 0; i < PAGES_PER_SECTION; i += pageblock_nr_pages)
-		if (mt_pageblock_migratetype(pfn + i) != r->migratetype)
-			return false;
-	return true;
+	return !mt_bad_pageblock(r, s);
 }
 
 static int mt_ref_fn(unsigned long start, unsigned long end, void *arg)
@@ -414,7 +424,10 @@ int mt_check_ref(struct mt_region *r, const struct mt_ctx *c)
 	long s;
 	int ret;
 
-	if (!r->layout_ok || r->tmpl_off >= 0)
+	if (!r->layout_ok)
+		return mt_fail(o, -EOPNOTSUPP,
+			       "no check without digests: the layout is not validated");
+	if (r->tmpl_off >= 0)
 		return mt_fail(o, -EOPNOTSUPP,
 			       "no check without digests: the pages of a piece are not all alike");
 	atomic_long_set(&ps.first_bad, LONG_MAX);

@@ -37,8 +37,10 @@
  * _mapcount and _refcount get 0xaa, which every digest and verify sees.
  * It gives the pageblocks another migratetype (the kernel's with bit 0
  * flipped: MIGRATE_UNMOVABLE for MOVABLE, the state before the kernel's
- * init), which nothing reads for a ZONE_DEVICE pfn: its pages never reach
- * the page allocator, compaction or isolation.
+ * init).  The page allocator, compaction and isolation never see a
+ * ZONE_DEVICE pfn (pfn_to_online_page() is NULL for it); GUP's long-term
+ * pin check reads the migratetype, but these pages are never mapped, and
+ * the flip never makes CMA or ISOLATE.
  */
 #include <linux/mm.h>
 #include <linux/page_ref.h>
